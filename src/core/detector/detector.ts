@@ -1,0 +1,275 @@
+import { readFile } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import {
+  classColumnsOf,
+  postprocessRaw,
+  type PostprocessContext,
+} from '../../shared/detection/postprocess';
+import type { ModelManifest, PostprocessSpec } from '../../shared/models/manifest';
+import { createBoxCoder } from '../../shared/ssd/boxCoder';
+import { generatePriors } from '../../shared/ssd/priors';
+import { decodeImageFile, type RgbImage } from '../image/decode';
+import type { ModelEntry } from '../models/registry';
+import {
+  createSessionWithFallback,
+  defaultProviderChain,
+  ModelLoadError,
+  parseProviderList,
+  type ProviderAttempt,
+  type ProviderName,
+} from './executionProviders';
+import { canvasToImage, preprocess, type Preprocessed } from './preprocess';
+
+/** One detected object, in original-image pixels (x1, y1, x2, y2). */
+export interface Detection {
+  box: [number, number, number, number];
+  score: number;
+  /** Index into the manifest's `classes`. */
+  classIndex: number;
+  label: string;
+  /** Which default box produced it (−1 for models with decoded outputs). */
+  prior: number;
+}
+
+/** Milliseconds spent in each pipeline stage for one image. */
+export interface StageTimings {
+  decode: number;
+  preprocess: number;
+  inference: number;
+  postprocess: number;
+}
+
+export interface DetectionResult {
+  width: number;
+  height: number;
+  detections: Detection[];
+  timings: StageTimings;
+}
+
+export interface DetectorOptions {
+  /** Execution providers to try in order; default: `SHOTBOX_PROVIDERS` or the platform chain. */
+  providers?: ProviderName[];
+  intraOpNumThreads?: number;
+}
+
+/** Per-call overrides of the manifest's post-processing defaults. */
+export type DetectOptions = Partial<
+  Pick<PostprocessSpec, 'scoreThreshold' | 'iouThreshold' | 'topK'>
+>;
+
+/**
+ * An SSD model ready to run: one ONNX Runtime session plus everything its manifest says about
+ * feeding it and reading its outputs. Create with {@link Detector.load}; call `dispose` when done.
+ */
+export class Detector {
+  private constructor(
+    readonly entry: ModelEntry,
+    private readonly session: ort.InferenceSession,
+    /** The execution provider that runs the model. */
+    readonly provider: ProviderName,
+    /** Every provider tried, with the reason the earlier ones were skipped. */
+    readonly providerAttempts: ProviderAttempt[],
+    private readonly raw: Omit<PostprocessContext, 'classColumns'> | undefined,
+  ) {}
+
+  get manifest(): ModelManifest {
+    return this.entry.manifest;
+  }
+
+  static async load(entry: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
+    const { manifest, onnxPath } = entry;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(onnxPath);
+    } catch {
+      throw new ModelLoadError(
+        `model file ${onnxPath} is missing` +
+          (entry.manifest.name === 'ssd-mobilenetv1-face'
+            ? ' (run `npm run models` to build it)'
+            : ''),
+      );
+    }
+    const chain =
+      options.providers ??
+      (process.env.SHOTBOX_PROVIDERS
+        ? parseProviderList(process.env.SHOTBOX_PROVIDERS)
+        : defaultProviderChain());
+    let made;
+    try {
+      made = await createSessionWithFallback(bytes, chain, {
+        intraOpNumThreads: options.intraOpNumThreads,
+      });
+    } catch (err) {
+      if (err instanceof ModelLoadError) {
+        throw new ModelLoadError(`cannot load model ${onnxPath}: ${err.message}`, err.attempts);
+      }
+      throw err;
+    }
+    const { session, provider, attempts } = made;
+    try {
+      checkGraphMatchesManifest(session, manifest, onnxPath);
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+    let raw: Omit<PostprocessContext, 'classColumns'> | undefined;
+    if (manifest.output.kind === 'raw') {
+      // The schema guarantees priors and boxCoder for raw outputs.
+      raw = {
+        priors: generatePriors(manifest.priors!).boxes,
+        coder: createBoxCoder(manifest.boxCoder!),
+        activation: manifest.output.scoreActivation,
+        backgroundIndex: manifest.output.backgroundIndex,
+      };
+    }
+    return new Detector(entry, session, provider, attempts, raw);
+  }
+
+  /** Decodes, preprocesses, runs and post-processes one image file. */
+  async detectFile(file: string, options: DetectOptions = {}): Promise<DetectionResult> {
+    const t0 = performance.now();
+    const image = await decodeImageFile(file);
+    const decode = performance.now() - t0;
+    const result = await this.detectImage(image, options);
+    result.timings.decode = decode;
+    return result;
+  }
+
+  /** Runs the pipeline on decoded pixels (`timings.decode` is 0). */
+  async detectImage(image: RgbImage, options: DetectOptions = {}): Promise<DetectionResult> {
+    const t0 = performance.now();
+    const pre = this.preprocess(image);
+    const t1 = performance.now();
+    const outputs = await this.infer(pre);
+    const t2 = performance.now();
+    const detections = this.postprocess(outputs, pre, image.width, image.height, options);
+    const t3 = performance.now();
+    return {
+      width: image.width,
+      height: image.height,
+      detections,
+      timings: { decode: 0, preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 },
+    };
+  }
+
+  preprocess(image: RgbImage): Preprocessed {
+    return preprocess(image, this.manifest.input);
+  }
+
+  /** One `InferenceSession.run` on a preprocessed tensor; nothing else (the bench relies on it). */
+  async infer(pre: Preprocessed): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const feeds = { [this.manifest.input.name]: new ort.Tensor('float32', pre.data, pre.dims) };
+    return this.session.run(feeds);
+  }
+
+  postprocess(
+    outputs: ort.InferenceSession.OnnxValueMapType,
+    pre: Preprocessed,
+    width: number,
+    height: number,
+    options: DetectOptions = {},
+  ): Detection[] {
+    const m = this.manifest;
+    const spec: PostprocessSpec = { ...m.postprocess, ...definedOnly(options) };
+    if (m.output.kind === 'raw') {
+      const boxes = outputs[m.output.boxes] as ort.Tensor;
+      const scores = outputs[m.output.scores] as ort.Tensor;
+      const numPriors = boxes.dims.length >= 2 ? boxes.dims[boxes.dims.length - 2]! : 0;
+      const numColumns = scores.dims[scores.dims.length - 1]!;
+      const ctx = { ...this.raw!, classColumns: classColumnsOf(m, numColumns) };
+      const dets = postprocessRaw(
+        {
+          offsets: boxes.data as Float32Array,
+          logits: scores.data as Float32Array,
+          numPriors,
+          numColumns,
+        },
+        ctx,
+        spec,
+      );
+      const px = dets.boxes.slice(0, dets.count * 4);
+      canvasToImage(px, pre.canvas, width, height);
+      return Array.from({ length: dets.count }, (_, i) => ({
+        box: [px[4 * i]!, px[4 * i + 1]!, px[4 * i + 2]!, px[4 * i + 3]!] as [
+          number,
+          number,
+          number,
+          number,
+        ],
+        score: dets.scores[i]!,
+        classIndex: dets.classes[i]!,
+        label: m.classes[dets.classes[i]!] ?? `class ${dets.classes[i]}`,
+        prior: dets.priors[i]!,
+      }));
+    }
+    return decodedDetections(outputs, m, pre, width, height, spec);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Fails with a message that lists what the graph has, when the manifest names other tensors. */
+function checkGraphMatchesManifest(
+  session: ort.InferenceSession,
+  m: ModelManifest,
+  file: string,
+): void {
+  const wanted =
+    m.output.kind === 'raw'
+      ? [m.output.boxes, m.output.scores]
+      : [
+          m.output.boxes,
+          m.output.scores,
+          m.output.labels,
+          ...(m.output.count ? [m.output.count] : []),
+        ];
+  const missingOut = wanted.filter((n) => !session.outputNames.includes(n));
+  if (!session.inputNames.includes(m.input.name) || missingOut.length > 0) {
+    throw new ModelLoadError(
+      `${file} does not match its manifest: the manifest expects input '${m.input.name}' and outputs ` +
+        `${wanted.map((n) => `'${n}'`).join(', ')}, the graph has inputs ` +
+        `${session.inputNames.map((n) => `'${n}'`).join(', ')} and outputs ${session.outputNames.map((n) => `'${n}'`).join(', ')}`,
+    );
+  }
+}
+
+/** Reads post-processed outputs ([1,K,4] boxes normalised to the input canvas, scores, labels). */
+function decodedDetections(
+  outputs: ort.InferenceSession.OnnxValueMapType,
+  m: ModelManifest,
+  pre: Preprocessed,
+  width: number,
+  height: number,
+  spec: PostprocessSpec,
+): Detection[] {
+  if (m.output.kind !== 'decoded') return [];
+  const out = m.output;
+  const boxes = (outputs[out.boxes] as ort.Tensor).data as Float32Array;
+  const scores = (outputs[out.scores] as ort.Tensor).data as Float32Array;
+  const labels = (outputs[out.labels] as ort.Tensor).data;
+  const countTensor = out.count ? (outputs[out.count] as ort.Tensor) : undefined;
+  const count = countTensor ? Number(countTensor.data[0]) : scores.length;
+  const result: Detection[] = [];
+  for (let i = 0; i < count && result.length < spec.topK; i++) {
+    const score = scores[i]!;
+    if (score < spec.scoreThreshold) continue;
+    const b = boxes.subarray(4 * i, 4 * i + 4);
+    const xyxy = new Float32Array(out.boxOrder === 'yxyx' ? [b[1]!, b[0]!, b[3]!, b[2]!] : b);
+    canvasToImage(xyxy, pre.canvas, width, height);
+    const classIndex = Number(labels[i]) - out.labelOffset;
+    result.push({
+      box: [xyxy[0]!, xyxy[1]!, xyxy[2]!, xyxy[3]!],
+      score,
+      classIndex,
+      label: m.classes[classIndex] ?? `class ${classIndex}`,
+      prior: -1,
+    });
+  }
+  return result.sort((a, b) => b.score - a.score);
+}

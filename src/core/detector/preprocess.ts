@@ -1,0 +1,188 @@
+import type { InputSpec, ResizeSpec } from '../../shared/models/manifest';
+import type { RgbImage } from '../image/decode';
+
+/**
+ * Where the image sits in the canvas that is resized to the network input. Every resize mode is
+ * one such canvas (in source pixels): `stretch` is the image itself, `pad-square` and `letterbox`
+ * add zero padding. Model outputs, normalised to the canvas, map back to image pixels with
+ * {@link canvasToImage}.
+ */
+export interface Canvas {
+  /** Canvas size in source pixels (may be fractional for letterbox). */
+  width: number;
+  height: number;
+  /** Top-left of the image inside the canvas, in source pixels. */
+  offsetX: number;
+  offsetY: number;
+}
+
+export interface Preprocessed {
+  /** Network input, already normalised, in the manifest's layout. */
+  data: Float32Array;
+  dims: [number, number, number, number];
+  canvas: Canvas;
+}
+
+/** The canvas a resize mode puts an image of `width`×`height` on, for an input of `inW`×`inH`. */
+export function canvasFor(
+  width: number,
+  height: number,
+  inW: number,
+  inH: number,
+  resize: ResizeSpec,
+): Canvas {
+  const center = resize.padAnchor === 'center';
+  if (resize.mode === 'stretch') return { width, height, offsetX: 0, offsetY: 0 };
+  let cw: number;
+  let ch: number;
+  if (resize.mode === 'pad-square') {
+    cw = ch = Math.max(width, height);
+  } else {
+    const scale = Math.min(inW / width, inH / height);
+    cw = inW / scale;
+    ch = inH / scale;
+  }
+  return {
+    width: cw,
+    height: ch,
+    // Odd padding goes after the image, as face-api's padToSquare does.
+    offsetX: center ? Math.floor((cw - width) / 2) : 0,
+    offsetY: center ? Math.floor((ch - height) / 2) : 0,
+  };
+}
+
+/**
+ * Maps boxes normalised to the canvas (x1,y1,x2,y2 in [0,1]) to image pixels, in place, clipped
+ * to the image. `boxes` holds 4·K values.
+ */
+export function canvasToImage(
+  boxes: Float32Array,
+  canvas: Canvas,
+  width: number,
+  height: number,
+): void {
+  for (let i = 0; i < boxes.length; i += 4) {
+    boxes[i] = clamp(boxes[i]! * canvas.width - canvas.offsetX, 0, width);
+    boxes[i + 1] = clamp(boxes[i + 1]! * canvas.height - canvas.offsetY, 0, height);
+    boxes[i + 2] = clamp(boxes[i + 2]! * canvas.width - canvas.offsetX, 0, width);
+    boxes[i + 3] = clamp(boxes[i + 3]! * canvas.height - canvas.offsetY, 0, height);
+  }
+}
+
+/**
+ * For each output coordinate along one axis: the two source indices it blends and their weights.
+ * A tap that falls on padding gets weight 0 and a valid index, so the inner loop never branches.
+ */
+interface AxisTaps {
+  i0: Int32Array;
+  i1: Int32Array;
+  w0: Float64Array;
+  w1: Float64Array;
+}
+
+function axisTaps(
+  outSize: number,
+  canvasSize: number,
+  offset: number,
+  imageSize: number,
+  kind: ResizeSpec['interpolation'],
+): AxisTaps {
+  const taps = {
+    i0: new Int32Array(outSize),
+    i1: new Int32Array(outSize),
+    w0: new Float64Array(outSize),
+    w1: new Float64Array(outSize),
+  };
+  const scale = canvasSize / outSize;
+  // The canvas is sampled as a whole (its last pixel is the clamp), then shifted to the image.
+  const last = Math.ceil(canvasSize) - 1;
+  const set = (o: number, which: 0 | 1, canvasIndex: number, weight: number): void => {
+    const x = canvasIndex - offset;
+    const inside = x >= 0 && x < imageSize;
+    (which === 0 ? taps.i0 : taps.i1)[o] = inside ? x : 0;
+    (which === 0 ? taps.w0 : taps.w1)[o] = inside ? weight : 0;
+  };
+  for (let o = 0; o < outSize; o++) {
+    let src: number;
+    if (kind === 'bilinear-half-pixel') src = Math.max(0, (o + 0.5) * scale - 0.5);
+    else src = o * scale; // asymmetric: TF legacy (align_corners=false, half_pixel_centers=false)
+    const lo = Math.min(Math.floor(src), last);
+    if (kind === 'nearest-asymmetric') {
+      set(o, 0, lo, 1);
+      set(o, 1, lo, 0);
+      continue;
+    }
+    const frac = src - lo;
+    set(o, 0, lo, 1 - frac);
+    set(o, 1, Math.min(lo + 1, last), frac);
+  }
+  return taps;
+}
+
+/**
+ * Resizes, pads and normalises an RGB image into the network input described by `spec`.
+ * Padding is zero before normalisation (as face-api and TF pad), so it becomes `offset` after.
+ */
+export function preprocess(image: RgbImage, spec: InputSpec): Preprocessed {
+  const { width: inW, height: inH } = spec;
+  const canvas = canvasFor(image.width, image.height, inW, inH, spec.resize);
+  const xs = axisTaps(inW, canvas.width, canvas.offsetX, image.width, spec.resize.interpolation);
+  const ys = axisTaps(inH, canvas.height, canvas.offsetY, image.height, spec.resize.interpolation);
+
+  // Output channel k reads source channel srcC[k] (BGR models read the source backwards).
+  const srcC = spec.colorOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  const [c0, c1, c2] = srcC as [number, number, number];
+  const [s0, s1, s2] = perChannel(spec.normalize.scale);
+  const [o0, o1, o2] = perChannel(spec.normalize.offset);
+  const nchw = spec.layout === 'nchw';
+  const plane = inW * inH;
+  const out = new Float32Array(plane * 3);
+  const src = image.data;
+  const rowStride = image.width * 3;
+  // Byte offsets of each output column's two taps, precomputed once.
+  const bx0 = new Int32Array(inW);
+  const bx1 = new Int32Array(inW);
+  for (let x = 0; x < inW; x++) {
+    bx0[x] = xs.i0[x]! * 3;
+    bx1[x] = xs.i1[x]! * 3;
+  }
+  // Where output channel k of pixel p goes, as base + p · step.
+  const [ob0, ob1, ob2, step] = nchw ? [0, plane, 2 * plane, 1] : [0, 1, 2, 3];
+
+  for (let y = 0; y < inH; y++) {
+    const r0 = ys.i0[y]! * rowStride;
+    const r1 = ys.i1[y]! * rowStride;
+    const wy0 = ys.w0[y]!;
+    const wy1 = ys.w1[y]!;
+    let p = y * inW * step;
+    for (let x = 0; x < inW; x++, p += step) {
+      const wx0 = xs.w0[x]!;
+      const wx1 = xs.w1[x]!;
+      const a = r0 + bx0[x]!;
+      const b = r0 + bx1[x]!;
+      const c = r1 + bx0[x]!;
+      const d = r1 + bx1[x]!;
+      const v0 =
+        wy0 * (wx0 * src[a + c0]! + wx1 * src[b + c0]!) +
+        wy1 * (wx0 * src[c + c0]! + wx1 * src[d + c0]!);
+      const v1 =
+        wy0 * (wx0 * src[a + c1]! + wx1 * src[b + c1]!) +
+        wy1 * (wx0 * src[c + c1]! + wx1 * src[d + c1]!);
+      const v2 =
+        wy0 * (wx0 * src[a + c2]! + wx1 * src[b + c2]!) +
+        wy1 * (wx0 * src[c + c2]! + wx1 * src[d + c2]!);
+      out[ob0 + p] = v0 * s0 + o0;
+      out[ob1 + p] = v1 * s1 + o1;
+      out[ob2 + p] = v2 * s2 + o2;
+    }
+  }
+  return { data: out, dims: nchw ? [1, 3, inH, inW] : [1, inH, inW, 3], canvas };
+}
+
+function perChannel(v: number | [number, number, number]): [number, number, number] {
+  return typeof v === 'number' ? [v, v, v] : v;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}

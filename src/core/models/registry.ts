@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseModelManifest, type ModelManifest } from '../../shared/models/manifest';
+
+/** The embedded default model. */
+export const DEFAULT_MODEL = 'ssd-mobilenetv1-face';
+
+/** A manifest found on disk, with the ONNX file it points to. */
+export interface ModelEntry {
+  manifest: ModelManifest;
+  manifestPath: string;
+  onnxPath: string;
+  /** False when the manifest exists but its ONNX file does not (e.g. `npm run models` not run). */
+  ready: boolean;
+}
+
+export class ModelNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelNotFoundError';
+  }
+}
+
+/**
+ * The folder of bundled model manifests: `SHOTBOX_MODELS_DIR` when set (the Electron shell sets
+ * it to its resources path), else `resources/models` of the project this file belongs to.
+ */
+export function modelsDir(): string {
+  const fromEnv = process.env.SHOTBOX_MODELS_DIR;
+  if (fromEnv) return path.resolve(fromEnv);
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'resources', 'models');
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new ModelNotFoundError('cannot find the resources/models folder');
+    dir = parent;
+  }
+}
+
+/** Reads and validates one manifest file. */
+export function readManifest(manifestPath: string): ModelEntry {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`${manifestPath}: cannot read manifest (${(err as Error).message})`, { cause: err });
+  }
+  const manifest = parseModelManifest(json, manifestPath);
+  const onnxPath = path.resolve(path.dirname(manifestPath), manifest.file);
+  return { manifest, manifestPath, onnxPath, ready: existsSync(onnxPath) };
+}
+
+/** Every manifest in `dir`, sorted by name. Invalid manifests are reported, not hidden. */
+export function listModels(dir = modelsDir()): { models: ModelEntry[]; errors: string[] } {
+  const models: ModelEntry[] = [];
+  const errors: string[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    try {
+      models.push(readManifest(path.join(dir, file)));
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  models.sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
+  return { models, errors };
+}
+
+/**
+ * Resolves what a user typed after `--model`: a registered name, a manifest path, or an ONNX
+ * path with its manifest beside it (same base name, `.json`).
+ */
+export function resolveModel(ref: string = DEFAULT_MODEL, dir = modelsDir()): ModelEntry {
+  const looksLikePath = ref.includes('/') || ref.includes('\\') || /\.(json|onnx)$/i.test(ref);
+  if (looksLikePath) {
+    const abs = path.resolve(ref);
+    if (!existsSync(abs)) throw new ModelNotFoundError(`model file not found: ${abs}`);
+    if (statSync(abs).isDirectory())
+      throw new ModelNotFoundError(`${abs} is a folder, not a model`);
+    if (/\.onnx$/i.test(abs)) {
+      const manifestPath = abs.replace(/\.onnx$/i, '.json');
+      if (!existsSync(manifestPath)) {
+        throw new ModelNotFoundError(
+          `${abs} has no manifest: write ${path.basename(manifestPath)} beside it ` +
+            '(classes, input size, normalisation, outputs, priors; see docs/models.md)',
+        );
+      }
+      return readManifest(manifestPath);
+    }
+    return readManifest(abs);
+  }
+  const { models, errors } = listModels(dir);
+  const entry = models.find((m) => m.manifest.name === ref);
+  if (!entry) {
+    const known = models.map((m) => m.manifest.name).join(', ') || 'none';
+    const extra = errors.length ? ` (invalid manifests: ${errors.join('; ')})` : '';
+    throw new ModelNotFoundError(`unknown model '${ref}' (registered: ${known})${extra}`);
+  }
+  return entry;
+}

@@ -1,0 +1,180 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createBackend, dispatch, ValidationError } from '../core/api/backend';
+
+/**
+ * Browser mode (DESIGN.md §2, §10): the built renderer and the API contract over HTTP, bound to
+ * 127.0.0.1, behind a per-launch token. The token arrives once in the URL (`/?token=…`), is moved
+ * into an HttpOnly, SameSite=Strict cookie, and every request without it is refused with 401.
+ */
+export interface ServerOptions {
+  /** Folder of the built renderer (index.html + assets). */
+  rendererDir: string;
+  port?: number;
+  version: string;
+  /** Fixed token (tests); default: 32 random bytes. */
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The URL to open: includes the token. */
+  openUrl: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'shotbox_token';
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+};
+// Same policy as the Electron window: nothing remote, no inline script.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const MAX_BODY = 1 << 20;
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const rendererDir = path.resolve(options.rendererDir);
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error(`no built renderer in ${rendererDir} (run \`npm run build\`)`);
+  }
+  const api = createBackend('browser', options.version);
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent)
+        send(res, 500, { error: err instanceof Error ? err.message : String(err) });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    const fromQuery = url.searchParams.get('token');
+    if (fromQuery !== null && safeEqual(fromQuery, token)) {
+      // Move the token out of the address bar (and out of history) into a cookie.
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: url.pathname + url.search,
+      });
+      res.end();
+      return;
+    }
+    if (!isAuthorised(req, token)) {
+      send(res, 401, { error: 'missing or wrong token: open the URL printed by `shotbox serve`' });
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') {
+        send(res, 405, { error: 'API calls are POST' });
+        return;
+      }
+      try {
+        const body = await readJson(req);
+        const result = await dispatch(api, url.pathname.slice('/api/'.length), body);
+        send(res, 200, result);
+      } catch (err) {
+        if (err instanceof ValidationError) send(res, 400, { error: err.message });
+        else throw err;
+      }
+      return;
+    }
+    serveStatic(url.pathname, res);
+  }
+
+  function serveStatic(pathname: string, res: http.ServerResponse): void {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      send(res, 400, { error: 'bad path' });
+      return;
+    }
+    const file = path.resolve(rendererDir, `.${rel === '/' ? '/index.html' : rel}`);
+    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) {
+      send(res, 403, { error: 'outside the renderer folder' });
+      return;
+    }
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      send(res, 404, { error: 'not found' });
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CSP,
+      'Cache-Control': 'no-cache',
+    });
+    createReadStream(file).pipe(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    url,
+    openUrl: `${url}?token=${token}`,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function isAuthorised(req: http.IncomingMessage, token: string): boolean {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7), token)) return true;
+  const cookie = req.headers.cookie ?? '';
+  for (const part of cookie.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === COOKIE && safeEqual(rest.join('='), token)) return true;
+  }
+  return false;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new ValidationError('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ValidationError('request body is not JSON');
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
