@@ -9,9 +9,9 @@
  * model behind.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../src/core/fs/atomicWrite';
 import {
   convertFaceApiSsd,
   locateFaceApiSsdFiles,
@@ -74,18 +74,6 @@ function newestMtime(paths: readonly string[]): number {
   return newest;
 }
 
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}`;
-  await mkdir(path.dirname(file), { recursive: true });
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-}
-
 function formatSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
@@ -111,7 +99,7 @@ async function main(): Promise<void> {
       }
       const started = performance.now();
       const bytes = await job.build();
-      await writeAtomically(out, bytes);
+      await writeFileAtomic(out, bytes);
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       console.log(`${label}: ${formatSize(bytes.length)} in ${seconds} s`);
     } catch (err) {

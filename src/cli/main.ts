@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { appVersion } from '../core/appVersion';
 import { registerBenchCommand } from './commands/bench';
 import { registerDetectCommand } from './commands/detect';
 import { registerModelsCommand } from './commands/models';
@@ -10,7 +11,7 @@ import { EXIT, UsageError } from './exitCodes';
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('shotbox')
     .description('SSD object detection workbench: default boxes, batch detection, benchmarks.')
-    .version('0.1.0')
+    .version(appVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerPriorsCommand(program, setExit);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { appVersion } from '../../core/appVersion';
 import { startServer } from '../../server/server';
 import { EXIT, UsageError } from '../exitCodes';
 
@@ -19,7 +20,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`bad --port '${opts.port}'`);
-      const server = await startServer({ rendererDir: opts.renderer, port, version: '0.1.0' });
+      const server = await startServer({ rendererDir: opts.renderer, port, version: appVersion() });
       process.stdout.write(`Shotbox browser mode: open ${server.openUrl}\n`);
       process.stdout.write('(listening on 127.0.0.1 only; press Ctrl+C to stop)\n');
       await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
+import { detectFiles } from '../detector/batch';
 import { Detector } from '../detector/detector';
 import type { ProviderName } from '../detector/executionProviders';
 import { decodeImageFile } from '../image/decode';
@@ -20,7 +21,10 @@ export interface BenchReport {
   provider: ProviderName;
   images: number;
   runs: number;
+  /** One image at a time: median latency per stage. */
   ours: StageMedians & { imagesPerSecond: number };
+  /** The batch pipeline of `shotbox detect` (decoding overlaps inference): images per second. */
+  batch: { imagesPerSecond: number };
   /** A bare `InferenceSession.run` loop on one preprocessed tensor (CPU, default options). */
   bareRun: { median: number };
   /** face-api's own tfjs pipeline (decode with the same decoder, then detectAllFaces). */
@@ -74,6 +78,7 @@ export async function runPipelineBench(
     total: [],
   };
   let bareMedian: number;
+  let batchRate: number;
   try {
     say(`warming up ${entry.manifest.name} on ${detector.provider}`);
     await detector.detectFile(files[0]!);
@@ -89,6 +94,14 @@ export async function runPipelineBench(
         stages.postprocess.push(res.timings.postprocess);
       }
     }
+
+    say('batch pipeline (decode overlapped with inference)');
+    const batchFiles = Array.from({ length: options.runs }, () => files).flat();
+    const tb = performance.now();
+    for await (const item of detectFiles(detector, batchFiles)) {
+      if (!item.ok) throw new Error(`${item.file}: ${item.reason}`);
+    }
+    batchRate = (batchFiles.length * 1000) / (performance.now() - tb);
 
     say('bare InferenceSession.run loop');
     const pre = detector.preprocess(await decodeImageFile(files[0]!));
@@ -163,6 +176,7 @@ export async function runPipelineBench(
     images: files.length,
     runs: options.runs,
     ours,
+    batch: { imagesPerSecond: batchRate },
     bareRun: { median: bareMedian },
     ...(baseline ? { baseline } : {}),
     ratios: {

@@ -92,6 +92,9 @@ export async function createSessionWithFallback(
         graphOptimizationLevel: 'all',
         // Errors are reported through `attempts`; ONNX Runtime's own log would repeat them.
         logSeverityLevel: 3,
+        // Idle ORT threads otherwise spin for a while after each run, taking the cores that
+        // image decoding (libvips threads) needs between runs.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
         ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       });
       attempts.push({ provider, ok: true });

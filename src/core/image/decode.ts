@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import sharp, { type Metadata } from 'sharp';
+
+// sharp uses a single libvips thread on glibc Linux without jemalloc (to limit memory
+// fragmentation); decoding a 2-megapixel JPEG then takes twice as long. Use every core unless
+// SHOTBOX_DECODE_THREADS says otherwise.
+sharp.concurrency(Number(process.env.SHOTBOX_DECODE_THREADS) || availableParallelism());
 
 /** 8-bit interleaved RGB pixels of an image as it is displayed (EXIF orientation applied). */
 export interface RgbImage {

@@ -45,7 +45,9 @@ export function readManifest(manifestPath: string): ModelEntry {
   try {
     json = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (err) {
-    throw new Error(`${manifestPath}: cannot read manifest (${(err as Error).message})`, { cause: err });
+    throw new Error(`${manifestPath}: cannot read manifest (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   const manifest = parseModelManifest(json, manifestPath);
   const onnxPath = path.resolve(path.dirname(manifestPath), manifest.file);
