@@ -8,6 +8,8 @@ export const EXIT = {
   usage: 2,
   /** The run finished but some inputs failed (each reported). */
   partial: 3,
+  /** Stopped by Ctrl+C (128 + SIGINT); partial results were kept. */
+  interrupted: 130,
 } as const;
 
 /** A mistake in how the command was called; printed without a stack, exit code 2. */

@@ -75,10 +75,15 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       const started = performance.now();
       let done = 0;
       let detections = 0;
+      // Ctrl+C stops after the image in flight; what was detected so far is still written.
+      const interrupt = new AbortController();
+      const onSigint = (): void => interrupt.abort();
+      process.once('SIGINT', onSigint);
       try {
         for await (const item of detectFiles(detector, collected.files, {
           ...(scoreThreshold !== undefined ? { scoreThreshold } : {}),
           ...(iouThreshold !== undefined ? { iouThreshold } : {}),
+          signal: interrupt.signal,
         })) {
           done++;
           if (item.ok) {
@@ -94,6 +99,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
           bar?.update(done, { rate: rate.toFixed(1), failed: failures.length });
         }
       } finally {
+        process.off('SIGINT', onSigint);
         bar?.stop();
         await detector.dispose();
       }
@@ -112,6 +118,13 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
         `detect: ${processed} images, ${detections} detections, ${(done / seconds).toFixed(2)} images/s, ` +
           `${failures.length} failed${opts.out ? ` → ${opts.out}` : ''}\n`,
       );
+      if (interrupt.signal.aborted) {
+        process.stderr.write(
+          `interrupted after ${done} of ${collected.files.length} images; the results so far were written\n`,
+        );
+        setExit(EXIT.interrupted);
+        return;
+      }
       setExit(failures.length > 0 ? EXIT.partial : EXIT.ok);
     });
 }

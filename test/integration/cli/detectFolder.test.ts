@@ -117,3 +117,34 @@ describe('shotbox detect failures', () => {
     expect(run.stderr).toMatch(/--threshold must be a number between 0 and 1/);
   });
 });
+
+describe('shotbox detect interrupted', () => {
+  it('Ctrl+C stops after the image in flight, writes the results so far, exits 130', async () => {
+    const { cp, mkdir, rm } = await import('node:fs/promises');
+    const { spawn } = await import('node:child_process');
+    const { shotboxBin, demoPhotos } = await import('../../helpers/paths');
+    const dir = path.join(generatedDir, 'many');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    for (let i = 0; i < 60; i++)
+      await cp(demoPhotos[i % 6]!, path.join(dir, `photo-${String(i).padStart(2, '0')}.jpg`));
+    const out = path.join(generatedDir, 'many.json');
+    await rm(out, { force: true });
+
+    const child = spawn(process.execPath, [shotboxBin, 'detect', dir, '--out', out]);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Interrupt once the model runs (the first line says which provider it is on).
+      if (/on CPU; 60 images/.test(stderr) && !child.killed)
+        setTimeout(() => child.kill('SIGINT'), 1500);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted after \d+ of 60 images/);
+    const coco = JSON.parse(await readFile(out, 'utf8')) as Coco;
+    expect(coco.images.length).toBeGreaterThan(0);
+    expect(coco.images.length).toBeLessThan(60);
+    expect(coco.annotations.length).toBeGreaterThan(0);
+  });
+});
