@@ -4,6 +4,7 @@ import { registerBenchCommand } from './commands/bench';
 import { registerDetectCommand } from './commands/detect';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
+import { registerProjectCommands } from './commands/project';
 import { registerServeCommand } from './commands/serve';
 import { EXIT, UsageError } from './exitCodes';
 
@@ -19,6 +20,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerModelsCommand(program, setExit);
   registerBenchCommand(program, setExit);
   registerServeCommand(program, setExit);
+  registerProjectCommands(program, setExit);
   return program;
 }
 

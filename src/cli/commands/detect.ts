@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { collectImageFiles, detectFiles, type FileProblem } from '../../core/detector/batch';
@@ -6,7 +8,12 @@ import { parseProviderList } from '../../core/detector/executionProviders';
 import { CocoDetectionsBuilder, commonRoot } from '../../core/formats/cocoDetections';
 import { writeFileAtomic } from '../../core/fs/atomicWrite';
 import { resolveModel } from '../../core/models/registry';
+import { ProjectDb } from '../../core/db/projectDb';
+import type { ProviderName } from '../../core/detector/executionProviders';
+import { detectIntoProject } from '../../core/project/detectIntoProject';
+import { importFolder, relativeToRoot } from '../../core/project/importFolder';
 import { EXIT, UsageError } from '../exitCodes';
+import { createProgress } from '../progress';
 
 interface DetectCliOptions {
   model?: string;
@@ -14,6 +21,7 @@ interface DetectCliOptions {
   iou?: string;
   provider?: string;
   out?: string;
+  project?: string;
   quiet?: boolean;
 }
 
@@ -21,7 +29,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
   program
     .command('detect')
     .description('Detect objects in images and folders (recursive); write COCO JSON.')
-    .argument('<inputs...>', 'image files and/or folders')
+    .argument('[inputs...]', 'image files and/or folders (with --project: default all its images)')
     .option(
       '--model <name|path>',
       'registered model name, manifest .json or model .onnx',
@@ -31,11 +39,33 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
     .option('--iou <iou>', "NMS IoU threshold (default: the model's)")
     .option('--provider <list>', 'execution providers to try in order, e.g. cuda,cpu')
     .option('--out <file.json>', 'write COCO JSON here (default: standard output)')
+    .option(
+      '--project <file.shotbox>',
+      'store detections in this project as pending boxes (resumable)',
+    )
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (inputs: string[], opts: DetectCliOptions) => {
       const scoreThreshold = parseUnit(opts.threshold, '--threshold');
       const iouThreshold = parseUnit(opts.iou, '--iou');
       const providers = opts.provider ? parseProviderList(opts.provider) : undefined;
+      if (opts.project) {
+        if (opts.out)
+          throw new UsageError(
+            '--out and --project do not go together: use `shotbox export` for files',
+          );
+        setExit(
+          await detectIntoProjectCli(inputs, opts.project, {
+            model: opts.model,
+            scoreThreshold,
+            iouThreshold,
+            providers,
+            quiet: opts.quiet,
+          }),
+        );
+        return;
+      }
+      if (inputs.length === 0)
+        throw new UsageError('give images or folders to detect (or --project)');
 
       const entry = resolveModel(opts.model);
       const collected = await collectImageFiles(inputs);
@@ -135,4 +165,96 @@ function parseUnit(text: string | undefined, name: string): number | undefined {
   if (!Number.isFinite(v) || v < 0 || v > 1)
     throw new UsageError(`${name} must be a number between 0 and 1, got '${text}'`);
   return v;
+}
+
+/**
+ * `detect --project`: inputs (if any) are added to the project first, then the model runs over
+ * them (or over every image) and each detection is stored as a pending box. Ctrl+C or a kill
+ * leaves a run that the same command resumes.
+ */
+async function detectIntoProjectCli(
+  inputs: string[],
+  projectFile: string,
+  opts: {
+    model?: string;
+    scoreThreshold?: number;
+    iouThreshold?: number;
+    providers?: ProviderName[];
+    quiet?: boolean;
+  },
+): Promise<number> {
+  const { project, created } = ProjectDb.openOrCreate(projectFile, inputs[0] ?? process.cwd());
+  const progress = createProgress('images', opts.quiet);
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    let imageIds: number[] | undefined;
+    if (inputs.length > 0) {
+      const prefixes: string[] = [];
+      for (const input of inputs) {
+        const rel =
+          path.resolve(input) === project.imageRoot
+            ? ''
+            : relativeToRoot(project.imageRoot, path.resolve(input));
+        if (rel === undefined)
+          throw new UsageError(
+            `${path.resolve(input)} is outside the project's image root ${project.imageRoot}`,
+          );
+        const added = await importFolder(project, statIsDir(input) ? input : path.dirname(input));
+        if (added.added > 0) progress.log(`added ${added.added} new images to the project`);
+        prefixes.push(rel);
+      }
+      imageIds = project.images
+        .all()
+        .filter((i) => prefixes.some((p) => p === '' || i.path === p || i.path.startsWith(`${p}/`)))
+        .map((i) => i.id);
+    }
+    if (project.images.count() === 0) {
+      process.stderr.write(
+        `shotbox: the project has no images${created ? ' (give a folder to detect)' : ''}\n`,
+      );
+      return EXIT.failed;
+    }
+    const detector = await Detector.load(
+      resolveModel(opts.model),
+      opts.providers ? { providers: opts.providers } : {},
+    );
+    let report;
+    try {
+      progress.log(`model ${detector.manifest.name} on ${detector.provider.toUpperCase()}`);
+      report = await detectIntoProject(project, detector, {
+        ...(imageIds ? { imageIds } : {}),
+        ...(opts.scoreThreshold !== undefined ? { scoreThreshold: opts.scoreThreshold } : {}),
+        ...(opts.iouThreshold !== undefined ? { iouThreshold: opts.iouThreshold } : {}),
+        signal: interrupt.signal,
+        onProgress: (done, total, failed) =>
+          progress.update(done, total, failed ? `| ${failed} failed` : ''),
+      });
+    } finally {
+      progress.stop();
+      await detector.dispose();
+    }
+    for (const f of report.failures) process.stderr.write(`failed ${f.file}: ${f.reason}\n`);
+    process.stderr.write(
+      `detect: ${report.processed} images, ${report.detections} detections stored as pending` +
+        (report.replaced ? ` (replacing ${report.replaced} older predictions)` : '') +
+        (report.resumed
+          ? `, resumed run ${report.runId} (${report.alreadyDone} images already done)`
+          : `, run ${report.runId}`) +
+        `, ${report.failures.length} failed → ${project.file}\n`,
+    );
+    if (report.interrupted) {
+      process.stderr.write('interrupted: run the same command again to resume\n');
+      return EXIT.interrupted;
+    }
+    return report.failures.length > 0 ? EXIT.partial : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSigint);
+    project.close();
+  }
+}
+
+function statIsDir(p: string): boolean {
+  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import sharp, { type Metadata } from 'sharp';
+import { decode as decodeBmp } from 'bmp-ts';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 
 // sharp uses a single libvips thread on glibc Linux without jemalloc (to limit memory
 // fragmentation); decoding a 2-megapixel JPEG then takes twice as long. Use every core unless
@@ -49,14 +50,7 @@ export async function decodeImageFile(file: string): Promise<RgbImage> {
 
 /** As {@link decodeImageFile}, from bytes already in memory; `name` is used in messages. */
 export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise<RgbImage> {
-  if (bytes.length === 0) throw new ImageDecodeError('empty', name, 'file is empty (0 bytes)');
-  const image = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
-  let meta: Metadata;
-  try {
-    meta = await image.metadata();
-  } catch (err) {
-    throw new ImageDecodeError('unsupported', name, `not a supported image (${reason(err)})`);
-  }
+  const { image, meta } = await openImage(bytes, name);
   const format = meta.format;
   try {
     let pipeline = image.rotate().removeAlpha();
@@ -96,4 +90,93 @@ function reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   // sharp/libvips messages are multi-line; the first line carries the cause.
   return text.split('\n')[0]!.trim();
+}
+
+/** Formats Shotbox reads, by content (never by file name). */
+export const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'bmp', 'avif', 'heif']);
+
+/** A sharp pipeline over the bytes with their metadata; BMP is decoded first (libvips cannot). */
+/** Metadata with `format` widened to include formats we decode ourselves ('bmp'). */
+type ImageMeta = Omit<Metadata, 'format'> & { format: string };
+
+async function openImage(
+  bytes: Uint8Array,
+  name: string,
+): Promise<{ image: Sharp; meta: ImageMeta }> {
+  if (bytes.length === 0) throw new ImageDecodeError('empty', name, 'file is empty (0 bytes)');
+  const options = { failOn: 'error' as const, limitInputPixels: MAX_IMAGE_PIXELS };
+  if (bytes[0] === 0x42 && bytes[1] === 0x4d) {
+    let bmp;
+    try {
+      bmp = decodeBmp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), { toRGBA: true });
+    } catch (err) {
+      throw new ImageDecodeError('corrupt', name, `corrupt or truncated bmp (${reason(err)})`);
+    }
+    if (bmp.width * Math.abs(bmp.height) > MAX_IMAGE_PIXELS) {
+      throw new ImageDecodeError(
+        'too-large',
+        name,
+        `image is larger than ${MAX_IMAGE_PIXELS} pixels`,
+      );
+    }
+    const image = sharp(bmp.data, {
+      raw: { width: bmp.width, height: Math.abs(bmp.height), channels: 4 },
+      ...options,
+    });
+    return {
+      image,
+      meta: {
+        ...(await image.metadata()),
+        format: 'bmp',
+        space: 'srgb',
+        depth: 'uchar',
+        channels: 4,
+      },
+    };
+  }
+  const image = sharp(bytes, options);
+  let meta: Metadata;
+  try {
+    meta = await image.metadata();
+  } catch (err) {
+    throw new ImageDecodeError('unsupported', name, `not a supported image (${reason(err)})`);
+  }
+  if (!meta.format || !IMAGE_FORMATS.has(meta.format)) {
+    throw new ImageDecodeError(
+      'unsupported',
+      name,
+      `not a supported image (${meta.format ?? 'unknown'} format)`,
+    );
+  }
+  return { image, meta: { ...meta, format: meta.format } };
+}
+
+export interface ImageProbe {
+  format: string;
+  /** Size as displayed (EXIF orientation applied). */
+  width: number;
+  height: number;
+}
+
+/**
+ * Identifies an image by content and proves its pixel data is readable, cheaply: the decode is
+ * a shrink-on-load thumbnail (JPEG decodes at 1/8 scale), which still reads every byte, so a
+ * truncated or corrupt file fails here and not later in the middle of a batch.
+ */
+export async function probeImage(bytes: Uint8Array, name: string): Promise<ImageProbe> {
+  const { image, meta } = await openImage(bytes, name);
+  try {
+    await image.clone().resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+  } catch (err) {
+    throw new ImageDecodeError(
+      'corrupt',
+      name,
+      `corrupt or truncated ${meta.format} (${reason(err)})`,
+    );
+  }
+  const width = meta.autoOrient?.width ?? meta.width;
+  const height = meta.autoOrient?.height ?? meta.height;
+  if (!width || !height)
+    throw new ImageDecodeError('corrupt', name, `${meta.format} without a size`);
+  return { format: meta.format, width, height };
 }

@@ -1,0 +1,98 @@
+import type { AnnotationRecord, Box, Origin, ReviewState } from '../../shared/project/types';
+import type { Db } from './openDatabase';
+import { ANNOTATION_COLUMNS, now, toAnnotation, type AnnotationRow } from './rows';
+
+export interface NewAnnotation extends Box {
+  imageId: number;
+  classId: number;
+  origin: Origin;
+  review: ReviewState;
+  modelId?: number | null;
+  runId?: number | null;
+  score?: number | null;
+}
+
+export interface ModelBox extends Box {
+  classId: number;
+  score: number;
+}
+
+/** Annotation rows. Bulk writes (import, detection) live here; undoable edits in EditHistory. */
+export class AnnotationRepo {
+  constructor(private readonly db: Db) {}
+
+  get(id: number): AnnotationRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE id = ?`)
+      .get(id) as AnnotationRow | undefined;
+    return row && toAnnotation(row);
+  }
+
+  /** All boxes of one image, rejected ones included (the UI hides or greys them). */
+  ofImage(imageId: number): AnnotationRecord[] {
+    return (
+      this.db
+        .prepare(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE image_id = ? ORDER BY id`)
+        .all(imageId) as AnnotationRow[]
+    ).map(toAnnotation);
+  }
+
+  insert(a: NewAnnotation): number {
+    const t = now();
+    const info = this.db
+      .prepare(
+        `INSERT INTO annotations (image_id, class_id, x1, y1, x2, y2, origin, model_id, run_id, score, review, created_at, updated_at)
+         VALUES (@imageId, @classId, @x1, @y1, @x2, @y2, @origin, @modelId, @runId, @score, @review, @t, @t)`,
+      )
+      .run({ modelId: null, runId: null, score: null, ...a, t });
+    return Number(info.lastInsertRowid);
+  }
+
+  /**
+   * Replaces one model's pending predictions on an image with a new run's. Accepted, edited,
+   * rejected, manual and imported boxes are never touched. Returns how many were replaced.
+   */
+  replacePendingPredictions(
+    imageId: number,
+    modelId: number,
+    runId: number,
+    boxes: readonly ModelBox[],
+  ): number {
+    const removed = this.db
+      .prepare(
+        "DELETE FROM annotations WHERE image_id = ? AND model_id = ? AND origin = 'model' AND review = 'pending'",
+      )
+      .run(imageId, modelId).changes;
+    for (const b of boxes) {
+      this.insert({
+        imageId,
+        classId: b.classId,
+        x1: b.x1,
+        y1: b.y1,
+        x2: b.x2,
+        y2: b.y2,
+        origin: 'model',
+        review: 'pending',
+        modelId,
+        runId,
+        score: b.score,
+      });
+    }
+    return removed;
+  }
+
+  /** Every box with its image path, for exports; `only: 'accepted'` keeps reviewed labels only. */
+  forExport(only: 'accepted' | 'all'): (AnnotationRecord & { path: string })[] {
+    const filter =
+      only === 'accepted' ? "a.review IN ('accepted', 'edited')" : "a.review <> 'rejected'";
+    const cols = ANNOTATION_COLUMNS.split(', ')
+      .map((c) => `a.${c}`)
+      .join(', ');
+    const rows = this.db
+      .prepare(
+        `SELECT ${cols}, i.path FROM annotations a JOIN images i ON i.id = a.image_id WHERE ${filter} ORDER BY i.path, a.id`,
+      )
+      .all() as (AnnotationRow & { path: string })[];
+    return rows.map((r) => ({ ...toAnnotation(r), path: r.path }));
+  }
+}

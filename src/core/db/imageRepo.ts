@@ -1,0 +1,150 @@
+import type {
+  ImageListItem,
+  ImageRecord,
+  ImageStatus,
+  ReviewState,
+} from '../../shared/project/types';
+import type { Db } from './openDatabase';
+import { IMAGE_COLUMNS, now, toImage, type ImageRow } from './rows';
+
+export interface NewImage {
+  path: string;
+  sha256: string;
+  bytes: number;
+  mtimeMs: number;
+  width: number;
+  height: number;
+  format: string;
+}
+
+export interface ImageQuery {
+  status?: ImageStatus;
+  /** Only images that have at least one annotation in this review state. */
+  annotationReview?: ReviewState;
+  /** Only images with an annotation of this class. */
+  classId?: number;
+  /** Substring of the path (case-insensitive). */
+  search?: string;
+  offset?: number;
+  limit?: number;
+}
+
+/** Images of a project. */
+export class ImageRepo {
+  constructor(private readonly db: Db) {}
+
+  get(id: number): ImageRecord | undefined {
+    const row = this.db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ?`).get(id) as
+      ImageRow | undefined;
+    return row && toImage(row);
+  }
+
+  byPath(path: string): ImageRecord | undefined {
+    const row = this.db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE path = ?`).get(path) as
+      ImageRow | undefined;
+    return row && toImage(row);
+  }
+
+  bySha256(sha256: string): ImageRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images WHERE sha256 = ?`)
+      .get(sha256) as ImageRow | undefined;
+    return row && toImage(row);
+  }
+
+  /** path → size and mtime of every image: lets a re-import skip known files without reading them. */
+  fingerprints(): Map<string, { bytes: number; mtimeMs: number }> {
+    const rows = this.db.prepare('SELECT path, bytes, mtime_ms FROM images').all() as {
+      path: string;
+      bytes: number;
+      mtime_ms: number;
+    }[];
+    return new Map(rows.map((r) => [r.path, { bytes: r.bytes, mtimeMs: r.mtime_ms }]));
+  }
+
+  insert(image: NewImage): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO images (path, sha256, bytes, mtime_ms, width, height, format, added_at)
+         VALUES (@path, @sha256, @bytes, @mtimeMs, @width, @height, @format, @addedAt)`,
+      )
+      .run({ ...image, addedAt: now() });
+    return Number(info.lastInsertRowid);
+  }
+
+  setStatus(id: number, status: ImageStatus): void {
+    this.db.prepare('UPDATE images SET status = ? WHERE id = ?').run(status, id);
+  }
+
+  /** Marks an image as having predictions unless a person already reviewed it. */
+  markPredicted(id: number): void {
+    this.db
+      .prepare("UPDATE images SET status = 'predicted' WHERE id = ? AND status = 'unreviewed'")
+      .run(id);
+  }
+
+  count(query: ImageQuery = {}): number {
+    const { where, params } = imageFilter(query);
+    return (
+      this.db.prepare(`SELECT count(*) AS n FROM images i ${where}`).get(params) as { n: number }
+    ).n;
+  }
+
+  /** One page of images, ordered by path, with their annotation counts. */
+  list(query: ImageQuery = {}): ImageListItem[] {
+    const { where, params } = imageFilter(query);
+    const rows = this.db
+      .prepare(
+        `SELECT ${IMAGE_COLUMNS.split(', ')
+          .map((c) => `i.${c}`)
+          .join(', ')},
+           (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review <> 'rejected') AS annotation_count,
+           (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending') AS pending_count
+         FROM images i ${where}
+         ORDER BY i.path
+         LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit: query.limit ?? 100, offset: query.offset ?? 0 }) as (ImageRow & {
+      annotation_count: number;
+      pending_count: number;
+    })[];
+    return rows.map((r) => ({
+      ...toImage(r),
+      annotationCount: r.annotation_count,
+      pendingCount: r.pending_count,
+    }));
+  }
+
+  /** Every image, ordered by path (for exports and detection runs). */
+  all(): ImageRecord[] {
+    return (
+      this.db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images ORDER BY path`).all() as ImageRow[]
+    ).map(toImage);
+  }
+}
+
+function imageFilter(q: ImageQuery): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (q.status) {
+    clauses.push('i.status = @status');
+    params.status = q.status;
+  }
+  if (q.annotationReview) {
+    clauses.push(
+      'EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.review = @review)',
+    );
+    params.review = q.annotationReview;
+  }
+  if (q.classId !== undefined) {
+    clauses.push(
+      "EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.class_id = @classId AND a.review <> 'rejected')",
+    );
+    params.classId = q.classId;
+  }
+  if (q.search) {
+    clauses.push("i.path LIKE @search ESCAPE '\\'");
+    params.search = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}

@@ -1,0 +1,76 @@
+/**
+ * The format-neutral shape annotation files are parsed into and exported from. Parsers
+ * (coco.ts, voc.ts, yolo.ts) check structure and report problems; the project importer
+ * (src/core/project/importAnnotations.ts) matches images, converts to pixels with the project's
+ * real image sizes, clips, and writes everything in one transaction.
+ */
+
+/** One box as read from an annotation file. */
+export interface ParsedBox {
+  label: string;
+  /**
+   * x1, y1, x2, y2. In image pixels when `normalized` is false (COCO, VOC), in [0,1] of the
+   * image size when true (YOLO). Not yet clipped.
+   */
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  normalized: boolean;
+  /** Where it came from, for messages: "annotations.json: annotations[12]", "a.xml: object 2". */
+  where: string;
+}
+
+/** The annotations of one image as read from a file. */
+export interface ParsedImage {
+  /** The image as the file names it, forward slashes, e.g. "raccoon-1.jpg" or "sub/a.jpg". */
+  file: string;
+  /** Size the annotation file claims (COCO, VOC), if any. */
+  width?: number;
+  height?: number;
+  boxes: ParsedBox[];
+  where: string;
+}
+
+export type AnnotationFormat = 'coco' | 'voc' | 'yolo';
+
+export interface ParsedAnnotations {
+  format: AnnotationFormat;
+  /** Class names in the file's order (COCO categories by id order, YOLO list, VOC first seen). */
+  classes: string[];
+  images: ParsedImage[];
+}
+
+/** A problem found in an input file. Any `error` refuses the whole import. */
+export interface FormatProblem {
+  severity: 'error' | 'warning';
+  /** File and field or line: "train.json: annotations[3].bbox", "labels/a.txt:4". */
+  where: string;
+  message: string;
+}
+
+export interface ParseResult {
+  annotations: ParsedAnnotations;
+  problems: FormatProblem[];
+}
+
+/** What exporters write: boxes in image pixels, x1,y1,x2,y2. */
+export interface ExportImage {
+  /** Path relative to the project's image root, forward slashes. */
+  file: string;
+  width: number;
+  height: number;
+  boxes: { classIndex: number; x1: number; y1: number; x2: number; y2: number; score?: number }[];
+}
+
+export interface ExportSet {
+  classes: string[];
+  images: ExportImage[];
+}
+
+/** Summary an exporter returns (for the CLI's one-line report). */
+export interface ExportSummary {
+  files: number;
+  images: number;
+  boxes: number;
+}

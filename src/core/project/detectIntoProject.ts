@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { ProjectDb } from '../db/projectDb';
+import { detectFiles } from '../detector/batch';
+import type { Detector, DetectOptions } from '../detector/detector';
+
+export interface ProjectDetectReport {
+  runId: number;
+  /** True when this call continued a run that had stopped part-way. */
+  resumed: boolean;
+  /** Images this call ran the model on. */
+  processed: number;
+  /** Images the run had already finished before this call (skipped). */
+  alreadyDone: number;
+  detections: number;
+  /** Pending predictions of the same model that new ones replaced. */
+  replaced: number;
+  failures: { file: string; reason: string }[];
+  interrupted: boolean;
+}
+
+export interface ProjectDetectOptions extends DetectOptions {
+  /** Only these images (ids); default every image of the project. */
+  imageIds?: readonly number[];
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, failed: number) => void;
+}
+
+/**
+ * Runs a detector over a project's images and stores each detection as a pending annotation with
+ * its model, run and score. Per image, one transaction replaces that model's pending predictions
+ * (accepted, edited, rejected, manual and imported boxes are never touched) and marks the image
+ * done in the run — so a run killed at any moment resumes where it stopped when started again with
+ * the same model and parameters.
+ */
+export async function detectIntoProject(
+  project: ProjectDb,
+  detector: Detector,
+  options: ProjectDetectOptions = {},
+): Promise<ProjectDetectReport> {
+  const manifest = detector.manifest;
+  const sha256 = createHash('sha256')
+    .update(await readFile(detector.entry.onnxPath))
+    .digest('hex');
+  const modelId = project.runs.ensureModel(manifest.name, sha256, manifest);
+  const params = JSON.stringify({
+    scoreThreshold: options.scoreThreshold ?? manifest.postprocess.scoreThreshold,
+    iouThreshold: options.iouThreshold ?? manifest.postprocess.iouThreshold,
+    topK: options.topK ?? manifest.postprocess.topK,
+    images: options.imageIds ? [...options.imageIds].sort((a, b) => a - b) : 'all',
+  });
+  const unfinished = project.runs.findUnfinished(modelId, params);
+  const runId = unfinished ?? project.runs.create(modelId, params);
+  const done = project.runs.doneImageIds(runId);
+
+  const wanted = options.imageIds ? new Set(options.imageIds) : undefined;
+  const images = project.images
+    .all()
+    .filter((i) => (!wanted || wanted.has(i.id)) && !done.has(i.id));
+  const classIds = manifest.classes.map((name) =>
+    project.transaction(() => project.classes.ensure(name)),
+  );
+  const report: ProjectDetectReport = {
+    runId,
+    resumed: unfinished !== undefined,
+    processed: 0,
+    alreadyDone: done.size,
+    detections: 0,
+    replaced: 0,
+    failures: [],
+    interrupted: false,
+  };
+
+  const byFile = new Map(images.map((i) => [project.imagePath(i.path), i]));
+  const files = [...byFile.keys()];
+  const detectOptions: DetectOptions & { signal?: AbortSignal } = {
+    ...(options.scoreThreshold !== undefined ? { scoreThreshold: options.scoreThreshold } : {}),
+    ...(options.iouThreshold !== undefined ? { iouThreshold: options.iouThreshold } : {}),
+    ...(options.topK !== undefined ? { topK: options.topK } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  let seen = 0;
+  for await (const item of detectFiles(detector, files, detectOptions)) {
+    seen++;
+    const image = byFile.get(item.file)!;
+    if (!item.ok) {
+      report.failures.push({ file: item.file, reason: item.reason });
+      // Visited: a resumed run does not retry it; the next full run does.
+      project.runs.markImageDone(runId, image.id, -1);
+    } else {
+      const boxes = item.result.detections.map((d) => ({
+        classId: classIds[d.classIndex]!,
+        x1: d.box[0],
+        y1: d.box[1],
+        x2: d.box[2],
+        y2: d.box[3],
+        score: d.score,
+      }));
+      project.transaction(() => {
+        report.replaced += project.annotations.replacePendingPredictions(
+          image.id,
+          modelId,
+          runId,
+          boxes,
+        );
+        if (boxes.length > 0) project.images.markPredicted(image.id);
+        project.runs.markImageDone(runId, image.id, boxes.length);
+      });
+      report.processed++;
+      report.detections += boxes.length;
+    }
+    options.onProgress?.(seen, files.length, report.failures.length);
+  }
+  report.interrupted = options.signal?.aborted === true && seen < files.length;
+  // Only an interrupted run stays open for resuming; a finished one makes the next run a new one.
+  if (!report.interrupted) project.runs.finish(runId);
+  return report;
+}

@@ -1,0 +1,197 @@
+import path from 'node:path';
+import type { ImageRecord } from '../../shared/project/types';
+import type { ProjectDb } from '../db/projectDb';
+import type { FormatProblem, ParsedImage, ParseResult } from '../formats/annotationSet';
+
+/** An import refused as a whole; `problems` lists every error (and the warnings seen so far). */
+export class AnnotationImportError extends Error {
+  constructor(readonly problems: FormatProblem[]) {
+    const errors = problems.filter((p) => p.severity === 'error');
+    super(
+      `import refused, the project is unchanged: ${errors.length} error(s)\n` +
+        errors.map((p) => `  ${p.where}: ${p.message}`).join('\n'),
+    );
+    this.name = 'AnnotationImportError';
+  }
+}
+
+export interface AnnotationImportReport {
+  /** Images of the file found in the project. */
+  images: number;
+  /** Boxes added. */
+  boxes: number;
+  /** Boxes identical to ones imported before (same image, class and coordinates): not added twice. */
+  alreadyPresent: number;
+  /** Boxes skipped or changed (clipped), unknown images, size mismatches: the import went on. */
+  warnings: FormatProblem[];
+}
+
+/** Relative tolerance for "outside the image": sub-pixel rounding in other tools is not a warning. */
+const CLIP_EPSILON = 1e-6;
+
+/**
+ * Writes parsed annotations into the project in one transaction, or nothing at all: any parse
+ * error refuses the import. Images are matched by path relative to the image root, then (when
+ * unambiguous) by file name; boxes are converted to pixels with the project's own image sizes,
+ * clipped to the image with a warning, and dropped with a warning when empty. Imported boxes are
+ * labels, so they enter as `accepted`.
+ */
+export function importParsedAnnotations(
+  project: ProjectDb,
+  parsed: ParseResult,
+): AnnotationImportReport {
+  const problems = [...parsed.problems];
+  if (problems.some((p) => p.severity === 'error')) throw new AnnotationImportError(problems);
+
+  const match = imageMatcher(project.images.all());
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  const planned: { image: ImageRecord; label: string; box: [number, number, number, number] }[] =
+    [];
+  let matchedImages = 0;
+
+  for (const entry of parsed.annotations.images) {
+    const image = match(entry.file);
+    if (!image) {
+      warnings.push({
+        severity: 'warning',
+        where: entry.where,
+        message: `image '${entry.file}' is not in the project; its ${entry.boxes.length} box(es) skipped`,
+      });
+      continue;
+    }
+    matchedImages++;
+    checkClaimedSize(entry, image, warnings);
+    for (const b of entry.boxes) {
+      const sx = b.normalized ? image.width : 1;
+      const sy = b.normalized ? image.height : 1;
+      let [x1, y1, x2, y2] = [b.x1 * sx, b.y1 * sy, b.x2 * sx, b.y2 * sy];
+      const tolX = CLIP_EPSILON * image.width;
+      const tolY = CLIP_EPSILON * image.height;
+      if (x1 < -tolX || y1 < -tolY || x2 > image.width + tolX || y2 > image.height + tolY) {
+        warnings.push({
+          severity: 'warning',
+          where: b.where,
+          message: `box [${fmt(x1)}, ${fmt(y1)}, ${fmt(x2)}, ${fmt(y2)}] extends outside the ${image.width}×${image.height} image; clipped`,
+        });
+      }
+      [x1, y1, x2, y2] = [
+        clamp(x1, image.width),
+        clamp(y1, image.height),
+        clamp(x2, image.width),
+        clamp(y2, image.height),
+      ];
+      if (!(x2 > x1 && y2 > y1)) {
+        warnings.push({
+          severity: 'warning',
+          where: b.where,
+          message: 'box is empty inside the image; skipped',
+        });
+        continue;
+      }
+      planned.push({ image, label: b.label, box: [x1, y1, x2, y2] });
+    }
+  }
+  if (matchedImages === 0 && parsed.annotations.images.length > 0) {
+    throw new AnnotationImportError([
+      ...warnings,
+      {
+        severity: 'error',
+        where: 'import',
+        message: `none of the ${parsed.annotations.images.length} images named in the file is in the project (import the image folder first)`,
+      },
+    ]);
+  }
+
+  let boxes = 0;
+  let alreadyPresent = 0;
+  project.transaction(() => {
+    // Classes in the file's order, so a dataset's class list keeps its order in the project.
+    const classIds = new Map(
+      parsed.annotations.classes.map((name) => [name, project.classes.ensure(name)]),
+    );
+    const existing = new Map<number, Set<string>>();
+    for (const p of planned) {
+      const classId = classIds.get(p.label) ?? project.classes.ensure(p.label);
+      classIds.set(p.label, classId);
+      let keys = existing.get(p.image.id);
+      if (!keys) {
+        keys = new Set(
+          project.annotations
+            .ofImage(p.image.id)
+            .filter((a) => a.origin === 'imported')
+            .map((a) => boxKey(a.classId, [a.x1, a.y1, a.x2, a.y2])),
+        );
+        existing.set(p.image.id, keys);
+      }
+      const key = boxKey(classId, p.box);
+      if (keys.has(key)) {
+        alreadyPresent++;
+        continue;
+      }
+      keys.add(key);
+      const [x1, y1, x2, y2] = p.box;
+      project.annotations.insert({
+        imageId: p.image.id,
+        classId,
+        x1,
+        y1,
+        x2,
+        y2,
+        origin: 'imported',
+        review: 'accepted',
+      });
+      boxes++;
+    }
+  });
+  return { images: matchedImages, boxes, alreadyPresent, warnings };
+}
+
+/** Finds the project image an annotation file means: exact path, path without extension, unique file name. */
+function imageMatcher(images: ImageRecord[]): (file: string) => ImageRecord | undefined {
+  const byPath = new Map(images.map((i) => [i.path, i]));
+  const multi = (key: (i: ImageRecord) => string): Map<string, ImageRecord[]> => {
+    const m = new Map<string, ImageRecord[]>();
+    for (const i of images) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
+    return m;
+  };
+  const stem = (p: string): string => p.slice(0, p.length - path.posix.extname(p).length);
+  const byStem = multi((i) => stem(i.path));
+  const byName = multi((i) => path.posix.basename(i.path));
+  const byNameStem = multi((i) => stem(path.posix.basename(i.path)));
+  const unique = (list: ImageRecord[] | undefined): ImageRecord | undefined =>
+    list?.length === 1 ? list[0] : undefined;
+  return (raw) => {
+    const file = raw.replace(/\\/g, '/').replace(/^\.\//, '');
+    return (
+      byPath.get(file) ??
+      unique(byStem.get(file)) ??
+      unique(byName.get(path.posix.basename(file))) ??
+      unique(byNameStem.get(path.posix.basename(file)))
+    );
+  };
+}
+
+function checkClaimedSize(entry: ParsedImage, image: ImageRecord, warnings: FormatProblem[]): void {
+  if (entry.width === undefined || entry.height === undefined) return;
+  if (entry.width === image.width && entry.height === image.height) return;
+  const swapped = entry.width === image.height && entry.height === image.width;
+  warnings.push({
+    severity: 'warning',
+    where: entry.where,
+    message: swapped
+      ? `the file gives ${entry.width}×${entry.height} but the image displays as ${image.width}×${image.height} (EXIF orientation?); boxes kept as written`
+      : `the file gives ${entry.width}×${entry.height} but the image is ${image.width}×${image.height}; boxes kept as written`,
+  });
+}
+
+function boxKey(classId: number, b: readonly number[]): string {
+  return `${classId}:${b.map((v) => v.toFixed(6)).join(',')}`;
+}
+
+function clamp(v: number, hi: number): number {
+  return v < 0 ? 0 : v > hi ? hi : v;
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+}

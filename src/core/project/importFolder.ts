@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ProjectDb } from '../db/projectDb';
+import type { NewImage } from '../db/imageRepo';
+import { ImageDecodeError, probeImage } from '../image/decode';
+import { walkFiles } from './walkFiles';
+
+/** Files next to images that are expected and not worth a warning (labels, lists, notes). */
+const SIDECAR_EXTENSIONS = new Set([
+  '.xml',
+  '.txt',
+  '.json',
+  '.yaml',
+  '.yml',
+  '.names',
+  '.csv',
+  '.md',
+  '.tsv',
+]);
+
+export interface FolderImportReport {
+  /** Images newly recorded. */
+  added: number;
+  /** Files already in the project (same path, size and modification time): not read again. */
+  alreadyKnown: number;
+  /**
+   * Recorded images whose content equals another image's. Each path is kept (two copies can
+   * carry different labels), but a person should know: duplicates leak between train and test.
+   */
+  duplicates: { file: string; of: string }[];
+  /** Files that are not usable images, each with the reason. */
+  problems: { file: string; reason: string }[];
+  /** Annotation and list files next to the images, skipped without a warning. */
+  sidecars: number;
+  seconds: number;
+}
+
+export interface FolderImportOptions {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Files read and checked at once (the decode check runs on libvips threads). */
+  concurrency?: number;
+  /** Images written per transaction: a kill loses at most this many, which a re-run adds. */
+  batchSize?: number;
+}
+
+/** Relative path under the root with '/' separators, or undefined when outside it. */
+export function relativeToRoot(root: string, file: string): string | undefined {
+  const rel = path.relative(root, file);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
+}
+
+/**
+ * Records every image under `folder` (which must lie inside the project's image root): by
+ * content, not by name; sizes as displayed (EXIF); identical content under another name reported;
+ * unreadable files reported. Re-importing adds only what is new. Safe to kill at any moment: rows
+ * are written in batches, each path is unique, and known files are skipped on the next run.
+ */
+export async function importFolder(
+  project: ProjectDb,
+  folder: string,
+  options: FolderImportOptions = {},
+): Promise<FolderImportReport> {
+  const started = performance.now();
+  const root = project.imageRoot;
+  const absFolder = path.resolve(folder);
+  if (absFolder !== root && relativeToRoot(root, absFolder) === undefined) {
+    throw new Error(
+      `${absFolder} is outside the project's image root ${root} (use \`shotbox relocate\` to change the root)`,
+    );
+  }
+  const report: FolderImportReport = {
+    added: 0,
+    alreadyKnown: 0,
+    duplicates: [],
+    problems: [],
+    sidecars: 0,
+    seconds: 0,
+  };
+  const files = await walkFiles(absFolder, report.problems);
+  const known = project.images.fingerprints();
+  let pending: NewImage[] = [];
+  let done = 0;
+
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    project.transaction(() => {
+      for (const img of batch) {
+        const existing = project.images.byPath(img.path);
+        if (existing?.sha256 === img.sha256) {
+          report.alreadyKnown++; // touched since the import (or added by a run killed meanwhile)
+          continue;
+        }
+        if (existing) {
+          report.problems.push({
+            file: project.imagePath(img.path),
+            reason:
+              'content changed since it was imported (the project keeps the recorded image; its labels may no longer fit)',
+          });
+          continue;
+        }
+        const twin = project.images.bySha256(img.sha256);
+        if (twin) report.duplicates.push({ file: project.imagePath(img.path), of: twin.path });
+        project.images.insert(img);
+        report.added++;
+      }
+    });
+  };
+
+  const examine = async (file: string): Promise<void> => {
+    const rel = relativeToRoot(root, file)!;
+    if (SIDECAR_EXTENSIONS.has(path.extname(file).toLowerCase())) {
+      report.sidecars++;
+      return;
+    }
+    const info = await stat(file);
+    const fp = known.get(rel);
+    if (fp && fp.bytes === info.size && fp.mtimeMs === Math.floor(info.mtimeMs)) {
+      report.alreadyKnown++;
+      return;
+    }
+    const bytes = await readFile(file);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    let probe;
+    try {
+      probe = await probeImage(bytes, file);
+    } catch (err) {
+      report.problems.push({
+        file,
+        reason: err instanceof ImageDecodeError ? err.message : String(err),
+      });
+      return;
+    }
+    pending.push({
+      path: rel,
+      sha256,
+      bytes: info.size,
+      mtimeMs: Math.floor(info.mtimeMs),
+      ...probe,
+    });
+  };
+
+  const batchSize = options.batchSize ?? 200;
+  const concurrency = options.concurrency ?? 4;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length && !options.signal?.aborted) {
+      const file = files[next++]!;
+      try {
+        await examine(file);
+      } catch (err) {
+        report.problems.push({
+          file,
+          reason: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        });
+      }
+      done++;
+      if (pending.length >= batchSize) flush();
+      options.onProgress?.(done, files.length);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  flush();
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}

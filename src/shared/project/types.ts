@@ -1,0 +1,73 @@
+/**
+ * What a project holds, as the backend returns it and the UI shows it. Boxes are x1,y1,x2,y2 in
+ * image pixels (the one canonical format, DESIGN.md §11).
+ */
+
+export const IMAGE_STATUSES = ['unreviewed', 'predicted', 'reviewed'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+export const ORIGINS = ['manual', 'model', 'imported'] as const;
+export type Origin = (typeof ORIGINS)[number];
+
+export const REVIEW_STATES = ['pending', 'accepted', 'rejected', 'edited'] as const;
+export type ReviewState = (typeof REVIEW_STATES)[number];
+
+export interface ImageRecord {
+  id: number;
+  /** Relative to the project's image root, '/' separators. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  /** As displayed (EXIF orientation applied). */
+  width: number;
+  height: number;
+  format: string;
+  status: ImageStatus;
+  addedAt: string;
+}
+
+export interface ImageListItem extends ImageRecord {
+  /** Annotations of this image that are not rejected. */
+  annotationCount: number;
+  pendingCount: number;
+}
+
+export interface ClassRecord {
+  id: number;
+  name: string;
+  /** CSS colour, e.g. "#1f77b4". */
+  color: string;
+  order: number;
+}
+
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface AnnotationRecord extends Box {
+  id: number;
+  imageId: number;
+  classId: number;
+  origin: Origin;
+  modelId: number | null;
+  runId: number | null;
+  score: number | null;
+  review: ReviewState;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProjectStats {
+  images: number;
+  imagesByStatus: Record<ImageStatus, number>;
+  /** Images with no annotation that a person accepted, edited or drew. */
+  imagesNeverReviewed: number;
+  annotations: number;
+  byClass: { name: string; count: number }[];
+  byOrigin: Record<Origin, number>;
+  byReview: Record<ReviewState, number>;
+  runs: number;
+}
