@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/appVersion';
 import { registerBenchCommand } from './commands/bench';
+import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
@@ -19,6 +20,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerDetectCommand(program, setExit);
   registerModelsCommand(program, setExit);
   registerBenchCommand(program, setExit);
+  registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
   registerProjectCommands(program, setExit);
   return program;

@@ -11,7 +11,10 @@ import { parseCoco } from '../../core/formats/coco';
 import { parseVoc } from '../../core/formats/voc';
 import { parseYolo } from '../../core/formats/yolo';
 import { exportProject } from '../../core/project/exportAnnotations';
-import { importParsedAnnotations } from '../../core/project/importAnnotations';
+import {
+  AnnotationImportError,
+  importParsedAnnotations,
+} from '../../core/project/importAnnotations';
 import { importFolder } from '../../core/project/importFolder';
 import { EXIT, UsageError } from '../exitCodes';
 import { createProgress } from '../progress';
@@ -91,6 +94,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       const parsed = format
         ? await parseAnnotations(format, opts.annotations!, opts.classes)
         : undefined;
+      if (parsed?.problems.some((p) => p.severity === 'error')) {
+        throw new AnnotationImportError(parsed.problems);
+      }
       const { project, created } = ProjectDb.openOrCreate(opts.project, folder);
       try {
         const progress = createProgress('files', opts.quiet);

@@ -61,7 +61,7 @@ type Section = 'images' | 'annotations' | 'categories';
 /** Parses a COCO JSON file. Never throws for bad input: problems are returned. */
 export async function parseCoco(file: string): Promise<ParseResult> {
   const label = path.basename(file);
-  const problems = new ProblemList();
+  const problems = new ProblemList(label);
   const done = (classes: string[], images: ParsedImage[]): ParseResult => ({
     annotations: { format: 'coco', classes, images },
     problems: problems.toArray(),

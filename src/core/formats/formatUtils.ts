@@ -20,6 +20,9 @@ export class ProblemList {
   private droppedWarnings = 0;
   private errorCount = 0;
 
+  /** @param summaryWhere where the "and N more" entry points: the file or folder parsed. */
+  constructor(private readonly summaryWhere = '') {}
+
   error(where: string, message: string): void {
     this.errorCount++;
     this.add({ severity: 'error', where, message });
@@ -39,8 +42,8 @@ export class ProblemList {
     if (dropped === 0) return [...this.kept];
     const summary: FormatProblem = {
       severity: this.droppedErrors > 0 ? 'error' : 'warning',
-      where: '',
-      message: `and ${dropped} more problem${dropped === 1 ? '' : 's'} (${this.droppedErrors} errors, ${this.droppedWarnings} warnings) not listed`,
+      where: this.summaryWhere,
+      message: `and ${count(dropped, 'more problem')} (${count(this.droppedErrors, 'error')}, ${count(this.droppedWarnings, 'warning')}) not listed`,
     };
     return [...this.kept, summary];
   }
@@ -50,6 +53,10 @@ export class ProblemList {
     else if (problem.severity === 'error') this.droppedErrors++;
     else this.droppedWarnings++;
   }
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -217,7 +224,9 @@ export function describeIssue(issue: zcore.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined) return 'missing required field';
-      if (typeof input === 'number') return `${input} is not a finite number`;
+      if (typeof input === 'number' && !Number.isFinite(input)) {
+        return `${input} is not a finite number`;
+      }
       return `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${quote(input)}`;
     case 'too_big':
     case 'too_small':

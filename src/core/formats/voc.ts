@@ -57,7 +57,7 @@ type XmlNode = Record<string, unknown>;
  * bad input: problems are returned.
  */
 export async function parseVoc(dirOrFile: string): Promise<ParseResult> {
-  const problems = new ProblemList();
+  const problems = new ProblemList(dirOrFile);
   const classes: string[] = [];
   const images: ParsedImage[] = [];
   const sources = await listVocSources(dirOrFile, problems);

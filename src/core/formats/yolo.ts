@@ -53,7 +53,7 @@ export async function parseYolo(
   labelsDir: string,
   options: ParseYoloOptions = {},
 ): Promise<ParseResult> {
-  const problems = new ProblemList();
+  const problems = new ProblemList(labelsDir);
   const done = (classes: string[], images: ParsedImage[]): ParseResult => ({
     annotations: { format: 'yolo', classes, images },
     problems: problems.toArray(),

@@ -1,5 +1,7 @@
 // Table-driven test over test/fixtures/malformed: each file (YOLO: each folder) holds one
 // problem; the parser must report it at the right place with a message that says what is wrong.
+// JSON and YAML files here stay valid for Prettier (which formats them); syntax errors live in
+// files Prettier does not read.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,7 +32,11 @@ const warn = (where: RegExp, message: RegExp, boxesLeft: number): Case => ({
 const cocoCases: Record<string, Case> = {
   'absolute-file-name.json': err(/: images\[0\]\.file_name$/, /absolute path/),
   'bbox-three-numbers.json': err(/: annotations\[0\]\.bbox$/, /expected 4 numbers.*got 3/),
-  'broken-syntax.json': err(/^broken-syntax\.json:4:3$/, /broken JSON: Unexpected token '\]'$/),
+  // .txt: Prettier formats .json files and would "repair" the trailing comma.
+  'broken-syntax.json.txt': err(
+    /^broken-syntax\.json\.txt:4:3$/,
+    /broken JSON: Unexpected token '\]'$/,
+  ),
   'category-without-name.json': err(/: categories\[0\]\.name$/, /missing required field/),
   'dangling-category-id.json': err(/: annotations\[0\]\.category_id$/, /category_id 9 matches no/),
   'dangling-image-id.json': err(/: annotations\[0\]\.image_id$/, /image_id 7 matches no image/),
@@ -96,7 +102,7 @@ const yoloCases: Record<string, Case> = {
   ),
   'yaml-key-gap': err(/^data\.yaml:3$/, /keys must be 0\.\.1/),
   'yaml-no-names': err(/^data\.yaml$/, /no top-level "names:"/),
-  'yaml-unclosed-list': err(/^data\.yaml:2$/, /not closed/),
+  'yaml-scalar-names': err(/^data\.yaml:2$/, /names must be a list/),
   'warn-empty-box': warn(/^labels\/a\.txt:1$/, /empty or negative box \(w 0,/, 1),
   'warn-negative-box': warn(/^labels\/a\.txt:1$/, /h -0\.2/, 1),
   'warn-outside-image': warn(/^labels\/a\.txt:1$/, /outside \[0,1\]; kept/, 2),
