@@ -48,7 +48,12 @@ if (!why) {
   build();
   const child = spawn(
     process.execPath,
-    [path.join(root, 'bin', 'shotbox.mjs'), 'serve', ...process.argv.slice(2)],
+    // With no arguments, open the demo project (face-api's photos) so there is something to see.
+    [
+      path.join(root, 'bin', 'shotbox.mjs'),
+      'serve',
+      ...(process.argv.length > 2 ? process.argv.slice(2) : ['--demo']),
+    ],
     { cwd: root, stdio: 'inherit' },
   );
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -1,24 +1,131 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
-import { createBackend, dispatch } from '../core/api/backend';
-import { METHODS } from '../shared/api/contract';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+  type MenuItemConstructorOptions,
+} from 'electron';
+import { createBackend, dispatch, ValidationError, type Backend } from '../core/api/backend';
+import { NotFoundError, serveImage } from '../core/api/imageServing';
+import { ProjectDb } from '../core/db/projectDb';
+import { importFolder } from '../core/project/importFolder';
+import type { BackendEvent } from '../shared/api/contract';
+import { IMAGE_PROTOCOL } from '../shared/api/imageUrls';
+import { METHOD_NAMES } from '../shared/api/methods';
 
 /**
- * Electron main process: windows and the IPC wiring of the API contract to src/core — thin.
- * Security per DESIGN.md §10: sandboxed, isolated renderer; no navigation, no new windows; every
- * IPC message checked for its sender and validated against the contract.
+ * Electron main process: windows, menus, dialogs and the IPC wiring of the API contract to
+ * src/core — thin. Security per DESIGN.md §10: sandboxed, isolated renderer; no navigation, no new
+ * windows, no permissions; every IPC message checked for its sender and validated against the
+ * contract; images only through our protocol, by id.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
-const backend = createBackend('electron', app.getVersion());
-
 if (app.isPackaged && !process.env.SHOTBOX_MODELS_DIR) {
   process.env.SHOTBOX_MODELS_DIR = path.join(process.resourcesPath, 'models');
 }
 
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: IMAGE_PROTOCOL,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false },
+  },
+]);
+
+let win: BrowserWindow | undefined;
+let project: ProjectDb | null = null;
+let backend: Backend = createBackend({
+  shell: 'electron',
+  version: app.getVersion(),
+  project: null,
+  emit,
+});
+
+function emit(event: BackendEvent): void {
+  win?.webContents.send('shotbox:event', event);
+}
+
+// --- state remembered between launches -------------------------------------------------------
+
+interface SavedState {
+  bounds?: { x: number; y: number; width: number; height: number };
+  maximized?: boolean;
+  lastProject?: string;
+}
+const stateFile = (): string => path.join(app.getPath('userData'), 'window-state.json');
+function loadState(): SavedState {
+  try {
+    return JSON.parse(readFileSync(stateFile(), 'utf8')) as SavedState;
+  } catch {
+    return {};
+  }
+}
+function saveState(patch: SavedState): void {
+  mkdirSync(path.dirname(stateFile()), { recursive: true });
+  writeFileSync(stateFile(), JSON.stringify({ ...loadState(), ...patch }));
+}
+
+// --- projects ---------------------------------------------------------------------------------
+
+async function switchProject(next: ProjectDb): Promise<void> {
+  await backend.dispose();
+  project?.close();
+  project = next;
+  backend = createBackend({ shell: 'electron', version: app.getVersion(), project, emit });
+  saveState({ lastProject: project.file });
+  win?.setTitle(`${path.basename(project.file)} — Shotbox`);
+  emit({ type: 'project-changed', reason: 'opened' });
+}
+
+async function openProjectDialog(): Promise<void> {
+  const r = await dialog.showOpenDialog(win!, {
+    title: 'Open project',
+    properties: ['openFile'],
+    filters: [{ name: 'Shotbox projects', extensions: ['shotbox'] }],
+  });
+  if (r.canceled || !r.filePaths[0]) return;
+  try {
+    await switchProject(ProjectDb.open(r.filePaths[0]));
+  } catch (err) {
+    dialog.showErrorBox('Cannot open project', err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** A folder of images becomes a project: `<folder>/<folder name>.shotbox`, images imported. */
+async function openFolderDialog(): Promise<void> {
+  const r = await dialog.showOpenDialog(win!, {
+    title: 'Open a folder of images',
+    properties: ['openDirectory'],
+  });
+  const folder = r.filePaths[0];
+  if (r.canceled || !folder) return;
+  try {
+    const file = path.join(folder, `${path.basename(folder)}.shotbox`);
+    const { project: opened } = ProjectDb.openOrCreate(file, folder);
+    await switchProject(opened);
+    await importFolder(opened, folder, {
+      onProgress: (done, total) =>
+        emit({ type: 'job-progress', jobId: 'import', done, total, failed: 0 }),
+    });
+    emit({ type: 'project-changed', reason: 'imported' });
+  } catch (err) {
+    dialog.showErrorBox('Cannot open folder', err instanceof Error ? err.message : String(err));
+  }
+}
+
+// --- IPC and the image protocol ----------------------------------------------------------------
+
 function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   const url = event.senderFrame?.url ?? '';
+  if (!win || event.sender !== win.webContents) return false;
   if (rendererUrl) return url.startsWith(rendererUrl);
   return (
     url.startsWith('file://') &&
@@ -27,19 +134,53 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
 }
 
 function wireContract(): void {
-  for (const method of METHODS) {
+  for (const method of METHOD_NAMES) {
     ipcMain.handle(`shotbox:${method}`, async (event, request: unknown) => {
       if (!isTrustedSender(event))
-        throw new Error(`refused ${method} from ${event.senderFrame?.url ?? 'unknown frame'}`);
-      return dispatch(backend, method, request);
+        throw new Error(`refused ${method} from ${event.senderFrame?.url ?? 'an unknown frame'}`);
+      try {
+        return await dispatch(backend, method, request);
+      } catch (err) {
+        // Only the message crosses to the page (no stack, no paths of our code).
+        const kind =
+          err instanceof ValidationError
+            ? 'invalid request'
+            : err instanceof NotFoundError
+              ? 'not found'
+              : 'error';
+        throw new Error(`${kind}: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
+      }
     });
   }
 }
 
+function wireImageProtocol(): void {
+  protocol.handle(IMAGE_PROTOCOL, async (request) => {
+    const url = new URL(request.url);
+    const id = Number(url.pathname.replace(/^\//, ''));
+    if (!project || !Number.isInteger(id) || id <= 0)
+      return new Response('not found', { status: 404 });
+    try {
+      const img = await serveImage(project, id, url.hostname === 'thumb' ? 'thumb' : 'full');
+      return new Response(new Uint8Array(img.body), {
+        headers: { 'Content-Type': img.contentType, ETag: img.etag },
+      });
+    } catch (err) {
+      return new Response(err instanceof Error ? err.message : 'error', {
+        status: err instanceof NotFoundError ? 404 : 500,
+      });
+    }
+  });
+}
+
+// --- window and menu --------------------------------------------------------------------------
+
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
+  const saved = loadState();
+  const w = new BrowserWindow({
+    ...(saved.bounds ?? { width: 1280, height: 800 }),
     minWidth: 900,
     minHeight: 600,
     show: false,
@@ -53,26 +194,73 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
+  if (saved.maximized) w.maximize();
+  w.once('ready-to-show', () => w.show());
+  w.on('close', () => saveState({ bounds: w.getNormalBounds(), maximized: w.isMaximized() }));
+  w.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  if (rendererUrl) void win.loadURL(rendererUrl);
-  else void win.loadFile(path.join(here, '../renderer/index.html'));
-  return win;
+  w.webContents.on('will-navigate', (event) => event.preventDefault());
+  if (rendererUrl) void w.loadURL(rendererUrl);
+  else void w.loadFile(path.join(here, '../renderer/index.html'));
+  return w;
+}
+
+function buildMenu(): void {
+  const isMac = process.platform === 'darwin';
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Folder…', accelerator: 'CmdOrCtrl+O', click: () => void openFolderDialog() },
+        {
+          label: 'Open Project…',
+          accelerator: 'CmdOrCtrl+Shift+O',
+          click: () => void openProjectDialog(),
+        },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    // Undo/redo are the workbench's own (Ctrl+Z in the page); the Edit menu keeps text editing.
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+    {
+      role: 'help',
+      submenu: [
+        {
+          label: 'Keyboard shortcuts',
+          accelerator: 'Shift+/',
+          click: () => win?.webContents.sendInputEvent({ type: 'char', keyCode: '?' }),
+        },
+      ],
+    },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
 app.enableSandbox();
-app.whenReady().then(() => {
+app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) =>
     callback(false),
   );
   wireContract();
-  createWindow();
+  wireImageProtocol();
+  buildMenu();
+  const last = process.env.SHOTBOX_PROJECT ?? loadState().lastProject;
+  if (last && existsSync(last)) {
+    try {
+      await switchProject(ProjectDb.open(last));
+    } catch {
+      // A project that cannot be opened any more is simply not reopened.
+    }
+  }
+  win = createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
   });
 });
 
@@ -81,5 +269,7 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.on('window-all-closed', () => {
+  void backend.dispose();
+  project?.close();
   if (process.platform !== 'darwin') app.quit();
 });

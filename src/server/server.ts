@@ -3,7 +3,10 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { BackendEvent } from '../shared/api/contract';
 import { createBackend, dispatch, ValidationError } from '../core/api/backend';
+import { NotFoundError, serveImage } from '../core/api/imageServing';
+import type { ProjectDb } from '../core/db/projectDb';
 
 /**
  * Browser mode (DESIGN.md §2, §10): the built renderer and the API contract over HTTP, bound to
@@ -15,6 +18,8 @@ export interface ServerOptions {
   rendererDir: string;
   port?: number;
   version: string;
+  /** The open project (null: the UI says how to open one). */
+  project: ProjectDb | null;
   /** Fixed token (tests); default: 32 random bytes. */
   token?: string;
 }
@@ -51,7 +56,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error(`no built renderer in ${rendererDir} (run \`npm run build\`)`);
   }
-  const api = createBackend('browser', options.version);
+  const listeners = new Set<http.ServerResponse>();
+  const emit = (event: BackendEvent): void => {
+    const data = `data: ${JSON.stringify(event)}
+
+`;
+    for (const res of listeners) res.write(data);
+  };
+  const api = createBackend({
+    shell: 'browser',
+    version: options.version,
+    project: options.project,
+    emit,
+  });
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -80,6 +97,49 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       send(res, 401, { error: 'missing or wrong token: open the URL printed by `shotbox serve`' });
       return;
     }
+    if (url.pathname === '/api/events') {
+      // Server-sent events: job progress for the page.
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Connection: 'keep-alive',
+      });
+      res.write(': connected\n\n');
+      listeners.add(res);
+      req.on('close', () => listeners.delete(res));
+      return;
+    }
+    const imageRoute = /^\/(image|thumb)\/(\d{1,12})$/.exec(url.pathname);
+    if (imageRoute) {
+      if (!options.project) {
+        send(res, 404, { error: 'no project is open' });
+        return;
+      }
+      try {
+        const img = await serveImage(
+          options.project,
+          Number(imageRoute[2]),
+          imageRoute[1] === 'thumb' ? 'thumb' : 'full',
+        );
+        if (req.headers['if-none-match'] === img.etag) {
+          res.writeHead(304, { ETag: img.etag });
+          res.end();
+          return;
+        }
+        res.writeHead(200, {
+          'Content-Type': img.contentType,
+          'Content-Length': img.body.length,
+          ETag: img.etag,
+          // Content-addressed: the same id may get new pixels only through a new hash (ETag).
+          'Cache-Control': 'private, max-age=3600',
+        });
+        res.end(img.body);
+      } catch (err) {
+        if (err instanceof NotFoundError) send(res, 404, { error: err.message });
+        else throw err;
+      }
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') {
         send(res, 405, { error: 'API calls are POST' });
@@ -91,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         send(res, 200, result);
       } catch (err) {
         if (err instanceof ValidationError) send(res, 400, { error: err.message });
+        else if (err instanceof NotFoundError) send(res, 404, { error: err.message });
         else throw err;
       }
       return;
@@ -135,6 +196,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const l of listeners) l.end();
+        void api.dispose();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

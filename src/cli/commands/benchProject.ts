@@ -132,7 +132,10 @@ export function formatProjectReport(r: ProjectBenchReport, allPlans: boolean): s
   lines.push(
     `database: ${(r.databaseBytes / 1024 / 1024).toFixed(0)} MB; queries timed on a fresh connection after a warm-up`,
   );
-  const slow = r.queries.filter((q) => q.pass === false || q.latency.p95 >= QUERY_TARGET_MS);
+  // A baseline is slow on purpose; a target or an info query over the limit deserves its plan.
+  const slow = r.queries.filter(
+    (q) => q.role !== 'baseline' && (q.pass === false || q.latency.p95 >= QUERY_TARGET_MS),
+  );
   const shown = allPlans ? r.queries : slow;
   for (const q of shown) {
     lines.push('');
@@ -141,8 +144,7 @@ export function formatProjectReport(r: ProjectBenchReport, allPlans: boolean): s
       lines.push(`  ${s.sql.replace(/\s+/g, ' ').trim()}`);
       for (const p of s.plan) lines.push(`    ${p}`);
     }
-    if (q.tableScans.length > 0)
-      lines.push(`  reads a whole table: ${q.tableScans.map((s) => s.trim()).join('; ')}`);
+    for (const hint of q.hints) lines.push(`  → ${hint}`);
   }
   lines.push('');
   lines.push(r.pass ? 'all targets met' : `targets missed: ${missed(r).join(', ')}`);

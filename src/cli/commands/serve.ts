@@ -1,27 +1,64 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { appVersion } from '../../core/appVersion';
+import { ProjectDb } from '../../core/db/projectDb';
+import { importFolder } from '../../core/project/importFolder';
 import { startServer } from '../../server/server';
 import { EXIT, UsageError } from '../exitCodes';
+import { openExistingProject } from './project';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The built renderer of this checkout (`npm run build` / `npm start` make it). */
 export function defaultRendererDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
+  return path.resolve(here, '../../../out/renderer');
+}
+
+/**
+ * The demo project `npm start` opens: face-api's sample photos (shipped with the package the
+ * embedded model comes from), made on first use under out/demo/.
+ */
+async function openDemoProject(): Promise<ProjectDb> {
+  const require = createRequire(import.meta.url);
+  const photos = path.join(
+    path.dirname(require.resolve('@vladmandic/face-api/package.json')),
+    'demo',
+  );
+  const file = path.resolve(here, '../../../out/demo/faces.shotbox');
+  const { project, created } = ProjectDb.openOrCreate(file, photos);
+  if (created) await importFolder(project, photos);
+  return project;
 }
 
 export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('serve')
     .description('Browser mode: serve the UI and its API on 127.0.0.1 behind a per-launch token.')
+    .option('--project <file.shotbox>', 'project to open')
+    .option('--demo', "open a demo project of face-api's sample photos (made on first use)")
     .option('--port <n>', 'port (default: any free port)', '0')
     .option('--renderer <dir>', 'built renderer folder', defaultRendererDir())
-    .action(async (opts: { port: string; renderer: string }) => {
+    .action(async (opts: { project?: string; demo?: boolean; port: string; renderer: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`bad --port '${opts.port}'`);
-      const server = await startServer({ rendererDir: opts.renderer, port, version: appVersion() });
+      if (opts.project && opts.demo) throw new UsageError('give --project or --demo, not both');
+      const project = opts.project
+        ? openExistingProject(opts.project)
+        : opts.demo
+          ? await openDemoProject()
+          : null;
+      const server = await startServer({
+        rendererDir: opts.renderer,
+        port,
+        version: appVersion(),
+        project,
+      });
       process.stdout.write(`Shotbox browser mode: open ${server.openUrl}\n`);
+      if (project)
+        process.stdout.write(`project ${project.file} (${project.images.count()} images)\n`);
       process.stdout.write('(listening on 127.0.0.1 only; press Ctrl+C to stop)\n');
       await new Promise<void>((resolve) => {
         const stop = (): void => {
@@ -30,6 +67,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      project?.close();
       setExit(EXIT.ok);
     });
 }

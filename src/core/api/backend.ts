@@ -1,14 +1,21 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import {
   contract,
+  type BackendEvent,
   type Method,
-  type RequestOf,
+  type ParsedRequestOf,
   type ResponseOf,
-  type ShotboxApi,
 } from '../../shared/api/contract';
+import type { Box, ImageRecord } from '../../shared/project/types';
+import type { ProjectDb } from '../db/projectDb';
+import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
-import { listModels } from '../models/registry';
+import { DEFAULT_MODEL, listModels, resolveModel } from '../models/registry';
+import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
+import { NotFoundError } from './imageServing';
 
-/** Thrown for a request that does not match the contract; shells answer it as a 400. */
+/** A request that does not match the contract, or asks for something impossible: HTTP 400. */
 export class ValidationError extends Error {
   constructor(message: string) {
     super(message);
@@ -16,14 +23,72 @@ export class ValidationError extends Error {
   }
 }
 
-/** The backend behind both shells. `shell` says which one serves it (shown in the UI). */
-export function createBackend(shell: 'electron' | 'browser', version: string): ShotboxApi {
+/** The backend's methods, taking requests already validated by `dispatch`. */
+export type Backend = { [M in Method]: (request: ParsedRequestOf<M>) => Promise<ResponseOf<M>> } & {
+  /** Stops jobs and releases models (the project is closed by its owner). */
+  dispose(): Promise<void>;
+};
+
+export interface BackendOptions {
+  shell: 'electron' | 'browser';
+  version: string;
+  project: ProjectDb | null;
+  /** Pushes an event to the UI (IPC in Electron, server-sent events in browser mode). */
+  emit?: (event: BackendEvent) => void;
+}
+
+/** The backend behind both shells: the contract implemented over src/core. */
+export function createBackend(options: BackendOptions): Backend {
+  const { project } = options;
+  const emit = options.emit ?? (() => {});
+  const detectors = new Map<string, Promise<Detector>>();
+  const jobs = new Map<string, AbortController>();
+
+  const needProject = (): ProjectDb => {
+    if (!project) throw new ValidationError('no project is open');
+    return project;
+  };
+  const needImage = (p: ProjectDb, imageId: number): ImageRecord => {
+    const image = p.images.get(imageId);
+    if (!image) throw new NotFoundError(`image ${imageId} does not exist`);
+    return image;
+  };
+  const needClass = (p: ProjectDb, classId: number): void => {
+    if (!p.classes.list().some((c) => c.id === classId))
+      throw new ValidationError(`class ${classId} does not exist`);
+  };
+  const needAnnotations = (p: ProjectDb, ids: readonly number[]): void => {
+    const missing = ids.filter((id) => !p.annotations.get(id));
+    if (missing.length) throw new NotFoundError(`annotation(s) ${missing.join(', ')} do not exist`);
+  };
+  /** Boxes are clipped to their image; nothing may remain empty. */
+  const clipBox = (image: ImageRecord, b: Box): Box => {
+    const c = {
+      x1: Math.max(0, Math.min(image.width, b.x1)),
+      y1: Math.max(0, Math.min(image.height, b.y1)),
+      x2: Math.max(0, Math.min(image.width, b.x2)),
+      y2: Math.max(0, Math.min(image.height, b.y2)),
+    };
+    if (!(c.x2 > c.x1 && c.y2 > c.y1))
+      throw new ValidationError(`box lies outside the ${image.width}×${image.height} image`);
+    return c;
+  };
+  const detector = (name: string = DEFAULT_MODEL): Promise<Detector> => {
+    let d = detectors.get(name);
+    if (!d) {
+      d = Detector.load(resolveModel(name));
+      detectors.set(name, d);
+      d.catch(() => detectors.delete(name));
+    }
+    return d;
+  };
+
   return {
     async getAppInfo() {
       const { models } = listModels();
       return {
-        version,
-        shell,
+        version: options.version,
+        shell: options.shell,
         models: models.map((m) => ({
           name: m.manifest.name,
           ...(m.manifest.title ? { title: m.manifest.title } : {}),
@@ -38,27 +103,238 @@ export function createBackend(shell: 'electron' | 'browser', version: string): S
         }),
       };
     },
+
+    async getProject() {
+      if (!project) return null;
+      return {
+        file: project.file,
+        name: path.basename(project.file).replace(/\.shotbox$/, ''),
+        imageRoot: project.imageRoot,
+        imageCount: project.images.count(),
+      };
+    },
+
+    async getStats() {
+      return needProject().stats();
+    },
+
+    async listImages(q) {
+      const p = needProject();
+      const query = {
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.annotationReview ? { annotationReview: q.annotationReview } : {}),
+        ...(q.classId !== undefined ? { classId: q.classId } : {}),
+        ...(q.search ? { search: q.search } : {}),
+      };
+      return {
+        total: p.images.count(query),
+        items: p.images.list({ ...query, offset: q.offset, limit: q.limit }),
+      };
+    },
+
+    async getImage({ imageId }) {
+      const p = needProject();
+      return { image: needImage(p, imageId), annotations: p.annotations.ofImage(imageId) };
+    },
+
+    async setImageStatus({ imageId, status }) {
+      const p = needProject();
+      needImage(p, imageId);
+      p.images.setStatus(imageId, status);
+      return needImage(p, imageId);
+    },
+
+    async listClasses() {
+      return needProject().classes.list();
+    },
+
+    async createClass({ name, color }) {
+      const p = needProject();
+      if (p.classes.byName(name))
+        throw new ValidationError(`a class named '${name}' exists already`);
+      const id = p.transaction(() => p.classes.ensure(name));
+      if (color) p.classes.recolor(id, color);
+      return p.classes.list().find((c) => c.id === id)!;
+    },
+
+    async renameClass({ classId, name }) {
+      const p = needProject();
+      needClass(p, classId);
+      const other = p.classes.byName(name);
+      if (other && other.id !== classId)
+        throw new ValidationError(`a class named '${name}' exists already (merge instead)`);
+      p.classes.rename(classId, name);
+      return p.classes.list().find((c) => c.id === classId)!;
+    },
+
+    async recolorClass({ classId, color }) {
+      const p = needProject();
+      needClass(p, classId);
+      p.classes.recolor(classId, color);
+      return p.classes.list().find((c) => c.id === classId)!;
+    },
+
+    async mergeClasses({ fromId, intoId }) {
+      const p = needProject();
+      if (fromId === intoId) throw new ValidationError('cannot merge a class into itself');
+      needClass(p, fromId);
+      needClass(p, intoId);
+      p.classes.merge(fromId, intoId);
+      return p.classes.list();
+    },
+
+    async createAnnotation({ imageId, classId, box }) {
+      const p = needProject();
+      const image = needImage(p, imageId);
+      needClass(p, classId);
+      return p.history.create({
+        imageId,
+        classId,
+        ...clipBox(image, box),
+        origin: 'manual',
+        review: 'accepted',
+      });
+    },
+
+    async updateAnnotations({ ids, patch, label }) {
+      const p = needProject();
+      needAnnotations(p, ids);
+      if (patch.classId !== undefined) needClass(p, patch.classId);
+      let box: Box | undefined;
+      if (patch.box) box = clipBox(needImage(p, p.annotations.get(ids[0]!)!.imageId), patch.box);
+      const step =
+        label ??
+        (patch.box
+          ? 'move box'
+          : patch.classId !== undefined
+            ? 'relabel'
+            : patch.review === 'accepted'
+              ? 'accept'
+              : patch.review === 'rejected'
+                ? 'reject'
+                : 'edit');
+      return p.history.updateMany(
+        ids,
+        () => ({ ...patch, ...(box ? { box } : {}) }),
+        ids.length > 1 ? `${step} ${ids.length} boxes` : `${step} box`,
+      );
+    },
+
+    async deleteAnnotations({ ids }) {
+      const p = needProject();
+      needAnnotations(p, ids);
+      p.history.remove(ids, ids.length > 1 ? `delete ${ids.length} boxes` : 'delete box');
+      return { deleted: ids.length };
+    },
+
+    async undo() {
+      const step = needProject().history.undo();
+      return {
+        label: step?.label ?? null,
+        imageId: step?.imageId ?? null,
+        annotationIds: step?.annotationIds ?? [],
+      };
+    },
+
+    async redo() {
+      const step = needProject().history.redo();
+      return {
+        label: step?.label ?? null,
+        imageId: step?.imageId ?? null,
+        annotationIds: step?.annotationIds ?? [],
+      };
+    },
+
+    async detectImage({ imageId, model, scoreThreshold }) {
+      const p = needProject();
+      needImage(p, imageId);
+      const d = await detector(model);
+      const { annotations, timings } = await detectImageIntoProject(
+        p,
+        d,
+        imageId,
+        scoreThreshold !== undefined ? { scoreThreshold } : {},
+      );
+      return { annotations, timings, provider: d.provider, model: d.manifest.name };
+    },
+
+    async detectImages({ imageIds, model }) {
+      const p = needProject();
+      if (jobs.size > 0)
+        throw new ValidationError('a detection job is already running (cancel it first)');
+      const missing = imageIds.filter((id) => !p.images.get(id));
+      if (missing.length)
+        throw new NotFoundError(`image(s) ${missing.slice(0, 10).join(', ')} do not exist`);
+      const d = await detector(model);
+      const jobId = randomUUID();
+      const abort = new AbortController();
+      jobs.set(jobId, abort);
+      let lastEmit = 0;
+      void detectIntoProject(p, d, {
+        imageIds,
+        signal: abort.signal,
+        onProgress: (done, total, failed) => {
+          // At most ~10 progress events a second: enough for a smooth bar, cheap for IPC.
+          const now = Date.now();
+          if (done === total || now - lastEmit > 100) {
+            lastEmit = now;
+            emit({ type: 'job-progress', jobId, done, total, failed });
+          }
+        },
+      })
+        .then((r) =>
+          emit({
+            type: 'job-done',
+            jobId,
+            processed: r.processed,
+            detections: r.detections,
+            failed: r.failures.length,
+            cancelled: r.interrupted,
+          }),
+        )
+        .catch((err: unknown) =>
+          emit({
+            type: 'job-error',
+            jobId,
+            message: err instanceof Error ? err.message : String(err),
+          }),
+        )
+        .finally(() => jobs.delete(jobId));
+      return { jobId };
+    },
+
+    async cancelJob({ jobId }) {
+      const job = jobs.get(jobId);
+      job?.abort();
+      return { cancelled: job !== undefined };
+    },
+
+    async dispose() {
+      for (const job of jobs.values()) job.abort();
+      for (const d of detectors.values()) await d.then((x) => x.dispose()).catch(() => {});
+      detectors.clear();
+    },
   };
 }
 
 /**
- * Validates an untrusted request against the contract and calls the backend. The one entry point
+ * Validates an untrusted request against the contract and calls the backend: the one entry point
  * both shells use, so validation cannot be forgotten in one of them.
  */
-export async function dispatch<M extends Method>(
-  api: ShotboxApi,
+export async function dispatch(
+  backend: Backend,
   method: string,
   request: unknown,
-): Promise<ResponseOf<M>> {
+): Promise<unknown> {
   if (!Object.hasOwn(contract, method)) throw new ValidationError(`unknown method '${method}'`);
-  const m = method as M;
+  const m = method as Method;
   const parsed = contract[m].request.safeParse(request ?? {});
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new ValidationError(
-      `invalid request for ${m}: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'rejected'}`,
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(request)'}: ${i.message}`,
     );
+    throw new ValidationError(`invalid request for ${m}: ${problems.join('; ')}`);
   }
-  const call = api[m] as (r: RequestOf<M>) => Promise<ResponseOf<M>>;
-  return call(parsed.data as RequestOf<M>);
+  const call = backend[m] as (r: unknown) => Promise<unknown>;
+  return call(parsed.data);
 }

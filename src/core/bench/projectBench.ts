@@ -10,7 +10,7 @@ import {
 } from '../../shared/project/types';
 import { ProjectDb } from '../db/projectDb';
 import { importFolder } from '../project/importFolder';
-import { explainQueryPlan, recordPreparedSql, tableScans } from './queryPlan';
+import { explainQueryPlan, planHints, recordPreparedSql, tableScans } from './queryPlan';
 import { seededRandom } from './seededRandom';
 import { ensureSyntheticJpegs } from './syntheticImages';
 
@@ -53,6 +53,8 @@ export interface QueryMeasurement {
   statements: { sql: string; plan: string[] }[];
   /** Plan lines that read a whole table (empty when every table is reached through an index). */
   tableScans: string[];
+  /** What in the plans may be slow at scale, and the usual fix. */
+  hints: string[];
 }
 
 export interface ProjectBenchReport {
@@ -324,6 +326,19 @@ function measureQueries(
         }).length,
     },
     {
+      key: 'page-pending-last',
+      label: 'last page of images with pending boxes',
+      role: 'target',
+      versus: 'page-unfiltered',
+      // The deepest OFFSET: every image before it is tested for a pending box first.
+      run: () =>
+        project.images.list({
+          annotationReview: 'pending',
+          limit: PAGE_SIZE,
+          offset: Math.max(0, Math.ceil(withPending / PAGE_SIZE) - 1) * PAGE_SIZE,
+        }).length,
+    },
+    {
       key: 'boxes-of-image',
       label: 'all boxes of one image',
       role: 'target',
@@ -398,6 +413,7 @@ function measureQueries(
       rows: rows / n,
       statements: explained,
       tableScans: explained.flatMap((s) => tableScans(s.plan)),
+      hints: [...new Set(explained.flatMap((s) => planHints(s.sql, s.plan)))],
     };
   });
   for (const [i, q] of definitions.entries()) {

@@ -49,3 +49,35 @@ export function explainQueryPlan(db: Database.Database, sql: string): string[] {
 export function tableScans(plan: readonly string[]): string[] {
   return plan.filter((line) => /^\s*SCAN \S+\s*$/.test(line));
 }
+
+/**
+ * Why a plan may be slow at scale, in words, with the usual fix: read off the plan's lines, so
+ * a missed target comes with a lead rather than just a number.
+ */
+export function planHints(sql: string, plan: readonly string[]): string[] {
+  const hints = new Set<string>();
+  for (const line of plan) {
+    const scan = /^\s*SCAN (\S+)\s*$/.exec(line);
+    if (scan) {
+      hints.add(
+        `reads all of ${scan[1]}: an index on the columns it filters or groups by lets SQLite seek`,
+      );
+    }
+    if (/AUTOMATIC (PARTIAL )?(COVERING )?INDEX/.test(line)) {
+      hints.add(
+        'builds a temporary index on every call: create that index in a migration, or count in one GROUP BY pass',
+      );
+    }
+    if (/USE TEMP B-TREE FOR (ORDER|GROUP) BY/.test(line) && /LIMIT/i.test(sql)) {
+      hints.add(
+        'sorts every matching row before LIMIT applies: an index in the ORDER BY order avoids the sort',
+      );
+    }
+  }
+  if (/OFFSET/i.test(sql) && /EXISTS/i.test(sql) && plan.some((l) => /^\s*SCAN /.test(l))) {
+    hints.add(
+      'OFFSET walks and re-tests every row before the page: page by key (WHERE path > last path seen) or keep a per-image count column with an index on it',
+    );
+  }
+  return [...hints];
+}

@@ -12,6 +12,8 @@ export interface AnnotationPatch {
 export interface HistoryStep {
   batch: number;
   label: string;
+  /** The image whose boxes the step touched (the UI goes there). */
+  imageId: number | null;
   /** Annotations the step touched (the UI re-selects them). */
   annotationIds: number[];
 }
@@ -99,11 +101,7 @@ export class EditHistory {
       const edits = this.editsOf(batch).reverse();
       for (const e of edits) this.restore(e.annotation_id, e.before);
       this.db.prepare('UPDATE edits SET undone = 1 WHERE batch = ?').run(batch);
-      return {
-        batch,
-        label: edits[0]?.label ?? '',
-        annotationIds: edits.map((e) => e.annotation_id),
-      };
+      return stepOf(batch, edits);
     })();
   }
 
@@ -115,11 +113,7 @@ export class EditHistory {
       const edits = this.editsOf(batch);
       for (const e of edits) this.restore(e.annotation_id, e.after);
       this.db.prepare('UPDATE edits SET undone = 0 WHERE batch = ?').run(batch);
-      return {
-        batch,
-        label: edits[0]?.label ?? '',
-        annotationIds: edits.map((e) => e.annotation_id),
-      };
+      return stepOf(batch, edits);
     })();
   }
 
@@ -217,4 +211,24 @@ export class EditHistory {
       )
       .run(fromAnnotation(a));
   }
+}
+
+type EditRow = {
+  annotation_id: number;
+  label: string;
+  before: string | null;
+  after: string | null;
+};
+
+function stepOf(batch: number, edits: EditRow[]): HistoryStep {
+  const first = edits[0];
+  const row = first
+    ? (JSON.parse(first.before ?? first.after ?? 'null') as AnnotationRecord | null)
+    : null;
+  return {
+    batch,
+    label: first?.label ?? '',
+    imageId: row?.imageId ?? null,
+    annotationIds: edits.map((e) => e.annotation_id),
+  };
 }

@@ -99,7 +99,7 @@ export const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'bmp
 /** Metadata with `format` widened to include formats we decode ourselves ('bmp'). */
 type ImageMeta = Omit<Metadata, 'format'> & { format: string };
 
-async function openImage(
+export async function openImage(
   bytes: Uint8Array,
   name: string,
 ): Promise<{ image: Sharp; meta: ImageMeta }> {

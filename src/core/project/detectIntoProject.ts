@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ProjectDb } from '../db/projectDb';
 import { detectFiles } from '../detector/batch';
-import type { Detector, DetectOptions } from '../detector/detector';
+import type { AnnotationRecord } from '../../shared/project/types';
+import type { Detector, DetectOptions, StageTimings } from '../detector/detector';
 
 export interface ProjectDetectReport {
   runId: number;
@@ -39,10 +40,7 @@ export async function detectIntoProject(
   options: ProjectDetectOptions = {},
 ): Promise<ProjectDetectReport> {
   const manifest = detector.manifest;
-  const sha256 = createHash('sha256')
-    .update(await readFile(detector.entry.onnxPath))
-    .digest('hex');
-  const modelId = project.runs.ensureModel(manifest.name, sha256, manifest);
+  const modelId = await modelIdFor(project, detector);
   const params = JSON.stringify({
     scoreThreshold: options.scoreThreshold ?? manifest.postprocess.scoreThreshold,
     iouThreshold: options.iouThreshold ?? manifest.postprocess.iouThreshold,
@@ -115,4 +113,57 @@ export async function detectIntoProject(
   // Only an interrupted run stays open for resuming; a finished one makes the next run a new one.
   if (!report.interrupted) project.runs.finish(runId);
   return report;
+}
+
+const modelHashes = new WeakMap<Detector, Promise<string>>();
+
+/** The project's id for this model version (name + ONNX hash, hashed once per detector). */
+async function modelIdFor(project: ProjectDb, detector: Detector): Promise<number> {
+  let hash = modelHashes.get(detector);
+  if (!hash) {
+    hash = readFile(detector.entry.onnxPath).then((b) =>
+      createHash('sha256').update(b).digest('hex'),
+    );
+    modelHashes.set(detector, hash);
+  }
+  return project.runs.ensureModel(detector.manifest.name, await hash, detector.manifest);
+}
+
+/**
+ * Runs the model on one image now (the UI's "detect this image"): same storage rules as a
+ * batch run, recorded as a one-image run. Returns the image's boxes afterwards and the timings.
+ */
+export async function detectImageIntoProject(
+  project: ProjectDb,
+  detector: Detector,
+  imageId: number,
+  options: DetectOptions = {},
+): Promise<{ annotations: AnnotationRecord[]; timings: StageTimings }> {
+  const image = project.images.get(imageId);
+  if (!image) throw new Error(`image ${imageId} does not exist`);
+  const modelId = await modelIdFor(project, detector);
+  const result = await detector.detectFile(project.imagePath(image.path), options);
+  const classIds = detector.manifest.classes.map((name) =>
+    project.transaction(() => project.classes.ensure(name)),
+  );
+  project.transaction(() => {
+    const runId = project.runs.create(modelId, JSON.stringify({ ...options, images: [imageId] }));
+    project.annotations.replacePendingPredictions(
+      imageId,
+      modelId,
+      runId,
+      result.detections.map((d) => ({
+        classId: classIds[d.classIndex]!,
+        x1: d.box[0],
+        y1: d.box[1],
+        x2: d.box[2],
+        y2: d.box[3],
+        score: d.score,
+      })),
+    );
+    if (result.detections.length > 0) project.images.markPredicted(imageId);
+    project.runs.markImageDone(runId, imageId, result.detections.length);
+    project.runs.finish(runId);
+  });
+  return { annotations: project.annotations.ofImage(imageId), timings: result.timings };
 }

@@ -1,42 +1,227 @@
 import { z } from 'zod';
+import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
+import { METHOD_NAMES } from './methods';
+import type {
+  AnnotationRecord,
+  ClassRecord,
+  ImageListItem,
+  ImageRecord,
+  ProjectStats,
+} from '../project/types';
 
 /**
  * The API between the UI and the backend: one definition for both shells (Electron IPC through
- * the preload bridge, and browser mode over HTTP). Each entry has a request schema the backend
- * validates as if the page were untrusted, and a response type.
+ * the preload bridge, and browser mode over HTTP). Every request has a zod schema that the backend
+ * applies as if the page were untrusted (`dispatch` in src/core/api/backend.ts); responses are
+ * typed here. Images are addressed by id, never by path: the backend resolves ids to files under
+ * the project's image root, so a page cannot name a file outside it.
  */
 
-export const ModelSummarySchema = z.object({
-  name: z.string(),
-  title: z.string().optional(),
-  classes: z.array(z.string()),
-  inputWidth: z.number(),
-  inputHeight: z.number(),
-  ready: z.boolean(),
-});
-export type ModelSummary = z.infer<typeof ModelSummarySchema>;
+const id = z.number().int().positive();
+/** Pixel coordinates: finite, within what any image can be. */
+const coord = z.number().finite().min(-1e6).max(1e6);
+export const BoxSchema = z
+  .strictObject({ x1: coord, y1: coord, x2: coord, y2: coord })
+  .refine((b) => b.x2 > b.x1 && b.y2 > b.y1, 'box must have x2 > x1 and y2 > y1');
+const className = z
+  .string()
+  .trim()
+  .min(1, 'class name is empty')
+  .max(100)
+  .refine((s) => !/[\r\n\t]/.test(s), 'class name must be one line');
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
+const empty = z.strictObject({});
 
-export const AppInfoSchema = z.object({
-  version: z.string(),
-  shell: z.enum(['electron', 'browser']),
-  models: z.array(ModelSummarySchema),
+export interface ModelSummary {
+  name: string;
+  title?: string;
+  classes: string[];
+  inputWidth: number;
+  inputHeight: number;
+  ready: boolean;
+}
+
+export interface ProviderSummary {
+  name: string;
+  available: boolean;
+  reason?: string;
+}
+
+export interface AppInfo {
+  version: string;
+  shell: 'electron' | 'browser';
+  models: ModelSummary[];
   /** Execution providers in the order they would be tried, with availability. */
-  providers: z.array(
-    z.object({ name: z.string(), available: z.boolean(), reason: z.string().optional() }),
-  ),
-});
-export type AppInfo = z.infer<typeof AppInfoSchema>;
+  providers: ProviderSummary[];
+}
 
+export interface ProjectInfo {
+  file: string;
+  name: string;
+  imageRoot: string;
+  imageCount: number;
+}
+
+export interface ImagePage {
+  total: number;
+  items: ImageListItem[];
+}
+
+export interface ImageDetail {
+  image: ImageRecord;
+  annotations: AnnotationRecord[];
+}
+
+export interface HistoryResult {
+  /** What was undone or redone ("accept box"), or null when there was nothing to do. */
+  label: string | null;
+  /** The image the step touched, so the UI can go there. */
+  imageId: number | null;
+  annotationIds: number[];
+}
+
+/** What one detection on one image cost, for the status bar. */
+export interface DetectTimings {
+  decode: number;
+  preprocess: number;
+  inference: number;
+  postprocess: number;
+}
+
+export interface DetectImageResult {
+  annotations: AnnotationRecord[];
+  provider: string;
+  model: string;
+  timings: DetectTimings;
+}
+
+export interface JobStarted {
+  jobId: string;
+}
+
+/** Events the backend pushes to the UI (job progress). */
+export type BackendEvent =
+  | { type: 'job-progress'; jobId: string; done: number; total: number; failed: number }
+  | {
+      type: 'job-done';
+      jobId: string;
+      processed: number;
+      detections: number;
+      failed: number;
+      cancelled: boolean;
+    }
+  | { type: 'job-error'; jobId: string; message: string }
+  | { type: 'project-changed'; reason: string };
+
+export const ImageQuerySchema = z.strictObject({
+  status: z.enum(IMAGE_STATUSES).optional(),
+  annotationReview: z.enum(REVIEW_STATES).optional(),
+  classId: id.optional(),
+  search: z.string().max(200).optional(),
+  offset: z.number().int().min(0).max(10_000_000).default(0),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+
+export const AnnotationPatchSchema = z
+  .strictObject({
+    classId: id.optional(),
+    box: BoxSchema.optional(),
+    review: z.enum(REVIEW_STATES).optional(),
+  })
+  .refine(
+    (p) => p.classId !== undefined || p.box !== undefined || p.review !== undefined,
+    'empty patch',
+  );
+
+/** Each method: its request schema and (as a type) its response. */
 export const contract = {
-  getAppInfo: { request: z.object({}).strict(), response: AppInfoSchema },
+  getAppInfo: { request: empty, response: {} as AppInfo },
+  getProject: { request: empty, response: {} as ProjectInfo | null },
+  getStats: { request: empty, response: {} as ProjectStats },
+  listImages: { request: ImageQuerySchema, response: {} as ImagePage },
+  getImage: { request: z.strictObject({ imageId: id }), response: {} as ImageDetail },
+  setImageStatus: {
+    request: z.strictObject({ imageId: id, status: z.enum(IMAGE_STATUSES) }),
+    response: {} as ImageRecord,
+  },
+  listClasses: { request: empty, response: {} as ClassRecord[] },
+  createClass: {
+    request: z.strictObject({ name: className, color: color.optional() }),
+    response: {} as ClassRecord,
+  },
+  renameClass: {
+    request: z.strictObject({ classId: id, name: className }),
+    response: {} as ClassRecord,
+  },
+  recolorClass: { request: z.strictObject({ classId: id, color }), response: {} as ClassRecord },
+  mergeClasses: {
+    request: z.strictObject({ fromId: id, intoId: id }),
+    response: {} as ClassRecord[],
+  },
+  createAnnotation: {
+    request: z.strictObject({ imageId: id, classId: id, box: BoxSchema }),
+    response: {} as AnnotationRecord,
+  },
+  /** One undoable step over one or more boxes (a box change applies to a single id only). */
+  updateAnnotations: {
+    request: z
+      .strictObject({
+        ids: z.array(id).min(1).max(10_000),
+        patch: AnnotationPatchSchema,
+        label: z.string().max(80).optional(),
+      })
+      .refine(
+        (r) => r.patch.box === undefined || r.ids.length === 1,
+        'a box can be set on one annotation at a time',
+      ),
+    response: {} as AnnotationRecord[],
+  },
+  deleteAnnotations: {
+    request: z.strictObject({ ids: z.array(id).min(1).max(10_000) }),
+    response: {} as { deleted: number },
+  },
+  undo: { request: empty, response: {} as HistoryResult },
+  redo: { request: empty, response: {} as HistoryResult },
+  /** Runs a model on one image now and stores its boxes as pending predictions. */
+  detectImage: {
+    request: z.strictObject({
+      imageId: id,
+      model: z.string().max(200).optional(),
+      scoreThreshold: z.number().min(0).max(1).optional(),
+    }),
+    response: {} as DetectImageResult,
+  },
+  /** Starts a background detection job over several images; progress arrives as events. */
+  detectImages: {
+    request: z.strictObject({
+      imageIds: z.array(id).min(1).max(1_000_000),
+      model: z.string().max(200).optional(),
+    }),
+    response: {} as JobStarted,
+  },
+  cancelJob: {
+    request: z.strictObject({ jobId: z.string().max(100) }),
+    response: {} as { cancelled: boolean },
+  },
 } as const;
 
 export type Contract = typeof contract;
 export type Method = keyof Contract;
-export type RequestOf<M extends Method> = z.infer<Contract[M]['request']>;
-export type ResponseOf<M extends Method> = z.infer<Contract[M]['response']>;
+export type RequestOf<M extends Method> = z.input<Contract[M]['request']>;
+export type ParsedRequestOf<M extends Method> = z.output<Contract[M]['request']>;
+export type ResponseOf<M extends Method> = Contract[M]['response'];
 
 /** What the UI calls: `window.api` in Electron, an HTTP client in browser mode. */
-export type ShotboxApi = { [M in Method]: (request: RequestOf<M>) => Promise<ResponseOf<M>> };
+export type ShotboxApi = { [M in Method]: (request: RequestOf<M>) => Promise<ResponseOf<M>> } & {
+  /** Subscribes to backend events; returns the unsubscribe function. */
+  onEvent(listener: (event: BackendEvent) => void): () => void;
+  /** URL of an image's pixels (full size) or a thumbnail, by id. */
+  imageUrl(imageId: number, variant?: 'full' | 'thumb'): string;
+};
 
-export const METHODS = Object.keys(contract) as Method[];
+export const METHODS: readonly Method[] = METHOD_NAMES;
+
+// Compile-time check: the zod-free name list and the contract list the same methods.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatch: Same<(typeof METHOD_NAMES)[number], Method> = true;
+void namesMatch;

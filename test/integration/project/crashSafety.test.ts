@@ -40,7 +40,9 @@ async function killWhen(
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
   let finished = false;
   void exited.then(() => (finished = true));
 
@@ -201,11 +203,16 @@ interface PredictionState {
 
 function predictionState(db: Database.Database): PredictionState {
   return {
-    runs: db.prepare('SELECT id, status FROM detection_runs ORDER BY id').all() as PredictionState['runs'],
+    runs: db
+      .prepare('SELECT id, status FROM detection_runs ORDER BY id')
+      .all() as PredictionState['runs'],
     doneImages: count(db, 'SELECT count(*) AS n FROM run_images'),
     distinctDoneImages: count(db, 'SELECT count(DISTINCT image_id) AS n FROM run_images'),
     modelBoxes: count(db, "SELECT count(*) AS n FROM annotations WHERE origin = 'model'"),
-    detectionsRecorded: count(db, 'SELECT coalesce(sum(max(detections, 0)), 0) AS n FROM run_images'),
+    detectionsRecorded: count(
+      db,
+      'SELECT coalesce(sum(max(detections, 0)), 0) AS n FROM run_images',
+    ),
     duplicateBoxes: count(
       db,
       `SELECT count(*) AS n FROM (SELECT 1 FROM annotations WHERE origin = 'model'

@@ -15,7 +15,7 @@ describe('browser mode server', () => {
     await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Shotbox</title>');
     await writeFile(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
     await writeFile(path.join(generatedDir, 'secret.txt'), 'TOP-SECRET-CONTENT');
-    server = await startServer({ rendererDir, version: 'test' });
+    server = await startServer({ rendererDir, version: 'test', project: null });
   });
   afterAll(async () => {
     await server.close();

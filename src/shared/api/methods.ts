@@ -1,0 +1,25 @@
+/**
+ * The contract's method names, without zod, for the sandboxed preload (which cannot load
+ * packages). contract.ts checks at compile time that this list and the contract agree.
+ */
+export const METHOD_NAMES = [
+  'getAppInfo',
+  'getProject',
+  'getStats',
+  'listImages',
+  'getImage',
+  'setImageStatus',
+  'listClasses',
+  'createClass',
+  'renameClass',
+  'recolorClass',
+  'mergeClasses',
+  'createAnnotation',
+  'updateAnnotations',
+  'deleteAnnotations',
+  'undo',
+  'redo',
+  'detectImage',
+  'detectImages',
+  'cancelJob',
+] as const;
