@@ -205,7 +205,7 @@ export function createBackend(options: BackendOptions): Backend {
       const step =
         label ??
         (patch.box
-          ? 'move box'
+          ? 'move'
           : patch.classId !== undefined
             ? 'relabel'
             : patch.review === 'accepted'
