@@ -13,6 +13,7 @@ import type { ProviderName } from '../../core/detector/executionProviders';
 import { detectIntoProject } from '../../core/project/detectIntoProject';
 import { importFolder, relativeToRoot } from '../../core/project/importFolder';
 import { EXIT, UsageError } from '../exitCodes';
+import { openExistingProject } from './project';
 import { createProgress } from '../progress';
 
 interface DetectCliOptions {
@@ -183,7 +184,11 @@ async function detectIntoProjectCli(
     quiet?: boolean;
   },
 ): Promise<number> {
-  const { project, created } = ProjectDb.openOrCreate(projectFile, inputs[0] ?? process.cwd());
+  // Without inputs the project must exist: a typo must not create an empty project.
+  const { project, created } =
+    inputs.length > 0
+      ? ProjectDb.openOrCreate(projectFile, inputs[0]!)
+      : { project: openExistingProject(projectFile), created: false };
   const progress = createProgress('images', opts.quiet);
   const interrupt = new AbortController();
   const onSigint = (): void => interrupt.abort();

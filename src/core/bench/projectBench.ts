@@ -297,6 +297,21 @@ function measureQueries(
   const imageIds = project.images.all().map((i) => i.id);
   const byStatus = new Map(IMAGE_STATUSES.map((s) => [s, project.images.count({ status: s })]));
   const withPending = project.images.count({ annotationReview: 'pending' });
+  const tableRows = new Map<string, number>();
+  const rowsOf = (table: string): number => {
+    if (!tableRows.has(table)) {
+      const exists = reader
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .get(table);
+      tableRows.set(
+        table,
+        exists
+          ? (reader.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n
+          : 0,
+      );
+    }
+    return tableRows.get(table)!;
+  };
 
   const definitions: QueryDefinition[] = [
     {
@@ -413,7 +428,7 @@ function measureQueries(
       rows: rows / n,
       statements: explained,
       tableScans: explained.flatMap((s) => tableScans(s.plan)),
-      hints: [...new Set(explained.flatMap((s) => planHints(s.sql, s.plan)))],
+      hints: [...new Set(explained.flatMap((s) => planHints(s.sql, s.plan, rowsOf)))],
     };
   });
   for (const [i, q] of definitions.entries()) {

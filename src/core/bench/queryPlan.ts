@@ -50,17 +50,35 @@ export function tableScans(plan: readonly string[]): string[] {
   return plan.filter((line) => /^\s*SCAN \S+\s*$/.test(line));
 }
 
+/** alias → table of the FROM and JOIN clauses of `sql` (a table is its own alias too). */
+function tablesByAlias(sql: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?/gi)) {
+    map.set(m[1]!, m[1]!);
+    if (m[2] && !/^(WHERE|ON|LEFT|JOIN|GROUP|ORDER|LIMIT|INNER|CROSS)$/i.test(m[2]))
+      map.set(m[2], m[1]!);
+  }
+  return map;
+}
+
 /**
  * Why a plan may be slow at scale, in words, with the usual fix: read off the plan's lines, so
- * a missed target comes with a lead rather than just a number.
+ * a missed target comes with a lead rather than just a number. `rowsOf` gives a table's size;
+ * reading all of a small table (classes, runs) is not worth a word.
  */
-export function planHints(sql: string, plan: readonly string[]): string[] {
+export function planHints(
+  sql: string,
+  plan: readonly string[],
+  rowsOf: (table: string) => number,
+): string[] {
   const hints = new Set<string>();
+  const tables = tablesByAlias(sql);
   for (const line of plan) {
     const scan = /^\s*SCAN (\S+)\s*$/.exec(line);
-    if (scan) {
+    const table = scan ? (tables.get(scan[1]!) ?? scan[1]!) : undefined;
+    if (table && rowsOf(table) > 10_000) {
       hints.add(
-        `reads all of ${scan[1]}: an index on the columns it filters or groups by lets SQLite seek`,
+        `reads all ${rowsOf(table)} rows of ${table}: an index on the columns it filters or groups by lets SQLite seek`,
       );
     }
     if (/AUTOMATIC (PARTIAL )?(COVERING )?INDEX/.test(line)) {

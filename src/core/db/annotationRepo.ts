@@ -37,14 +37,16 @@ export class AnnotationRepo {
     ).map(toAnnotation);
   }
 
+  private insertStatement?: ReturnType<Db['prepare']>;
+
   insert(a: NewAnnotation): number {
     const t = now();
-    const info = this.db
-      .prepare(
-        `INSERT INTO annotations (image_id, class_id, x1, y1, x2, y2, origin, model_id, run_id, score, review, created_at, updated_at)
+    // Prepared once: bulk imports insert hundreds of thousands of rows.
+    this.insertStatement ??= this.db.prepare(
+      `INSERT INTO annotations (image_id, class_id, x1, y1, x2, y2, origin, model_id, run_id, score, review, created_at, updated_at)
          VALUES (@imageId, @classId, @x1, @y1, @x2, @y2, @origin, @modelId, @runId, @score, @review, @t, @t)`,
-      )
-      .run({ modelId: null, runId: null, score: null, ...a, t });
+    );
+    const info = this.insertStatement.run({ modelId: null, runId: null, score: null, ...a, t });
     return Number(info.lastInsertRowid);
   }
 

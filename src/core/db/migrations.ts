@@ -83,6 +83,9 @@ export const MIGRATIONS: readonly string[] = [
     CHECK (origin <> 'model' OR model_id IS NOT NULL)
   );
   CREATE INDEX annotations_image_review ON annotations (image_id, review);
+  -- Counts by class, review and origin (stats, filters) without scanning every box.
+  CREATE INDEX annotations_class_review ON annotations (class_id, review);
+  CREATE INDEX annotations_review_origin ON annotations (review, origin);
   CREATE INDEX annotations_model_image ON annotations (model_id, image_id) WHERE model_id IS NOT NULL;
 
   -- Edit history behind undo/redo. One user action = one batch; 'before'/'after' are full

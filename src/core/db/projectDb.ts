@@ -62,8 +62,24 @@ export class ProjectDb {
 
   /** Opens `file`, or creates it with `imageRoot` when it does not exist yet. */
   static openOrCreate(file: string, imageRoot: string): { project: ProjectDb; created: boolean } {
-    if (existsSync(path.resolve(file))) return { project: ProjectDb.open(file), created: false };
-    return { project: ProjectDb.create(file, imageRoot), created: true };
+    const abs = path.resolve(file);
+    if (!existsSync(abs)) return { project: ProjectDb.create(abs, imageRoot), created: true };
+    // A creation killed between the schema and the project row leaves an empty project file:
+    // finish it rather than refusing the command that made it.
+    const db = openDatabase(abs, { create: false });
+    const unfinished =
+      !db.prepare('SELECT 1 FROM project').get() &&
+      !db.prepare('SELECT 1 FROM images LIMIT 1').get();
+    if (unfinished) {
+      const project = new ProjectDb(abs, db);
+      db.prepare('INSERT INTO project (id, image_root, created_at) VALUES (1, ?, ?)').run(
+        project.storedRoot(path.resolve(imageRoot)),
+        now(),
+      );
+      return { project, created: true };
+    }
+    db.close();
+    return { project: ProjectDb.open(abs), created: false };
   }
 
   /**

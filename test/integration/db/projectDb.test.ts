@@ -210,6 +210,16 @@ describe('project database', () => {
     expect(project.images.count({ search: 'IMG-2' })).toBe(10);
   });
 
+  it('finishes a project whose creation was killed before its project row was written', async () => {
+    const half = path.join(dir, 'half.shotbox');
+    await writeFile(half, ''); // killed right after the file appeared
+    const { project: p, created } = ProjectDb.openOrCreate(half, path.join(dir, 'images'));
+    expect(created).toBe(true);
+    expect(p.imageRoot).toBe(path.join(dir, 'images'));
+    p.close();
+    expect(ProjectDb.open(half).integrityCheck()).toBe('ok');
+  });
+
   it('refuses a file that is not a project, and one from a newer Shotbox', async () => {
     const other = path.join(dir, 'other.sqlite');
     const raw = new Database(other);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,14 @@ describe('shotbox detect --project', () => {
     } finally {
       project.close();
     }
+  });
+
+  it('without inputs, a project that does not exist is a usage error and no file is made', async () => {
+    const typo = path.join(work, 'typo.shotbox');
+    const run = await runShotbox(['detect', '--project', typo]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/does not exist/);
+    expect(existsSync(typo)).toBe(false);
   });
 
   it('a project without images is a clear error', async () => {
