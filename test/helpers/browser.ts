@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+
+/** Debian's Chromium (.ci/run installs it); no browser download. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Headless Chromium as this machine allows it: no sandbox as root, no background networking. */
+export async function launchChromium(): Promise<{
+  browser: Browser;
+  context: (options?: { dark?: boolean }) => Promise<BrowserContext>;
+}> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+    );
+  const userData = await mkdtemp(path.join(tmpdir(), 'shotbox-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      `--user-data-dir=${userData}`,
+    ],
+  });
+  return {
+    browser,
+    context: (options = {}) =>
+      browser.newContext({
+        viewport: { width: 1280, height: 800 },
+        colorScheme: options.dark ? 'dark' : 'light',
+      }),
+  };
+}
