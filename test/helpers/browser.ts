@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 /** Debian's Chromium (.ci/run installs it); no browser download. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Headless Chromium as this machine allows it: no sandbox as root, no background networking. */
+/**
+ * Headless Chromium as this machine allows it: no sandbox as root, no background networking;
+ * Playwright gives it a fresh temporary profile.
+ */
 export async function launchChromium(): Promise<{
   browser: Browser;
   context: (options?: { dark?: boolean }) => Promise<BrowserContext>;
@@ -16,7 +16,6 @@ export async function launchChromium(): Promise<{
     throw new Error(
       `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
     );
-  const userData = await mkdtemp(path.join(tmpdir(), 'shotbox-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -26,7 +25,6 @@ export async function launchChromium(): Promise<{
       '--disable-component-update',
       '--no-first-run',
       '--disable-sync',
-      `--user-data-dir=${userData}`,
     ],
   });
   return {

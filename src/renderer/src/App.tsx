@@ -2,91 +2,189 @@ import {
   Alert,
   AppBar,
   Box,
-  Chip,
-  CircularProgress,
-  Container,
+  Button,
+  CssBaseline,
   Paper,
+  Skeleton,
   Stack,
+  Tab,
+  Tabs,
+  ThemeProvider,
   Toolbar,
   Typography,
 } from '@mui/material';
-import { useEffect, useState } from 'react';
-import type { AppInfo } from '../../shared/api/contract';
-import { api } from './api';
+import { useEffect, useMemo, useState } from 'react';
+import { boot } from './actions/boot';
+import { BoxList } from './components/BoxList';
+import { CanvasPane } from './components/CanvasPane';
+import { ClassManager } from './components/ClassManager';
+import { ErrorAlert } from './components/ErrorAlert';
+import { ImageList } from './components/ImageList';
+import { ShortcutSheet } from './components/ShortcutSheet';
+import { StatusBar } from './components/StatusBar';
+import { TopBar } from './components/TopBar';
+import { installKeymap } from './keymap';
+import { useEditor } from './state/store';
+import { buildTheme } from './theme';
 
-/** Placeholder workbench: shows the backend is reachable, which models and providers exist. */
-export function App(): React.JSX.Element {
-  const [info, setInfo] = useState<AppInfo | undefined>();
-  const [error, setError] = useState<string | undefined>();
+const LEFT_WIDTH = 300;
+const RIGHT_WIDTH = 340;
 
-  useEffect(() => {
-    api
-      .getAppInfo({})
-      .then(setInfo, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
-  }, []);
-
+function RightPanel(): React.JSX.Element {
+  const [tab, setTab] = useState<'boxes' | 'classes'>('boxes');
+  const classCount = useEditor((s) => s.classes.length);
   return (
-    <Box sx={{ minHeight: '100vh', bgcolor: 'background.default' }}>
-      <AppBar position="static" elevation={0}>
-        <Toolbar>
-          <Typography variant="h6" sx={{ flexGrow: 1 }}>
-            Shotbox
-          </Typography>
-          {info && (
-            <Chip size="small" color="secondary" label={`${info.shell} · v${info.version}`} />
-          )}
+    <Stack sx={{ height: '100%', minHeight: 0 }}>
+      <Tabs
+        value={tab}
+        onChange={(_, v: 'boxes' | 'classes') => setTab(v)}
+        variant="fullWidth"
+        sx={{ borderBottom: 1, borderColor: 'divider' }}
+      >
+        <Tab value="boxes" label="Boxes" data-testid="tab-boxes" />
+        <Tab value="classes" label={`Classes (${classCount})`} data-testid="tab-classes" />
+      </Tabs>
+      <Box sx={{ flex: 1, minHeight: 0 }}>{tab === 'boxes' ? <BoxList /> : <ClassManager />}</Box>
+    </Stack>
+  );
+}
+
+function Workbench(): React.JSX.Element {
+  return (
+    <Stack sx={{ height: '100vh', overflow: 'hidden' }} data-testid="workbench">
+      <TopBar />
+      <ErrorAlert />
+      <Stack direction="row" sx={{ flex: 1, minHeight: 0 }}>
+        <Paper
+          square
+          elevation={0}
+          sx={{ width: LEFT_WIDTH, flexShrink: 0, borderRight: 1, borderColor: 'divider' }}
+        >
+          <ImageList />
+        </Paper>
+        <Box sx={{ flex: 1, minWidth: 0 }}>
+          <CanvasPane />
+        </Box>
+        <Paper
+          square
+          elevation={0}
+          sx={{ width: RIGHT_WIDTH, flexShrink: 0, borderLeft: 1, borderColor: 'divider' }}
+          data-testid="right-panel"
+        >
+          <RightPanel />
+        </Paper>
+      </Stack>
+      <StatusBar />
+      <ShortcutSheet />
+    </Stack>
+  );
+}
+
+function BootSkeleton(): React.JSX.Element {
+  return (
+    <Stack sx={{ height: '100vh' }} data-testid="loading">
+      <AppBar
+        position="static"
+        color="default"
+        elevation={0}
+        sx={{ borderBottom: 1, borderColor: 'divider' }}
+      >
+        <Toolbar variant="dense" sx={{ gap: 2 }}>
+          <Skeleton width={140} height={28} />
+          <Skeleton width={160} height={32} />
+          <Skeleton width={110} height={32} />
         </Toolbar>
       </AppBar>
-      <Container maxWidth="md" sx={{ py: 4 }}>
-        {error && <Alert severity="error">Cannot reach the backend: {error}</Alert>}
-        {!info && !error && (
-          <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
-            <CircularProgress size={20} />
-            <Typography>Connecting to the backend…</Typography>
-          </Stack>
-        )}
-        {info && (
-          <Stack spacing={3}>
-            <Typography variant="body1">
-              The review workbench is being built. The detector runs from the command line today:{' '}
-              <code>npx shotbox detect</code>.
-            </Typography>
-            <Paper variant="outlined" sx={{ p: 2 }}>
-              <Typography variant="subtitle1" gutterBottom>
-                Models
-              </Typography>
-              {info.models.map((m) => (
-                <Stack
-                  key={m.name}
-                  direction="row"
-                  spacing={1}
-                  sx={{ alignItems: 'center', py: 0.5 }}
-                >
-                  <Typography sx={{ fontFamily: 'monospace' }}>{m.name}</Typography>
-                  <Typography color="text.secondary">
-                    {m.classes.join(', ')} · {m.inputWidth}×{m.inputHeight}
-                  </Typography>
-                  <Chip
-                    size="small"
-                    color={m.ready ? 'success' : 'warning'}
-                    label={m.ready ? 'ready' : 'not built'}
-                  />
-                </Stack>
-              ))}
-            </Paper>
-            <Paper variant="outlined" sx={{ p: 2 }}>
-              <Typography variant="subtitle1" gutterBottom>
-                Execution providers
-              </Typography>
-              {info.providers.map((p) => (
-                <Typography key={p.name} color={p.available ? 'text.primary' : 'text.secondary'}>
-                  {p.name.toUpperCase()}: {p.available ? 'available' : p.reason}
-                </Typography>
-              ))}
-            </Paper>
-          </Stack>
-        )}
-      </Container>
-    </Box>
+      <Stack direction="row" sx={{ flex: 1 }}>
+        <Stack
+          spacing={1}
+          sx={{ width: LEFT_WIDTH, p: 1.25, borderRight: 1, borderColor: 'divider' }}
+        >
+          {Array.from({ length: 9 }, (_, i) => (
+            <Stack key={i} direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+              <Skeleton variant="rounded" width={44} height={44} />
+              <Box sx={{ flex: 1 }}>
+                <Skeleton />
+                <Skeleton width="50%" />
+              </Box>
+            </Stack>
+          ))}
+        </Stack>
+        <Skeleton variant="rectangular" sx={{ flex: 1, height: 'auto' }} />
+        <Stack
+          spacing={1}
+          sx={{ width: RIGHT_WIDTH, p: 1.25, borderLeft: 1, borderColor: 'divider' }}
+        >
+          {Array.from({ length: 5 }, (_, i) => (
+            <Skeleton key={i} variant="rounded" height={30} />
+          ))}
+        </Stack>
+      </Stack>
+    </Stack>
+  );
+}
+
+function Centered({ children }: { children: React.ReactNode }): React.JSX.Element {
+  return (
+    <Stack sx={{ height: '100vh', alignItems: 'center', justifyContent: 'center', p: 3 }}>
+      <Box sx={{ maxWidth: 560, width: '100%' }}>{children}</Box>
+    </Stack>
+  );
+}
+
+function Screens(): React.JSX.Element {
+  const state = useEditor((s) => s.boot);
+  const bootError = useEditor((s) => s.bootError);
+  const hasProject = useEditor((s) => s.project !== null);
+
+  useEffect(() => {
+    void boot();
+    return installKeymap();
+  }, []);
+
+  if (state === 'loading') return <BootSkeleton />;
+  if (state === 'error') {
+    return (
+      <Centered>
+        <Alert
+          severity="error"
+          data-testid="boot-error"
+          action={
+            <Button color="inherit" onClick={() => void boot()}>
+              Retry
+            </Button>
+          }
+        >
+          Cannot reach the Shotbox backend: {bootError}
+        </Alert>
+      </Centered>
+    );
+  }
+  if (!hasProject) {
+    return (
+      <Centered>
+        <Typography variant="h6" gutterBottom>
+          No project is open
+        </Typography>
+        <Typography variant="body2" sx={{ color: 'text.secondary' }} data-testid="no-project">
+          Make one with <code>shotbox import &lt;folder&gt; --project &lt;file&gt;</code>, then open
+          it with <code>shotbox serve --project &lt;file&gt;</code> (or from the app&apos;s File
+          menu).
+        </Typography>
+      </Centered>
+    );
+  }
+  return <Workbench />;
+}
+
+/** The review workbench: theme, keyboard, and the screen for the boot state. */
+export function App(): React.JSX.Element {
+  const mode = useEditor((s) => s.themeMode);
+  const theme = useMemo(() => buildTheme(mode), [mode]);
+  return (
+    <ThemeProvider theme={theme}>
+      <CssBaseline />
+      <Screens />
+    </ThemeProvider>
   );
 }

@@ -1,15 +1,13 @@
-import { CssBaseline, ThemeProvider, createTheme } from '@mui/material';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { maybeMountCanvasHarness } from './canvas/dev/maybeMountCanvasHarness';
 
-const theme = createTheme({ colorSchemes: { light: true, dark: true } });
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <ThemeProvider theme={theme}>
-      <CssBaseline />
+// `?harness=canvas` shows the canvas alone (its own end-to-end tests); otherwise the workbench.
+if (!maybeMountCanvasHarness()) {
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
       <App />
-    </ThemeProvider>
-  </StrictMode>,
-);
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,30 @@
+import { api } from '../api';
+import { getState, setState } from '../state/store';
+import { loadClasses } from './classes';
+import { handleBackendEvent } from './detect';
+import { fetchPage } from './imageList';
+import { openRow } from './navigation';
+import { describeError } from './run';
+
+/** Start-up: what the backend offers, the project, its classes, the first page; then events. */
+
+let unsubscribe: (() => void) | undefined;
+
+export async function boot(): Promise<void> {
+  setState({ boot: 'loading', bootError: null });
+  try {
+    const [appInfo, project] = await Promise.all([api.getAppInfo({}), api.getProject({})]);
+    const model = getState().model ?? appInfo.models.find((m) => m.ready)?.name ?? null;
+    setState({ appInfo, project, model });
+    if (project) {
+      await loadClasses();
+      const rows = await fetchPage(0);
+      const first = rows?.[0];
+      if (first && !getState().current) openRow(first, 0);
+    }
+    setState({ boot: 'ready' });
+    unsubscribe ??= api.onEvent(handleBackendEvent);
+  } catch (err) {
+    setState({ boot: 'error', bootError: describeError(err).message });
+  }
+}

@@ -1,0 +1,312 @@
+import type { RequestOf } from '../../../shared/api/contract';
+import type { AnnotationRecord, Box, ImageStatus } from '../../../shared/project/types';
+import { api } from '../api';
+import { selectOrderedClasses, selectShown } from '../state/selectors';
+import { getState, setState } from '../state/store';
+import { patchListItem } from './imageList';
+import { noteEdit, reloadCurrent } from './navigation';
+import { done, perform, plural } from './run';
+
+/**
+ * Reviewing boxes. Each action is one backend call (one undo step) whose response replaces the
+ * boxes in the store. Review-state and geometry changes are applied to the store at once and then
+ * reconciled with the response, so a dragged box never snaps back while the call is on its way.
+ *
+ * The image-status rule, one place (`syncImageStatus`): after any edit, an image with no pending
+ * box is `reviewed`; an image that gets a pending box again (undo, detect) goes back to
+ * `predicted`. An image without any box is marked reviewed explicitly ("Mark reviewed").
+ */
+
+type Patch = RequestOf<'updateAnnotations'>['patch'];
+
+function currentImageId(): number | null {
+  return getState().current?.id ?? null;
+}
+
+/** Applies a patch locally, mirroring the backend's rule (a model box whose class or box changes
+ * becomes 'edited'). The response replaces this moments later. */
+function applyLocally(ids: readonly number[], patch: Patch): void {
+  const set = new Set(ids);
+  setState((s) => {
+    if (!s.current?.annotations) return {};
+    const geometry = patch.classId !== undefined || patch.box !== undefined;
+    return {
+      current: {
+        ...s.current,
+        annotations: s.current.annotations.map((a) =>
+          set.has(a.id)
+            ? {
+                ...a,
+                ...(patch.classId !== undefined ? { classId: patch.classId } : {}),
+                ...(patch.box ?? {}),
+                review: patch.review ?? (geometry && a.origin === 'model' ? 'edited' : a.review),
+              }
+            : a,
+        ),
+      },
+    };
+  });
+}
+
+/** Puts backend records into the open image (if still open) and returns its boxes after that. */
+function merge(imageId: number, records: readonly AnnotationRecord[]): AnnotationRecord[] | null {
+  const s = getState();
+  if (s.current?.id !== imageId || !s.current.annotations) return null;
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const annotations = s.current.annotations.map((a) => byId.get(a.id) ?? a);
+  for (const r of records) if (!annotations.some((a) => a.id === r.id)) annotations.push(r);
+  setState({ current: { ...s.current, annotations } });
+  return annotations;
+}
+
+/** Boxes and status of an image, from the store when it is open, else from the backend. */
+async function reviewStateOf(
+  imageId: number,
+): Promise<{ annotations: readonly AnnotationRecord[]; status: ImageStatus }> {
+  const cur = getState().current;
+  if (cur?.id === imageId && cur.annotations) {
+    return { annotations: cur.annotations, status: cur.image.status };
+  }
+  const detail = await api.getImage({ imageId });
+  return { annotations: detail.annotations, status: detail.image.status };
+}
+
+/**
+ * Applies the image-status rule and updates the list row. `after` says what happened: an edit
+ * (reviewed when nothing is pending) or an undo/redo/detection (which can only re-open an image;
+ * an undo back to no boxes at all leaves the status alone).
+ */
+export async function syncImageStatus(
+  imageId: number,
+  after: 'edit' | 'history' | 'detect',
+): Promise<void> {
+  const { annotations, status: before } = await reviewStateOf(imageId);
+  const pending = annotations.filter((a) => a.review === 'pending').length;
+  let status = before;
+  let next: ImageStatus | undefined;
+  if (pending > 0 && status === 'reviewed') next = 'predicted';
+  else if (pending === 0 && status !== 'reviewed') {
+    if (after === 'edit' || (after === 'history' && annotations.length > 0)) next = 'reviewed';
+  }
+  if (next) {
+    const image = await api.setImageStatus({ imageId, status: next });
+    status = image.status;
+    const now = getState().current;
+    if (now?.id === imageId) setState({ current: { ...now, image } });
+  }
+  patchListItem(imageId, {
+    status,
+    pendingCount: pending,
+    annotationCount: annotations.filter((a) => a.review !== 'rejected').length,
+  });
+}
+
+/** One undo step; `verb` names it in the history ("accept" → "accept 3 boxes"). */
+async function update(
+  ids: readonly number[],
+  patch: Patch,
+  verb: string,
+  feedback: string,
+): Promise<boolean> {
+  const imageId = currentImageId();
+  if (imageId === null || ids.length === 0) return false;
+  noteEdit(imageId);
+  applyLocally(ids, patch);
+  const ok = await perform(
+    `${verb} ${boxes(ids.length)}`,
+    async () => {
+      const records = await api.updateAnnotations({ ids: [...ids], patch, label: verb });
+      merge(imageId, records);
+      done(feedback, true);
+      await syncImageStatus(imageId, 'edit');
+      return true;
+    },
+    { edit: true },
+  );
+  if (!ok) await resync(imageId);
+  return ok === true;
+}
+
+/** After a failed edit the local copy may be ahead of the backend: reload the truth. */
+async function resync(imageId: number): Promise<void> {
+  noteEdit(imageId);
+  if (currentImageId() === imageId) await reloadCurrent();
+}
+
+/** After accepting or rejecting the selection, select the next pending shown box (review flow). */
+function selectNextPending(after: readonly number[]): void {
+  const s = getState();
+  const shown = selectShown(s);
+  const lastIndex = Math.max(...after.map((id) => shown.findIndex((a) => a.id === id)));
+  const pending = shown.filter((a) => a.review === 'pending' && !after.includes(a.id));
+  const next = pending.find((a) => shown.indexOf(a) > lastIndex) ?? pending[0] ?? undefined;
+  setState({ selectedBoxIds: new Set(next ? [next.id] : []) });
+}
+
+function boxes(n: number): string {
+  return n === 1 ? 'box' : plural(n, 'box');
+}
+
+export async function accept(ids: readonly number[], advance = false): Promise<void> {
+  if (advance) selectNextPending(ids);
+  await update(
+    ids,
+    { review: 'accepted' },
+    `accept ${boxes(ids.length)}`,
+    `Accepted ${boxes(ids.length)}`,
+  );
+}
+
+export async function reject(ids: readonly number[], advance = false): Promise<void> {
+  if (advance) selectNextPending(ids);
+  else
+    setState((s) => ({
+      selectedBoxIds: new Set([...s.selectedBoxIds].filter((id) => !ids.includes(id))),
+    }));
+  await update(
+    ids,
+    { review: 'rejected' },
+    `reject ${boxes(ids.length)}`,
+    `Rejected ${boxes(ids.length)}`,
+  );
+}
+
+/** Enter: accept the selected boxes and move on to the next pending one. */
+export function acceptSelected(): Promise<void> {
+  return accept([...getState().selectedBoxIds], true);
+}
+
+/** R: reject the selected boxes and move on. */
+export function rejectSelected(): Promise<void> {
+  return reject([...getState().selectedBoxIds], true);
+}
+
+/** Space: accept every pending box that is shown (above the threshold). */
+export async function acceptAllShown(): Promise<void> {
+  const ids = selectShown(getState())
+    .filter((a) => a.review === 'pending')
+    .map((a) => a.id);
+  if (ids.length === 0) return done('No shown box is pending');
+  await update(
+    ids,
+    { review: 'accepted' },
+    `accept ${boxes(ids.length)}`,
+    `Accepted ${boxes(ids.length)} shown`,
+  );
+}
+
+export async function relabel(ids: readonly number[], classId: number): Promise<void> {
+  const name = getState().classes.find((c) => c.id === classId)?.name ?? 'class';
+  await update(
+    ids,
+    { classId },
+    `relabel ${boxes(ids.length)}`,
+    `Relabelled ${boxes(ids.length)} as ${name}`,
+  );
+}
+
+/** The canvas finished a move or resize. */
+export async function changeBox(id: number, box: Box): Promise<void> {
+  const before = getState().current?.annotations?.find((a) => a.id === id);
+  const resized =
+    before !== undefined &&
+    (before.x2 - before.x1 !== box.x2 - box.x1 || before.y2 - before.y1 !== box.y2 - box.y1);
+  const verb = resized ? 'resize' : 'move';
+  await update(
+    [id],
+    { box: { x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2 } },
+    `${verb} box`,
+    resized ? 'Resized box' : 'Moved box',
+  );
+}
+
+export async function deleteBoxes(ids: readonly number[]): Promise<void> {
+  const imageId = currentImageId();
+  if (imageId === null || ids.length === 0) return;
+  noteEdit(imageId);
+  const gone = new Set(ids);
+  setState((s) => ({
+    selectedBoxIds: new Set([...s.selectedBoxIds].filter((id) => !gone.has(id))),
+    current:
+      s.current?.id === imageId && s.current.annotations
+        ? { ...s.current, annotations: s.current.annotations.filter((a) => !gone.has(a.id)) }
+        : s.current,
+  }));
+  const ok = await perform(
+    `delete ${boxes(ids.length)}`,
+    async () => {
+      await api.deleteAnnotations({ ids: [...ids] });
+      done(`Deleted ${boxes(ids.length)}`, true);
+      await syncImageStatus(imageId, 'edit');
+      return true;
+    },
+    { edit: true },
+  );
+  if (!ok) await resync(imageId);
+}
+
+export function deleteSelected(): Promise<void> {
+  return deleteBoxes([...getState().selectedBoxIds]);
+}
+
+/** The canvas finished drawing a box: it gets the drawing class. */
+export async function createBox(box: Box): Promise<void> {
+  const s = getState();
+  const imageId = s.current?.id;
+  if (imageId === undefined) return;
+  const classId = s.drawClassId ?? selectOrderedClasses(s)[0]?.id;
+  if (classId === undefined) {
+    setState({
+      error: {
+        message: 'Add a class first (Classes tab), then draw.',
+        validation: true,
+        action: 'add box',
+      },
+    });
+    return;
+  }
+  noteEdit(imageId);
+  await perform(
+    'add box',
+    async () => {
+      const created = await api.createAnnotation({
+        imageId,
+        classId,
+        box: { x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2 },
+      });
+      merge(imageId, [created]);
+      if (getState().current?.id === imageId) setState({ selectedBoxIds: new Set([created.id]) });
+      done('Added box', true);
+      await syncImageStatus(imageId, 'edit');
+    },
+    { edit: true },
+  );
+}
+
+/** 1–9: relabel the selection, or (nothing selected) choose the drawing class. */
+export async function applyClassNumber(n: number): Promise<void> {
+  const s = getState();
+  const cls = selectOrderedClasses(s)[n - 1];
+  if (!cls) return done(`No class ${n} (there are ${selectOrderedClasses(s).length})`);
+  const selected = [...s.selectedBoxIds];
+  if (selected.length > 0) return relabel(selected, cls.id);
+  setState({ drawClassId: cls.id });
+  done(`Drawing class: ${cls.name}`);
+}
+
+/** For an image with nothing pending (e.g. no objects at all): mark it reviewed by hand. */
+export async function markReviewed(): Promise<void> {
+  const imageId = currentImageId();
+  if (imageId === null) return;
+  await perform(
+    'mark reviewed',
+    async () => {
+      const image = await api.setImageStatus({ imageId, status: 'reviewed' });
+      const now = getState().current;
+      if (now?.id === imageId) setState({ current: { ...now, image } });
+      patchListItem(imageId, { status: image.status });
+      done('Marked image reviewed');
+    },
+    { edit: true },
+  );
+}
