@@ -1,5 +1,6 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { walkFiles } from '../fs/walkFiles';
 import { decodeImageFile, ImageDecodeError, type RgbImage } from '../image/decode';
 import type { Detector, DetectOptions, DetectionResult } from './detector';
 
@@ -39,50 +40,12 @@ export async function collectImageFiles(inputs: string[]): Promise<CollectedFile
   const files: string[] = [];
   const problems: FileProblem[] = [];
   const seen = new Set<string>();
-  const visitedDirs = new Set<string>();
   let skippedByExtension = 0;
 
   const add = (file: string): void => {
     if (!seen.has(file)) {
       seen.add(file);
       files.push(file);
-    }
-  };
-
-  const walk = async (dir: string): Promise<void> => {
-    const real = await realpath(dir);
-    if (visitedDirs.has(real)) return;
-    visitedDirs.add(real);
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      problems.push({
-        file: dir,
-        reason: `cannot list folder (${(err as NodeJS.ErrnoException).code ?? err})`,
-      });
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        const target = await stat(full).catch(() => undefined);
-        if (!target) {
-          problems.push({ file: full, reason: 'broken symbolic link' });
-          continue;
-        }
-        isDir = target.isDirectory();
-        isFile = target.isFile();
-      }
-      if (isDir) await walk(full);
-      else if (isFile) {
-        if (IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) add(full);
-        else skippedByExtension++;
-      }
     }
   };
 
@@ -94,8 +57,12 @@ export async function collectImageFiles(inputs: string[]): Promise<CollectedFile
         file: abs,
         reason: info.code === 'ENOENT' ? 'no such file or folder' : `cannot read (${info.code})`,
       });
-    } else if (info.isDirectory()) await walk(abs);
-    else add(abs);
+    } else if (info.isDirectory()) {
+      for (const file of await walkFiles(abs, problems)) {
+        if (IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) add(file);
+        else skippedByExtension++;
+      }
+    } else add(abs);
   }
   return { files, problems, skippedByExtension };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ProjectDb } from '../db/projectDb';
 import type { NewImage } from '../db/imageRepo';
 import { ImageDecodeError, probeImage } from '../image/decode';
-import { walkFiles } from './walkFiles';
+import { walkFiles } from '../fs/walkFiles';
 
 /** Files next to images that are expected and not worth a warning (labels, lists, notes). */
 const SIDECAR_EXTENSIONS = new Set([
