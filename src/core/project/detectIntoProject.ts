@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { ProjectDb } from '../db/projectDb';
 import { detectFiles } from '../detector/batch';
 import type { AnnotationRecord } from '../../shared/project/types';
-import type { Detector, DetectOptions, StageTimings } from '../detector/detector';
+import type { Detection, Detector, DetectOptions, StageTimings } from '../detector/detector';
+import type { ModelBox } from '../db/annotationRepo';
 
 export interface ProjectDetectReport {
   runId: number;
@@ -86,14 +87,7 @@ export async function detectIntoProject(
       // Visited: a resumed run does not retry it; the next full run does.
       project.runs.markImageDone(runId, image.id, -1);
     } else {
-      const boxes = item.result.detections.map((d) => ({
-        classId: classIds[d.classIndex]!,
-        x1: d.box[0],
-        y1: d.box[1],
-        x2: d.box[2],
-        y2: d.box[3],
-        score: d.score,
-      }));
+      const boxes = toModelBoxes(item.result.detections, classIds);
       project.transaction(() => {
         report.replaced += project.annotations.replacePendingPredictions(
           image.id,
@@ -152,18 +146,23 @@ export async function detectImageIntoProject(
       imageId,
       modelId,
       runId,
-      result.detections.map((d) => ({
-        classId: classIds[d.classIndex]!,
-        x1: d.box[0],
-        y1: d.box[1],
-        x2: d.box[2],
-        y2: d.box[3],
-        score: d.score,
-      })),
+      toModelBoxes(result.detections, classIds),
     );
     if (result.detections.length > 0) project.images.markPredicted(imageId);
     project.runs.markImageDone(runId, imageId, result.detections.length);
     project.runs.finish(runId);
   });
   return { annotations: project.annotations.ofImage(imageId), timings: result.timings };
+}
+
+/** Detections as pending boxes of the project's classes (`classIds[i]`: manifest class i). */
+function toModelBoxes(detections: readonly Detection[], classIds: readonly number[]): ModelBox[] {
+  return detections.map((d) => ({
+    classId: classIds[d.classIndex]!,
+    x1: d.box[0],
+    y1: d.box[1],
+    x2: d.box[2],
+    y2: d.box[3],
+    score: d.score,
+  }));
 }

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/browser';
+import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { repoRoot } from '../../helpers/paths';
 
@@ -48,8 +49,6 @@ export interface HarnessWindow {
   };
 }
 
-export const CHROMIUM_PATH = process.env.SHOTBOX_CHROMIUM ?? '/usr/bin/chromium';
-
 export interface HarnessSession {
   server: ViteDevServer;
   browser: Browser;
@@ -80,16 +79,7 @@ export async function openHarness(
   const baseUrl = server.resolvedUrls?.local[0];
   if (!baseUrl) throw new Error('Vite did not report a URL');
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const { browser } = await launchChromium();
   const page = await browser.newPage({ viewport });
   // The harness has no favicon; the browser's request for one is not an error of the page.
   await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
