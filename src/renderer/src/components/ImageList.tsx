@@ -1,3 +1,4 @@
+import BrokenImage from '@mui/icons-material/BrokenImage';
 import CheckCircle from '@mui/icons-material/CheckCircle';
 import Search from '@mui/icons-material/Search';
 import {
@@ -83,6 +84,9 @@ const ImageRow = memo(function ImageRow({
   selected,
   showThumb,
 }: RowProps): React.JSX.Element {
+  // Keyed by image id: a recycled row showing another image must not inherit the failure.
+  const [failedThumbId, setFailedThumbId] = useState<number | null>(null);
+  const thumbFailed = item !== undefined && failedThumbId === item.id;
   if (!item) {
     return (
       <Stack
@@ -140,7 +144,7 @@ const ImageRow = memo(function ImageRow({
           outlineColor: 'primary.main',
         }}
       >
-        {showThumb && (
+        {showThumb && !thumbFailed && (
           <img
             src={api.imageUrl(item.id, 'thumb')}
             alt=""
@@ -149,7 +153,14 @@ const ImageRow = memo(function ImageRow({
             width={44}
             height={44}
             onLoad={() => seenThumbs.add(item.id)}
+            onError={() => setFailedThumbId(item.id)}
             style={{ objectFit: 'cover', display: 'block' }}
+          />
+        )}
+        {thumbFailed && (
+          <BrokenImage
+            titleAccess="thumbnail unavailable: the file is missing or unreadable"
+            sx={{ width: 44, height: 44, p: 1.25, color: 'text.disabled' }}
           />
         )}
       </Box>

@@ -53,8 +53,19 @@ function ModelPicker(): React.JSX.Element {
         blurActive();
       }}
       variant="outlined"
-      sx={{ minWidth: 150, maxWidth: 200, fontSize: 13, '& .MuiSelect-select': { py: 0.5 } }}
+      sx={{ minWidth: 150, maxWidth: 240, fontSize: 13, '& .MuiSelect-select': { py: 0.5 } }}
       inputProps={{ 'aria-label': 'Model' }}
+      // The closed picker shows the short name; the menu shows title, classes and input size.
+      renderValue={(name) => (
+        <Typography
+          component="span"
+          noWrap
+          title={name}
+          sx={{ fontSize: 13, fontFamily: 'monospace' }}
+        >
+          {name}
+        </Typography>
+      )}
     >
       {models.map((m) => (
         <MenuItem key={m.name} value={m.name} disabled={!m.ready}>
