@@ -17,6 +17,7 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { AnnotationRecord, ClassRecord, ReviewState } from '../../../shared/project/types';
 import {
@@ -51,20 +52,18 @@ interface BoxRowProps {
   onClassClick(anchor: HTMLElement, a: AnnotationRecord): void;
 }
 
+/** Fixed row height: the list is virtualised. */
+const BOX_ROW_HEIGHT = 32;
+
 const BoxRow = memo(function BoxRow({
   a,
   cls,
   selected,
   onClassClick,
 }: BoxRowProps): React.JSX.Element {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (selected) ref.current?.scrollIntoView({ block: 'nearest' });
-  }, [selected]);
   const pending = a.review === 'pending';
   return (
     <Stack
-      ref={ref}
       data-testid={`box-row-${a.id}`}
       data-selected={selected ? 'true' : undefined}
       data-review={a.review}
@@ -73,7 +72,8 @@ const BoxRow = memo(function BoxRow({
       onClick={(e) => selectBoxes([a.id], e.shiftKey || e.ctrlKey || e.metaKey)}
       sx={{
         px: 1,
-        py: 0.5,
+        height: BOX_ROW_HEIGHT,
+        boxSizing: 'border-box',
         alignItems: 'center',
         cursor: 'pointer',
         borderLeft: 3,
@@ -232,6 +232,19 @@ export function BoxList(): React.JSX.Element {
   const classMap = useEditor(selectClassMap);
   const classes = useEditor(selectOrderedClasses);
   const pendingShown = shown.filter((a) => a.review === 'pending').length;
+  // Virtualised: only visible rows mount, so switching images costs the same for 5 boxes or 500.
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read in render only
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => BOX_ROW_HEIGHT,
+    overscan: 8,
+  });
+  const firstSelected = shown.findIndex((a) => selected.has(a.id));
+  useEffect(() => {
+    if (firstSelected >= 0) virtualizer.scrollToIndex(firstSelected, { align: 'auto' });
+  }, [firstSelected, virtualizer]);
   const [menu, setMenu] = useState<{ anchor: HTMLElement; a: AnnotationRecord } | null>(null);
   const onClassClick = useCallback(
     (anchor: HTMLElement, a: AnnotationRecord) => setMenu({ anchor, a }),
@@ -264,7 +277,7 @@ export function BoxList(): React.JSX.Element {
           </span>
         </Tooltip>
       </Stack>
-      <Box sx={{ flex: 1, minHeight: 0, overflowY: 'auto' }}>
+      <Box ref={scrollRef} sx={{ flex: 1, minHeight: 0, overflowY: 'auto' }}>
         {loading &&
           Array.from({ length: 4 }, (_, i) => (
             <Skeleton key={i} variant="rounded" height={30} sx={{ mx: 1, my: 0.75 }} />
@@ -274,15 +287,30 @@ export function BoxList(): React.JSX.Element {
             No boxes shown. Press <b>W</b> and drag to draw one, or <b>Detect image</b>.
           </Typography>
         )}
-        {shown.map((a) => (
-          <BoxRow
-            key={a.id}
-            a={a}
-            cls={classMap.get(a.classId)}
-            selected={selected.has(a.id)}
-            onClassClick={onClassClick}
-          />
-        ))}
+        <Box sx={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((v) => {
+            const a = shown[v.index]!;
+            return (
+              <Box
+                key={a.id}
+                sx={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  transform: `translateY(${v.start}px)`,
+                }}
+              >
+                <BoxRow
+                  a={a}
+                  cls={classMap.get(a.classId)}
+                  selected={selected.has(a.id)}
+                  onClassClick={onClassClick}
+                />
+              </Box>
+            );
+          })}
+        </Box>
       </Box>
       <ReviewFooter />
       <Menu anchorEl={menu?.anchor} open={menu !== null} onClose={() => setMenu(null)}>
