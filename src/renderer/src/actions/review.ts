@@ -147,14 +147,17 @@ function boxes(n: number): string {
   return n === 1 ? 'box' : plural(n, 'box');
 }
 
+/** The ids whose review state is not `review` yet: re-accepting an accepted box is no step. */
+function notYet(ids: readonly number[], review: 'accepted' | 'rejected'): number[] {
+  const byId = new Map(getState().current?.annotations?.map((a) => [a.id, a]) ?? []);
+  return ids.filter((id) => byId.get(id)?.review !== review);
+}
+
 export async function accept(ids: readonly number[], advance = false): Promise<void> {
   if (advance) selectNextPending(ids);
-  await update(
-    ids,
-    { review: 'accepted' },
-    `accept ${boxes(ids.length)}`,
-    `Accepted ${boxes(ids.length)}`,
-  );
+  const todo = notYet(ids, 'accepted');
+  if (todo.length === 0) return done(ids.length ? 'Already accepted' : 'Select a box first');
+  await update(todo, { review: 'accepted' }, 'accept', `Accepted ${boxes(todo.length)}`);
 }
 
 export async function reject(ids: readonly number[], advance = false): Promise<void> {
@@ -163,12 +166,9 @@ export async function reject(ids: readonly number[], advance = false): Promise<v
     setState((s) => ({
       selectedBoxIds: new Set([...s.selectedBoxIds].filter((id) => !ids.includes(id))),
     }));
-  await update(
-    ids,
-    { review: 'rejected' },
-    `reject ${boxes(ids.length)}`,
-    `Rejected ${boxes(ids.length)}`,
-  );
+  const todo = notYet(ids, 'rejected');
+  if (todo.length === 0) return done(ids.length ? 'Already rejected' : 'Select a box first');
+  await update(todo, { review: 'rejected' }, 'reject', `Rejected ${boxes(todo.length)}`);
 }
 
 /** Enter: accept the selected boxes and move on to the next pending one. */
@@ -190,19 +190,14 @@ export async function acceptAllShown(): Promise<void> {
   await update(
     ids,
     { review: 'accepted' },
-    `accept ${boxes(ids.length)}`,
-    `Accepted ${boxes(ids.length)} shown`,
+    'accept',
+    `Accepted all shown (${plural(ids.length, 'box')})`,
   );
 }
 
 export async function relabel(ids: readonly number[], classId: number): Promise<void> {
   const name = getState().classes.find((c) => c.id === classId)?.name ?? 'class';
-  await update(
-    ids,
-    { classId },
-    `relabel ${boxes(ids.length)}`,
-    `Relabelled ${boxes(ids.length)} as ${name}`,
-  );
+  await update(ids, { classId }, 'relabel', `Relabelled ${boxes(ids.length)} as ${name}`);
 }
 
 /** The canvas finished a move or resize. */
@@ -215,7 +210,7 @@ export async function changeBox(id: number, box: Box): Promise<void> {
   await update(
     [id],
     { box: { x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2 } },
-    `${verb} box`,
+    verb,
     resized ? 'Resized box' : 'Moved box',
   );
 }

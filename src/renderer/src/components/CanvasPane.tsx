@@ -1,4 +1,5 @@
 import BrokenImage from '@mui/icons-material/BrokenImage';
+import Collections from '@mui/icons-material/Collections';
 import CropFree from '@mui/icons-material/CropFree';
 import FitScreen from '@mui/icons-material/FitScreen';
 import NearMe from '@mui/icons-material/NearMe';
@@ -27,6 +28,7 @@ import { api } from '../api';
 import { redo, undo } from '../actions/history';
 import { reloadCurrent, retryImage } from '../actions/navigation';
 import { changeBox, createBox } from '../actions/review';
+import { setFilters } from '../actions/imageList';
 import { fit, gestureCancelled, selectBoxes, setDrawClass, setTool, zoom } from '../actions/view';
 import { AnnotationCanvas } from '../canvas/AnnotationCanvas';
 import type { CanvasTool } from '../canvas/types';
@@ -178,6 +180,53 @@ function CanvasToolbar(): React.JSX.Element {
   );
 }
 
+/** The centre when the list is empty: an empty project, or a filter that matches nothing. */
+function NoImages(): React.JSX.Element {
+  const filtered = useEditor(
+    (s) =>
+      s.filters.review !== 'all' || s.filters.classId !== null || s.filters.search.trim() !== '',
+  );
+  return (
+    <Stack
+      data-testid={filtered ? 'no-match' : 'empty-project-centre'}
+      spacing={1.5}
+      sx={{
+        position: 'absolute',
+        inset: 0,
+        alignItems: 'center',
+        justifyContent: 'center',
+        color: 'text.secondary',
+        textAlign: 'center',
+        p: 3,
+      }}
+    >
+      <Collections sx={{ fontSize: 56, opacity: 0.6 }} />
+      {filtered ? (
+        <>
+          <Typography variant="h6">No image matches the filter</Typography>
+          <Button
+            variant="outlined"
+            onClick={() => setFilters({ review: 'all', classId: null, search: '' })}
+          >
+            Clear filters
+          </Button>
+        </>
+      ) : (
+        <>
+          <Typography variant="h6">No images yet</Typography>
+          <Typography variant="body2">
+            Import a folder with{' '}
+            <Box component="code" sx={{ px: 0.5, bgcolor: 'action.hover', borderRadius: 0.5 }}>
+              shotbox import &lt;folder&gt; --project &lt;file&gt;
+            </Box>
+            , then reload.
+          </Typography>
+        </>
+      )}
+    </Stack>
+  );
+}
+
 export function CanvasPane(): React.JSX.Element {
   const current = useEditor((s) => s.current);
   const boxes = useEditor(selectCanvasBoxes);
@@ -263,7 +312,7 @@ export function CanvasPane(): React.JSX.Element {
           >
             <BrokenImage sx={{ fontSize: 48 }} />
             <Typography variant="subtitle1">This image failed to load</Typography>
-            <Typography variant="body2" sx={{ wordBreak: 'break-all' }}>
+            <Typography variant="body2" sx={{ overflowWrap: 'anywhere' }}>
               {current.image.path} — the file may be missing, moved or damaged. Its boxes are still
               listed on the right.
             </Typography>
@@ -285,6 +334,7 @@ export function CanvasPane(): React.JSX.Element {
             <Typography>Pick an image on the left (or press D).</Typography>
           </Stack>
         )}
+        {!current && total === 0 && <NoImages />}
       </Box>
     </Stack>
   );

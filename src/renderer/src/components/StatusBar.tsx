@@ -56,10 +56,12 @@ export function StatusBar(): React.JSX.Element {
           </Typography>
         </>
       )}
-      <Sep />
-      <Typography data-testid="status-zoom">
-        zoom {zoom !== null ? `${Math.round(zoom * 100)}%` : 'fit'}
-      </Typography>
+      {zoom !== null && (
+        <>
+          <Sep />
+          <Typography data-testid="status-zoom">zoom {Math.round(zoom * 100)}%</Typography>
+        </>
+      )}
       <Sep />
       <Typography>
         {tool === 'draw' ? 'Draw' : 'Select'}
