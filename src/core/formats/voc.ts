@@ -233,13 +233,8 @@ function readObject(object: unknown, where: string, problems: ProblemList): Pars
   return { label: name, x1, y1, x2, y2, normalized: false, where };
 }
 
-/** Text of a child element that must appear once. */
-function readText(
-  node: XmlNode,
-  key: string,
-  where: string,
-  problems: ProblemList,
-): string | undefined {
+/** The one child `key` of `node`; missing or repeated is an error (undefined is returned). */
+function onlyChild(node: XmlNode, key: string, where: string, problems: ProblemList): unknown {
   const value = node[key];
   if (value === undefined) {
     problems.error(where, `missing required field <${key}>`);
@@ -249,6 +244,18 @@ function readText(
     problems.error(where, `<${key}> appears ${value.length} times, expected once`);
     return undefined;
   }
+  return value;
+}
+
+/** Text of a child element that must appear once. */
+function readText(
+  node: XmlNode,
+  key: string,
+  where: string,
+  problems: ProblemList,
+): string | undefined {
+  const value = onlyChild(node, key, where, problems);
+  if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     problems.error(where, `<${key}> holds elements instead of text`);
     return undefined;
@@ -278,15 +285,8 @@ function childNode(
   where: string,
   problems: ProblemList,
 ): XmlNode | undefined {
-  const value = node[key];
-  if (value === undefined) {
-    problems.error(where, `missing required field <${key}>`);
-    return undefined;
-  }
-  if (Array.isArray(value)) {
-    problems.error(where, `<${key}> appears ${value.length} times, expected once`);
-    return undefined;
-  }
+  const value = onlyChild(node, key, where, problems);
+  if (value === undefined) return undefined;
   if (value === '') return {};
   if (!isNode(value)) {
     problems.error(where, `<${key}> holds text instead of elements`);
