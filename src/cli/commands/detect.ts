@@ -23,6 +23,7 @@ interface DetectCliOptions {
   provider?: string;
   out?: string;
   project?: string;
+  includeReviewed?: boolean;
   quiet?: boolean;
 }
 
@@ -44,6 +45,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       '--project <file.shotbox>',
       'store detections in this project as pending boxes (resumable)',
     )
+    .option('--include-reviewed', 'with --project: also run on images already reviewed')
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (inputs: string[], opts: DetectCliOptions) => {
       const scoreThreshold = parseUnit(opts.threshold, '--threshold');
@@ -60,6 +62,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
             scoreThreshold,
             iouThreshold,
             providers,
+            includeReviewed: opts.includeReviewed,
             quiet: opts.quiet,
           }),
         );
@@ -181,6 +184,7 @@ async function detectIntoProjectCli(
     scoreThreshold?: number;
     iouThreshold?: number;
     providers?: ProviderName[];
+    includeReviewed?: boolean;
     quiet?: boolean;
   },
 ): Promise<number> {
@@ -232,6 +236,7 @@ async function detectIntoProjectCli(
         ...(imageIds ? { imageIds } : {}),
         ...(opts.scoreThreshold !== undefined ? { scoreThreshold: opts.scoreThreshold } : {}),
         ...(opts.iouThreshold !== undefined ? { iouThreshold: opts.iouThreshold } : {}),
+        ...(opts.includeReviewed ? { includeReviewed: true } : {}),
         signal: interrupt.signal,
         onProgress: (done, total, failed) =>
           progress.update(done, total, failed ? `| ${failed} failed` : ''),
@@ -244,6 +249,10 @@ async function detectIntoProjectCli(
     process.stderr.write(
       `detect: ${report.processed} images, ${report.detections} detections stored as pending` +
         (report.replaced ? ` (replacing ${report.replaced} older predictions)` : '') +
+        `, ${report.merged} merged away (overlapping a box a person decided on)` +
+        (report.skippedReviewed
+          ? `, ${report.skippedReviewed} reviewed images skipped (--include-reviewed runs them)`
+          : '') +
         (report.resumed
           ? `, resumed run ${report.runId} (${report.alreadyDone} images already done)`
           : `, run ${report.runId}`) +

@@ -66,7 +66,14 @@ interface ImportOptions {
   annotations?: string;
   format?: string;
   classes?: string;
+  asLabels?: boolean;
   quiet?: boolean;
+}
+
+/** "a.jpg, b.jpg, c.jpg and 3 more": names a list in one line. */
+function nameSome(names: readonly string[], shown = 5): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} and ${names.length - shown} more` : head;
 }
 
 export function registerProjectCommands(program: Command, setExit: (code: number) => void): void {
@@ -85,6 +92,10 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .option(
       '--classes <file>',
       'YOLO class list (default: classes.txt / obj.names / data.yaml beside the labels)',
+    )
+    .option(
+      '--as-labels',
+      'boxes that carry a score (model predictions) become labels; default: pending predictions',
     )
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (folder: string, opts: ImportOptions) => {
@@ -124,11 +135,18 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         let labels = '';
         let warnings = 0;
         if (parsed && !interrupt.signal.aborted) {
-          const result = importParsedAnnotations(project, parsed);
+          const result = importParsedAnnotations(
+            project,
+            parsed,
+            opts.asLabels ? { asLabels: true } : {},
+          );
           printProblems(result.warnings, opts.quiet ?? false);
           warnings = result.warnings.length;
           labels =
             `, ${result.boxes} boxes on ${result.images} images` +
+            (result.predictions
+              ? ` (${result.predictions} with a score stored as pending predictions; --as-labels makes them labels)`
+              : '') +
             (result.alreadyPresent ? ` (${result.alreadyPresent} already present)` : '') +
             (warnings ? `, ${warnings} warning(s)` : '');
         }
@@ -157,22 +175,42 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       'accepted: reviewed labels only; all: with pending predictions',
       'accepted',
     )
-    .action(async (opts: { project: string; format: string; out: string; only: string }) => {
-      const format = parseFormat(opts.format, '--format');
-      if (opts.only !== 'accepted' && opts.only !== 'all')
-        throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
-      const project = openExistingProject(opts.project);
-      try {
-        const summary = await exportProject(project, format, opts.out, opts.only);
-        process.stderr.write(
-          `export: ${summary.images} images, ${summary.boxes} boxes (${opts.only}) as ${format.toUpperCase()} → ${opts.out}` +
-            ` (${summary.files} file${summary.files === 1 ? '' : 's'})\n`,
-        );
-        setExit(EXIT.ok);
-      } finally {
-        project.close();
-      }
-    });
+    .option(
+      '--include-unreviewed',
+      'also write images whose labels are not settled (not reviewed, no imported labels)',
+    )
+    .action(
+      async (opts: {
+        project: string;
+        format: string;
+        out: string;
+        only: string;
+        includeUnreviewed?: boolean;
+      }) => {
+        const format = parseFormat(opts.format, '--format');
+        if (opts.only !== 'accepted' && opts.only !== 'all')
+          throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
+        const project = openExistingProject(opts.project);
+        try {
+          const summary = await exportProject(project, format, opts.out, {
+            only: opts.only,
+            ...(opts.includeUnreviewed ? { includeUnreviewed: true } : {}),
+          });
+          process.stderr.write(
+            `export: ${summary.images} images, ${summary.boxes} boxes (${opts.only}) as ${format.toUpperCase()} → ${opts.out}` +
+              ` (${summary.files} file${summary.files === 1 ? '' : 's'})\n`,
+          );
+          if (summary.leftOut.length > 0)
+            process.stderr.write(
+              `export: left out ${summary.leftOut.length} image${summary.leftOut.length === 1 ? '' : 's'} not reviewed yet ` +
+                `(${nameSome(summary.leftOut)}); --include-unreviewed writes them too\n`,
+            );
+          setExit(EXIT.ok);
+        } finally {
+          project.close();
+        }
+      },
+    );
 
   program
     .command('stats')

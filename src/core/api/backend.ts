@@ -7,12 +7,21 @@ import {
   type ParsedRequestOf,
   type ResponseOf,
 } from '../../shared/api/contract';
-import type { Box, ImageRecord } from '../../shared/project/types';
+import type { Box, ImageListItem, ImageRecord } from '../../shared/project/types';
 import type { ProjectDb } from '../db/projectDb';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
 import { DEFAULT_MODEL, listModels, resolveModel } from '../models/registry';
+import type { HistoryOutcome } from '../db/editHistory';
+import {
+  createClass,
+  deleteClass,
+  mergeClasses,
+  recolorClass,
+  renameClass,
+} from '../project/classEdits';
 import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
+import { markReviewed, reopenImage } from '../project/imageReview';
 import { NotFoundError } from './imageServing';
 
 /** A request that does not match the contract, or asks for something impossible: HTTP 400. */
@@ -73,6 +82,17 @@ export function createBackend(options: BackendOptions): Backend {
       throw new ValidationError(`box lies outside the ${image.width}×${image.height} image`);
     return c;
   };
+  /** The list rows (state and counts) of these images after a change. */
+  const statesOf = (p: ProjectDb, imageIds: Iterable<number>): ImageListItem[] =>
+    [...new Set(imageIds)].flatMap((i) => p.images.listItem(i) ?? []);
+  const historyResult = (p: ProjectDb, outcome: HistoryOutcome): ResponseOf<'undo'> => ({
+    label: outcome.step?.label ?? null,
+    imageId: outcome.step?.imageId ?? null,
+    annotationIds: outcome.step?.annotationIds ?? [],
+    images: statesOf(p, outcome.step?.imageIds ?? []),
+    classesChanged: outcome.step?.classesChanged ?? false,
+    ...(outcome.skipped ? { skipped: outcome.skipped } : {}),
+  });
   const detector = (name: string = DEFAULT_MODEL): Promise<Detector> => {
     let d = detectors.get(name);
     if (!d) {
@@ -140,21 +160,31 @@ export function createBackend(options: BackendOptions): Backend {
     async setImageStatus({ imageId, status }) {
       const p = needProject();
       needImage(p, imageId);
-      p.images.setStatus(imageId, status);
+      if (status === 'reviewed') markReviewed(p, imageId);
+      else reopenImage(p, imageId);
       return needImage(p, imageId);
     },
 
+    async markReviewed({ imageId }) {
+      const p = needProject();
+      needImage(p, imageId);
+      const rejected = markReviewed(p, imageId);
+      return {
+        image: p.images.listItem(imageId)!,
+        annotations: p.annotations.ofImage(imageId),
+        rejected,
+      };
+    },
+
     async listClasses() {
-      return needProject().classes.list();
+      return needProject().classes.listWithCounts();
     },
 
     async createClass({ name, color }) {
       const p = needProject();
       if (p.classes.byName(name))
         throw new ValidationError(`a class named '${name}' exists already`);
-      const id = p.transaction(() => p.classes.ensure(name));
-      if (color) p.classes.recolor(id, color);
-      return p.classes.list().find((c) => c.id === id)!;
+      return createClass(p, name, color);
     },
 
     async renameClass({ classId, name }) {
@@ -163,15 +193,13 @@ export function createBackend(options: BackendOptions): Backend {
       const other = p.classes.byName(name);
       if (other && other.id !== classId)
         throw new ValidationError(`a class named '${name}' exists already (merge instead)`);
-      p.classes.rename(classId, name);
-      return p.classes.list().find((c) => c.id === classId)!;
+      return renameClass(p, classId, name);
     },
 
     async recolorClass({ classId, color }) {
       const p = needProject();
       needClass(p, classId);
-      p.classes.recolor(classId, color);
-      return p.classes.list().find((c) => c.id === classId)!;
+      return recolorClass(p, classId, color);
     },
 
     async mergeClasses({ fromId, intoId }) {
@@ -179,21 +207,34 @@ export function createBackend(options: BackendOptions): Backend {
       if (fromId === intoId) throw new ValidationError('cannot merge a class into itself');
       needClass(p, fromId);
       needClass(p, intoId);
-      p.classes.merge(fromId, intoId);
-      return p.classes.list();
+      mergeClasses(p, fromId, intoId);
+      return p.classes.listWithCounts();
+    },
+
+    async deleteClass({ classId, reassignTo }) {
+      const p = needProject();
+      needClass(p, classId);
+      if (reassignTo !== undefined) {
+        if (reassignTo === classId)
+          throw new ValidationError("cannot move a class's boxes to the class itself");
+        needClass(p, reassignTo);
+      }
+      const boxes = deleteClass(p, classId, reassignTo !== undefined ? { reassignTo } : {});
+      return { classes: p.classes.listWithCounts(), boxes };
     },
 
     async createAnnotation({ imageId, classId, box }) {
       const p = needProject();
       const image = needImage(p, imageId);
       needClass(p, classId);
-      return p.history.create({
+      const created = p.history.create({
         imageId,
         classId,
         ...clipBox(image, box),
         origin: 'manual',
         review: 'accepted',
       });
+      return { annotations: [created], images: statesOf(p, [imageId]) };
     },
 
     async updateAnnotations({ ids, patch, label }) {
@@ -213,52 +254,60 @@ export function createBackend(options: BackendOptions): Backend {
               : patch.review === 'rejected'
                 ? 'reject'
                 : 'edit');
-      return p.history.updateMany(
+      const annotations = p.history.updateMany(
         ids,
         () => ({ ...patch, ...(box ? { box } : {}) }),
         ids.length > 1 ? `${step} ${ids.length} boxes` : `${step} box`,
       );
+      return {
+        annotations,
+        images: statesOf(
+          p,
+          annotations.map((a) => a.imageId),
+        ),
+      };
     },
 
     async deleteAnnotations({ ids }) {
       const p = needProject();
       needAnnotations(p, ids);
+      const imageIds = ids.map((id) => p.annotations.get(id)!.imageId);
       p.history.remove(ids, ids.length > 1 ? `delete ${ids.length} boxes` : 'delete box');
-      return { deleted: ids.length };
+      return { deleted: ids.length, images: statesOf(p, imageIds) };
     },
 
     async undo() {
-      const step = needProject().history.undo();
-      return {
-        label: step?.label ?? null,
-        imageId: step?.imageId ?? null,
-        annotationIds: step?.annotationIds ?? [],
-      };
+      const p = needProject();
+      return historyResult(p, p.history.undo());
     },
 
     async redo() {
-      const step = needProject().history.redo();
-      return {
-        label: step?.label ?? null,
-        imageId: step?.imageId ?? null,
-        annotationIds: step?.annotationIds ?? [],
-      };
+      const p = needProject();
+      return historyResult(p, p.history.redo());
     },
 
     async detectImage({ imageId, model, scoreThreshold }) {
       const p = needProject();
       needImage(p, imageId);
       const d = await detector(model);
-      const { annotations, timings } = await detectImageIntoProject(
+      const r = await detectImageIntoProject(
         p,
         d,
         imageId,
         scoreThreshold !== undefined ? { scoreThreshold } : {},
       );
-      return { annotations, timings, provider: d.provider, model: d.manifest.name };
+      return {
+        annotations: r.annotations,
+        image: p.images.listItem(imageId)!,
+        stored: r.stored,
+        merged: r.merged,
+        timings: r.timings,
+        provider: d.provider,
+        model: d.manifest.name,
+      };
     },
 
-    async detectImages({ imageIds, model }) {
+    async detectImages({ imageIds, model, includeReviewed }) {
       const p = needProject();
       if (jobs.size > 0)
         throw new ValidationError('a detection job is already running (cancel it first)');
@@ -272,6 +321,7 @@ export function createBackend(options: BackendOptions): Backend {
       let lastEmit = 0;
       void detectIntoProject(p, d, {
         imageIds,
+        ...(includeReviewed ? { includeReviewed } : {}),
         signal: abort.signal,
         onProgress: (done, total, failed) => {
           // At most ~10 progress events a second: enough for a smooth bar, cheap for IPC.
@@ -290,6 +340,8 @@ export function createBackend(options: BackendOptions): Backend {
             detections: r.detections,
             failed: r.failures.length,
             cancelled: r.interrupted,
+            merged: r.merged,
+            skippedReviewed: r.skippedReviewed,
           }),
         )
         .catch((err: unknown) =>

@@ -211,7 +211,7 @@ export function fillAnnotations(project: ProjectDb, total: number): number {
         ['predicted', 0.4],
         ['reviewed', 0.25],
       ]);
-      if (status !== 'unreviewed') project.images.setStatus(image.id, status);
+      if (status !== 'unreviewed') project.images.setStatusForBenchmark(image.id, status);
       for (let k = 0; k < counts[i]!; k++) {
         const review =
           status === 'reviewed'

@@ -1,4 +1,5 @@
 import type { AnnotationRecord, Box, Origin, ReviewState } from '../../shared/project/types';
+import { LABEL_BOX } from './imageState';
 import type { Db } from './openDatabase';
 import { ANNOTATION_COLUMNS, now, toAnnotation, type AnnotationRow } from './rows';
 
@@ -17,7 +18,7 @@ export interface ModelBox extends Box {
   score: number;
 }
 
-/** Annotation rows. Bulk writes (import, detection) live here; undoable edits in EditHistory. */
+/** Annotation rows. Bulk import writes live here; every other change goes through EditHistory. */
 export class AnnotationRepo {
   constructor(private readonly db: Db) {}
 
@@ -37,6 +38,15 @@ export class AnnotationRepo {
     ).map(toAnnotation);
   }
 
+  /** Every box of one class (merges and class deletes). */
+  ofClass(classId: number): AnnotationRecord[] {
+    return (
+      this.db
+        .prepare(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE class_id = ? ORDER BY id`)
+        .all(classId) as AnnotationRow[]
+    ).map(toAnnotation);
+  }
+
   private insertStatement?: ReturnType<Db['prepare']>;
 
   insert(a: NewAnnotation): number {
@@ -50,43 +60,9 @@ export class AnnotationRepo {
     return Number(info.lastInsertRowid);
   }
 
-  /**
-   * Replaces one model's pending predictions on an image with a new run's. Accepted, edited,
-   * rejected, manual and imported boxes are never touched. Returns how many were replaced.
-   */
-  replacePendingPredictions(
-    imageId: number,
-    modelId: number,
-    runId: number,
-    boxes: readonly ModelBox[],
-  ): number {
-    const removed = this.db
-      .prepare(
-        "DELETE FROM annotations WHERE image_id = ? AND model_id = ? AND origin = 'model' AND review = 'pending'",
-      )
-      .run(imageId, modelId).changes;
-    for (const b of boxes) {
-      this.insert({
-        imageId,
-        classId: b.classId,
-        x1: b.x1,
-        y1: b.y1,
-        x2: b.x2,
-        y2: b.y2,
-        origin: 'model',
-        review: 'pending',
-        modelId,
-        runId,
-        score: b.score,
-      });
-    }
-    return removed;
-  }
-
-  /** Every box with its image path, for exports; `only: 'accepted'` keeps reviewed labels only. */
+  /** Every box with its image path, for exports; `only: 'accepted'` keeps labels only. */
   forExport(only: 'accepted' | 'all'): (AnnotationRecord & { path: string })[] {
-    const filter =
-      only === 'accepted' ? "a.review IN ('accepted', 'edited')" : "a.review <> 'rejected'";
+    const filter = only === 'accepted' ? `a.${LABEL_BOX}` : "a.review <> 'rejected'";
     const cols = ANNOTATION_COLUMNS.split(', ')
       .map((c) => `a.${c}`)
       .join(', ');

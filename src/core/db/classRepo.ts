@@ -1,4 +1,4 @@
-import type { ClassRecord } from '../../shared/project/types';
+import type { ClassListItem, ClassRecord } from '../../shared/project/types';
 import type { Db } from './openDatabase';
 import { CLASS_COLUMNS, toClass, type ClassRow } from './rows';
 
@@ -16,7 +16,7 @@ export const CLASS_PALETTE = [
   '#bab0ac',
 ];
 
-/** Label classes of a project. */
+/** Label classes of a project. Changes by a person go through the history (classEdits.ts). */
 export class ClassRepo {
   constructor(private readonly db: Db) {}
 
@@ -45,19 +45,23 @@ export class ClassRepo {
     return Number(info.lastInsertRowid);
   }
 
-  rename(id: number, name: string): void {
-    this.db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(name, id);
+  get(id: number): ClassRecord | undefined {
+    const row = this.db.prepare(`SELECT ${CLASS_COLUMNS} FROM classes WHERE id = ?`).get(id) as
+      ClassRow | undefined;
+    return row && toClass(row);
   }
 
-  recolor(id: number, color: string): void {
-    this.db.prepare('UPDATE classes SET color = ? WHERE id = ?').run(color, id);
-  }
-
-  /** Moves every annotation of `fromId` to `intoId` and removes `fromId`. */
-  merge(fromId: number, intoId: number): void {
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE annotations SET class_id = ? WHERE class_id = ?').run(intoId, fromId);
-      this.db.prepare('DELETE FROM classes WHERE id = ?').run(fromId);
-    })();
+  /** Classes in order with how many boxes (not rejected) each holds, for the class list. */
+  listWithCounts(): ClassListItem[] {
+    const counts = new Map(
+      (
+        this.db
+          .prepare(
+            "SELECT class_id AS id, count(*) AS n FROM annotations WHERE review <> 'rejected' GROUP BY class_id",
+          )
+          .all() as { id: number; n: number }[]
+      ).map((r) => [r.id, r.n]),
+    );
+    return this.list().map((c) => ({ ...c, boxCount: counts.get(c.id) ?? 0 }));
   }
 }

@@ -1,13 +1,35 @@
-import type { AnnotationRecord, Box, ReviewState } from '../../shared/project/types';
+import type { AnnotationRecord, Box, ClassRecord, ReviewState } from '../../shared/project/types';
+import { reviewAfterEdit } from '../../shared/project/reviewRule';
 import type { NewAnnotation } from './annotationRepo';
+import { CLASS_PALETTE } from './classRepo';
+import { refreshImageStates } from './imageState';
 import type { Db } from './openDatabase';
-import { ANNOTATION_COLUMNS, fromAnnotation, now, toAnnotation, type AnnotationRow } from './rows';
+import {
+  ANNOTATION_COLUMNS,
+  CLASS_COLUMNS,
+  fromAnnotation,
+  now,
+  toAnnotation,
+  toClass,
+  type AnnotationRow,
+  type ClassRow,
+} from './rows';
 
 export interface AnnotationPatch {
   classId?: number;
   box?: Box;
   review?: ReviewState;
 }
+
+/** What the history keeps of an image: the person's mark and whether the model ran on it. */
+export interface ImageMarks {
+  id: number;
+  reviewedMark: 0 | 1;
+  detected: 0 | 1;
+}
+
+type Kind = 'annotation' | 'class' | 'image';
+type Row = AnnotationRecord | ClassRecord | ImageMarks;
 
 export interface HistoryStep {
   batch: number;
@@ -16,32 +38,124 @@ export interface HistoryStep {
   imageId: number | null;
   /** Annotations the step touched (the UI re-selects them). */
   annotationIds: number[];
+  /** Every image whose boxes or marks the step touched (their state may have changed). */
+  imageIds: number[];
+  /** True when the step touched classes (the UI reloads its class list). */
+  classesChanged: boolean;
+}
+
+/** A step that could not be undone or redone: dropped from the history, the rest goes on. */
+export interface SkippedStep {
+  label: string;
+  reason: string;
+}
+
+export interface HistoryOutcome {
+  step?: HistoryStep;
+  skipped?: SkippedStep;
+}
+
+/** Groups consecutive calls into one step ("detect 160 images") while nothing else came between. */
+export interface StepGroup {
+  batch?: number;
+  /** Calls that recorded something in the current batch. */
+  count: number;
+  /** The step's label for that many calls. */
+  label: (count: number) => string;
+}
+
+class StepConflict extends Error {}
+
+/**
+ * The writes a step may make. Each one changes the database and records the row before and
+ * after, so the step can be undone and redone exactly.
+ */
+export interface StepWriter {
+  insertAnnotation(input: NewAnnotation): AnnotationRecord;
+  updateAnnotation(id: number, patch: AnnotationPatch): AnnotationRecord;
+  deleteAnnotation(id: number): void;
+  /** The id of the class with this name, creating it (next colour, last in order) if needed. */
+  ensureClass(name: string, color?: string): ClassRecord;
+  updateClass(id: number, patch: { name?: string; color?: string }): ClassRecord;
+  deleteClass(id: number): void;
+  setImageMarks(id: number, marks: { reviewedMark?: 0 | 1; detected?: 0 | 1 }): void;
 }
 
 /**
- * Undoable edits of annotations. Each public call is one step ("batch") recorded in the `edits`
- * table with full before/after rows, inside one transaction with the change itself — so undo and
- * redo survive a restart, and a crash never leaves an edit without its history or vice versa.
+ * The edit history behind undo/redo (DESIGN.md §6). Each step is one batch in the `edits` table
+ * with the full rows before and after (annotations, classes, image marks), written in the same
+ * transaction as the change itself and as the image-state rule — so undo and redo survive a
+ * restart and a crash never leaves an edit without its history. Ids are never reused
+ * (AUTOINCREMENT), so a restored row can only be the row that was there. A step that can no longer
+ * apply (its rows changed since) is rolled back, dropped and reported; the stack never sticks.
  */
 export class EditHistory {
   constructor(private readonly db: Db) {}
 
-  create(input: NewAnnotation, label = 'add box'): AnnotationRecord {
-    return this.step(label, (record) => {
-      const t = now();
-      const info = this.db
-        .prepare(
-          `INSERT INTO annotations (image_id, class_id, x1, y1, x2, y2, origin, model_id, run_id, score, review, created_at, updated_at)
-           VALUES (@imageId, @classId, @x1, @y1, @x2, @y2, @origin, @modelId, @runId, @score, @review, @t, @t)`,
-        )
-        .run({ modelId: null, runId: null, score: null, ...input, t });
-      const created = this.read(Number(info.lastInsertRowid))!;
-      record(created.id, null, created);
-      return created;
-    });
+  /**
+   * Runs `fn` as one undoable step. A step that records nothing is no step (it neither clears
+   * the redo stack nor appears in the history). With `group`, consecutive calls share one step
+   * as long as no other step came between them.
+   */
+  record<T>(label: string, fn: (w: StepWriter) => T, group?: StepGroup): T {
+    return this.db.transaction(() => {
+      let batch: number | undefined;
+      const touchedImages = new Set<number>();
+      const insert = this.db.prepare(
+        'INSERT INTO edits (batch, label, kind, row_id, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      const at = now();
+      const log = (kind: Kind, id: number, before: Row | null, after: Row | null): void => {
+        if (batch === undefined) {
+          const reuse =
+            group?.batch !== undefined &&
+            group.batch === this.lastDone() &&
+            this.firstUndone() === undefined;
+          if (reuse) batch = group.batch;
+          else {
+            // A new edit discards what could have been redone, as in every editor.
+            this.db.prepare('DELETE FROM edits WHERE undone = 1').run();
+            batch = (
+              this.db.prepare('SELECT coalesce(max(batch), 0) + 1 AS b FROM edits').get() as {
+                b: number;
+              }
+            ).b;
+            if (group) group.count = 0;
+          }
+          if (group) {
+            group.batch = batch;
+            group.count++;
+          }
+        }
+        insert.run(
+          batch,
+          label,
+          kind,
+          id,
+          before && JSON.stringify(before),
+          after && JSON.stringify(after),
+          at,
+        );
+        for (const r of [before, after])
+          if (r) for (const img of imagesOf(kind, r)) touchedImages.add(img);
+      };
+      const result = fn(this.writer(log));
+      if (batch !== undefined && group?.batch === batch)
+        this.db
+          .prepare(
+            'UPDATE edits SET label = ? WHERE id = (SELECT min(id) FROM edits WHERE batch = ?)',
+          )
+          .run(group.label(group.count), batch);
+      refreshImageStates(this.db, touchedImages);
+      return result;
+    })();
   }
 
-  /** Changes class, box or review state. A model box whose class or box changes becomes 'edited'. */
+  create(input: NewAnnotation, label = 'add box'): AnnotationRecord {
+    return this.record(label, (w) => w.insertAnnotation(input));
+  }
+
+  /** Changes class, box or review state (the "edited" rule: `reviewAfterEdit`). */
   update(id: number, patch: AnnotationPatch, label = 'edit box'): AnnotationRecord {
     return this.updateMany([id], () => patch, label)[0]!;
   }
@@ -52,36 +166,18 @@ export class EditHistory {
     patchFor: (a: AnnotationRecord) => AnnotationPatch,
     label: string,
   ): AnnotationRecord[] {
-    return this.step(label, (record) =>
+    return this.record(label, (w) =>
       ids.map((id) => {
-        const before = this.read(id);
+        const before = this.readAnnotation(id);
         if (!before) throw new Error(`annotation ${id} does not exist`);
-        const patch = patchFor(before);
-        const geometryChanged = patch.classId !== undefined || patch.box !== undefined;
-        const review =
-          patch.review ?? (geometryChanged && before.origin === 'model' ? 'edited' : before.review);
-        const after: AnnotationRecord = {
-          ...before,
-          ...(patch.classId !== undefined ? { classId: patch.classId } : {}),
-          ...(patch.box ?? {}),
-          review,
-          updatedAt: now(),
-        };
-        this.write(after);
-        record(id, before, after);
-        return after;
+        return w.updateAnnotation(id, patchFor(before));
       }),
     );
   }
 
   remove(ids: readonly number[], label = 'delete box'): void {
-    this.step(label, (record) => {
-      for (const id of ids) {
-        const before = this.read(id);
-        if (!before) throw new Error(`annotation ${id} does not exist`);
-        this.db.prepare('DELETE FROM annotations WHERE id = ?').run(id);
-        record(id, before, null);
-      }
+    this.record(label, (w) => {
+      for (const id of ids) w.deleteAnnotation(id);
     });
   }
 
@@ -93,57 +189,138 @@ export class EditHistory {
     return this.firstUndone() !== undefined;
   }
 
-  /** Reverts the latest step; undefined when there is nothing to undo. */
-  undo(): HistoryStep | undefined {
-    return this.db.transaction(() => {
+  /** Reverts the latest step; an empty outcome when there is nothing to undo. */
+  undo(): HistoryOutcome {
+    return this.db.transaction((): HistoryOutcome => {
       const batch = this.lastDone();
-      if (batch === undefined) return undefined;
-      const edits = this.editsOf(batch).reverse();
-      for (const e of edits) this.restore(e.annotation_id, e.before);
-      this.db.prepare('UPDATE edits SET undone = 1 WHERE batch = ?').run(batch);
-      return stepOf(batch, edits);
-    })();
-  }
-
-  /** Re-applies the step undone last; undefined when there is nothing to redo. */
-  redo(): HistoryStep | undefined {
-    return this.db.transaction(() => {
-      const batch = this.firstUndone();
-      if (batch === undefined) return undefined;
+      if (batch === undefined) return {};
       const edits = this.editsOf(batch);
-      for (const e of edits) this.restore(e.annotation_id, e.after);
-      this.db.prepare('UPDATE edits SET undone = 0 WHERE batch = ?').run(batch);
-      return stepOf(batch, edits);
+      try {
+        this.db.transaction(() => {
+          for (const e of [...edits].reverse()) this.restore(e, 'undo');
+        })();
+      } catch (err) {
+        // It can never apply: drop it (and nothing else); older steps stay undoable.
+        this.db.prepare('DELETE FROM edits WHERE batch = ?').run(batch);
+        return { skipped: { label: edits[0]?.label ?? '', reason: reasonOf(err) } };
+      }
+      this.db.prepare('UPDATE edits SET undone = 1 WHERE batch = ?').run(batch);
+      return { step: this.finish(batch, edits) };
     })();
   }
 
-  private step<T>(
-    label: string,
-    fn: (
-      record: (id: number, before: AnnotationRecord | null, after: AnnotationRecord | null) => void,
-    ) => T,
-  ): T {
-    return this.db.transaction(() => {
-      // A new edit discards what could have been redone, as in every editor.
-      this.db.prepare('DELETE FROM edits WHERE undone = 1').run();
-      const { b } = this.db.prepare('SELECT coalesce(max(batch), 0) + 1 AS b FROM edits').get() as {
-        b: number;
-      };
-      const insert = this.db.prepare(
-        'INSERT INTO edits (batch, label, annotation_id, before, after, at) VALUES (?, ?, ?, ?, ?, ?)',
-      );
-      const at = now();
-      return fn((id, before, after) => {
-        insert.run(
-          b,
-          label,
-          id,
-          before && JSON.stringify(before),
-          after && JSON.stringify(after),
-          at,
-        );
-      });
+  /** Re-applies the step undone last; an empty outcome when there is nothing to redo. */
+  redo(): HistoryOutcome {
+    return this.db.transaction((): HistoryOutcome => {
+      const batch = this.firstUndone();
+      if (batch === undefined) return {};
+      const edits = this.editsOf(batch);
+      try {
+        this.db.transaction(() => {
+          for (const e of edits) this.restore(e, 'redo');
+        })();
+      } catch (err) {
+        // Later undone steps were made on top of this one: none of them can apply either.
+        this.db.prepare('DELETE FROM edits WHERE undone = 1').run();
+        return { skipped: { label: edits[0]?.label ?? '', reason: reasonOf(err) } };
+      }
+      this.db.prepare('UPDATE edits SET undone = 0 WHERE batch = ?').run(batch);
+      return { step: this.finish(batch, edits) };
     })();
+  }
+
+  private finish(batch: number, edits: EditRow[]): HistoryStep {
+    const step = stepOf(batch, edits);
+    refreshImageStates(this.db, step.imageIds);
+    return step;
+  }
+
+  private writer(
+    log: (kind: Kind, id: number, before: Row | null, after: Row | null) => void,
+  ): StepWriter {
+    const db = this.db;
+    return {
+      insertAnnotation: (input) => {
+        const t = now();
+        const info = db
+          .prepare(
+            `INSERT INTO annotations (image_id, class_id, x1, y1, x2, y2, origin, model_id, run_id, score, review, created_at, updated_at)
+             VALUES (@imageId, @classId, @x1, @y1, @x2, @y2, @origin, @modelId, @runId, @score, @review, @t, @t)`,
+          )
+          .run({ modelId: null, runId: null, score: null, ...input, t });
+        const created = this.readAnnotation(Number(info.lastInsertRowid))!;
+        log('annotation', created.id, null, created);
+        return created;
+      },
+      updateAnnotation: (id, patch) => {
+        const before = this.readAnnotation(id);
+        if (!before) throw new Error(`annotation ${id} does not exist`);
+        const after: AnnotationRecord = {
+          ...before,
+          ...(patch.classId !== undefined ? { classId: patch.classId } : {}),
+          ...(patch.box
+            ? { x1: patch.box.x1, y1: patch.box.y1, x2: patch.box.x2, y2: patch.box.y2 }
+            : {}),
+          review: reviewAfterEdit(before, patch),
+          updatedAt: now(),
+        };
+        this.writeAnnotation(after);
+        log('annotation', id, before, after);
+        return after;
+      },
+      deleteAnnotation: (id) => {
+        const before = this.readAnnotation(id);
+        if (!before) throw new Error(`annotation ${id} does not exist`);
+        db.prepare('DELETE FROM annotations WHERE id = ?').run(id);
+        log('annotation', id, before, null);
+      },
+      ensureClass: (name, color) => {
+        const existing = db
+          .prepare(`SELECT ${CLASS_COLUMNS} FROM classes WHERE name = ?`)
+          .get(name) as ClassRow | undefined;
+        if (existing) return toClass(existing);
+        const { n, o } = db
+          .prepare('SELECT count(*) AS n, coalesce(max(sort_order) + 1, 0) AS o FROM classes')
+          .get() as { n: number; o: number };
+        const info = db
+          .prepare('INSERT INTO classes (name, color, sort_order) VALUES (?, ?, ?)')
+          .run(name, color ?? CLASS_PALETTE[n % CLASS_PALETTE.length]!, o);
+        const created = this.readClass(Number(info.lastInsertRowid))!;
+        log('class', created.id, null, created);
+        return created;
+      },
+      updateClass: (id, patch) => {
+        const before = this.readClass(id);
+        if (!before) throw new Error(`class ${id} does not exist`);
+        const after: ClassRecord = { ...before, ...patch };
+        db.prepare('UPDATE classes SET name = ?, color = ? WHERE id = ?').run(
+          after.name,
+          after.color,
+          id,
+        );
+        log('class', id, before, after);
+        return after;
+      },
+      deleteClass: (id) => {
+        const before = this.readClass(id);
+        if (!before) throw new Error(`class ${id} does not exist`);
+        db.prepare('DELETE FROM classes WHERE id = ?').run(id);
+        log('class', id, before, null);
+      },
+      setImageMarks: (id, marks) => {
+        const before = this.readImageMarks(id);
+        if (!before) throw new Error(`image ${id} does not exist`);
+        const after: ImageMarks = { ...before, ...marks };
+        if (after.reviewedMark === before.reviewedMark && after.detected === before.detected)
+          return;
+        db.prepare('UPDATE images SET reviewed_mark = ?, detected = ? WHERE id = ?').run(
+          after.reviewedMark,
+          after.detected,
+          id,
+        );
+        log('image', id, before, after);
+      },
+    };
   }
 
   private lastDone(): number | undefined {
@@ -166,21 +343,36 @@ export class EditHistory {
     );
   }
 
-  private editsOf(
-    batch: number,
-  ): { annotation_id: number; label: string; before: string | null; after: string | null }[] {
+  private editsOf(batch: number): EditRow[] {
     return this.db
-      .prepare('SELECT annotation_id, label, before, after FROM edits WHERE batch = ? ORDER BY id')
-      .all(batch) as {
-      annotation_id: number;
-      label: string;
-      before: string | null;
-      after: string | null;
-    }[];
+      .prepare('SELECT kind, row_id, label, before, after FROM edits WHERE batch = ? ORDER BY id')
+      .all(batch) as EditRow[];
   }
 
-  /** Puts an annotation back to a recorded state (null: it did not exist). */
-  private restore(id: number, state: string | null): void {
+  /**
+   * Puts one row back to its recorded state. The row must be exactly as the step left it (undo)
+   * or found it (redo); otherwise something changed it since and the step cannot apply.
+   */
+  private restore(e: EditRow, direction: 'undo' | 'redo'): void {
+    const expected = direction === 'undo' ? e.after : e.before;
+    const target = direction === 'undo' ? e.before : e.after;
+    const current = this.readKind(e.kind, e.row_id);
+    if (!sameRow(current, expected)) {
+      throw new StepConflict(
+        `${e.kind} ${e.row_id} ${current ? 'was changed' : 'is gone'} since (${direction} would overwrite it)`,
+      );
+    }
+    if (e.kind === 'annotation') this.restoreAnnotation(e.row_id, target);
+    else if (e.kind === 'class') this.restoreClass(e.row_id, target);
+    else if (target) {
+      const m = JSON.parse(target) as ImageMarks;
+      this.db
+        .prepare('UPDATE images SET reviewed_mark = ?, detected = ? WHERE id = ?')
+        .run(m.reviewedMark, m.detected, e.row_id);
+    }
+  }
+
+  private restoreAnnotation(id: number, state: string | null): void {
     if (state === null) {
       this.db.prepare('DELETE FROM annotations WHERE id = ?').run(id);
       return;
@@ -197,14 +389,47 @@ export class EditHistory {
       .run(row);
   }
 
-  private read(id: number): AnnotationRecord | undefined {
+  private restoreClass(id: number, state: string | null): void {
+    if (state === null) {
+      this.db.prepare('DELETE FROM classes WHERE id = ?').run(id);
+      return;
+    }
+    const c = JSON.parse(state) as ClassRecord;
+    this.db
+      .prepare(
+        `INSERT INTO classes (${CLASS_COLUMNS}) VALUES (@id, @name, @color, @order)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, color = excluded.color, sort_order = excluded.sort_order`,
+      )
+      .run(c);
+  }
+
+  private readKind(kind: Kind, id: number): Row | undefined {
+    if (kind === 'annotation') return this.readAnnotation(id);
+    if (kind === 'class') return this.readClass(id);
+    return this.readImageMarks(id);
+  }
+
+  private readAnnotation(id: number): AnnotationRecord | undefined {
     const row = this.db
       .prepare(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE id = ?`)
       .get(id) as AnnotationRow | undefined;
     return row && toAnnotation(row);
   }
 
-  private write(a: AnnotationRecord): void {
+  private readClass(id: number): ClassRecord | undefined {
+    const row = this.db.prepare(`SELECT ${CLASS_COLUMNS} FROM classes WHERE id = ?`).get(id) as
+      ClassRow | undefined;
+    return row && toClass(row);
+  }
+
+  private readImageMarks(id: number): ImageMarks | undefined {
+    const row = this.db
+      .prepare('SELECT id, reviewed_mark, detected FROM images WHERE id = ?')
+      .get(id) as { id: number; reviewed_mark: 0 | 1; detected: 0 | 1 } | undefined;
+    return row && { id: row.id, reviewedMark: row.reviewed_mark, detected: row.detected };
+  }
+
+  private writeAnnotation(a: AnnotationRecord): void {
     this.db
       .prepare(
         'UPDATE annotations SET class_id = @class_id, x1 = @x1, y1 = @y1, x2 = @x2, y2 = @y2, review = @review, updated_at = @updated_at WHERE id = @id',
@@ -213,22 +438,52 @@ export class EditHistory {
   }
 }
 
-type EditRow = {
-  annotation_id: number;
+interface EditRow {
+  kind: Kind;
+  row_id: number;
   label: string;
   before: string | null;
   after: string | null;
-};
+}
+
+/** Rows compared by value, key order aside (JSON from SQLite and from a record agree on fields). */
+function sameRow(current: Row | undefined, recorded: string | null): boolean {
+  if (!current) return recorded === null;
+  if (recorded === null) return false;
+  const a = current as unknown as Record<string, unknown>;
+  const b = JSON.parse(recorded) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function imagesOf(kind: Kind, r: Row): number[] {
+  if (kind === 'annotation') return [(r as AnnotationRecord).imageId];
+  if (kind === 'image') return [(r as ImageMarks).id];
+  return [];
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof StepConflict) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
 
 function stepOf(batch: number, edits: EditRow[]): HistoryStep {
-  const first = edits[0];
-  const row = first
-    ? (JSON.parse(first.before ?? first.after ?? 'null') as AnnotationRecord | null)
-    : null;
+  const imageIds = new Set<number>();
+  const annotationIds: number[] = [];
+  let classesChanged = false;
+  for (const e of edits) {
+    if (e.kind === 'class') classesChanged = true;
+    if (e.kind === 'annotation') annotationIds.push(e.row_id);
+    for (const s of [e.before, e.after])
+      if (s) for (const img of imagesOf(e.kind, JSON.parse(s) as Row)) imageIds.add(img);
+  }
   return {
     batch,
-    label: first?.label ?? '',
-    imageId: row?.imageId ?? null,
-    annotationIds: edits.map((e) => e.annotation_id),
+    label: edits[0]?.label ?? '',
+    imageId: imageIds.size > 0 ? [...imageIds][0]! : null,
+    annotationIds,
+    imageIds: [...imageIds],
+    classesChanged,
   };
 }

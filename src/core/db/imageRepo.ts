@@ -4,6 +4,7 @@ import type {
   ImageStatus,
   ReviewState,
 } from '../../shared/project/types';
+import { SETTLED_IMAGE } from './imageState';
 import type { Db } from './openDatabase';
 import { IMAGE_COLUMNS, now, toImage, type ImageRow } from './rows';
 
@@ -18,6 +19,8 @@ export interface NewImage {
 }
 
 export interface ImageQuery {
+  /** One image only. */
+  id?: number;
   status?: ImageStatus;
   /** Only images that have at least one annotation in this review state. */
   annotationReview?: ReviewState;
@@ -72,15 +75,25 @@ export class ImageRepo {
     return Number(info.lastInsertRowid);
   }
 
-  setStatus(id: number, status: ImageStatus): void {
+  /**
+   * Overwrites a state without the rule: only for the query benchmark's synthetic projects. Every
+   * real change derives the state (imageState.ts).
+   */
+  setStatusForBenchmark(id: number, status: ImageStatus): void {
     this.db.prepare('UPDATE images SET status = ? WHERE id = ?').run(status, id);
   }
 
-  /** Marks an image as having predictions unless a person already reviewed it. */
-  markPredicted(id: number): void {
-    this.db
-      .prepare("UPDATE images SET status = 'predicted' WHERE id = ? AND status = 'unreviewed'")
-      .run(id);
+  /** Ids of the images whose labels are settled (reviewed, or labels imported). */
+  settledIds(): Set<number> {
+    const rows = this.db.prepare(`SELECT i.id FROM images i WHERE ${SETTLED_IMAGE}`).all() as {
+      id: number;
+    }[];
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** One image as the list shows it (state and counts), or undefined. */
+  listItem(id: number): ImageListItem | undefined {
+    return this.list({ id, limit: 1 })[0];
   }
 
   count(query: ImageQuery = {}): number {
@@ -126,6 +139,10 @@ export class ImageRepo {
 function imageFilter(q: ImageQuery): { where: string; params: Record<string, unknown> } {
   const clauses: string[] = [];
   const params: Record<string, unknown> = {};
+  if (q.id !== undefined) {
+    clauses.push('i.id = @id');
+    params.id = q.id;
+  }
   if (q.status) {
     clauses.push('i.status = @status');
     params.status = q.status;

@@ -102,6 +102,97 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX edits_batch ON edits (batch);
   `,
+  // 2: ids are never reused (AUTOINCREMENT: an undo step can never restore a box or class under
+  // an id that meanwhile meant something else); images get the person's "reviewed" mark and a
+  // "the model ran on it" flag, from which core derives the image state (`imageState.ts`), and the
+  // state 'nothing-found'; the edit history records classes and images as well as annotations.
+  // Tables are rebuilt (SQLite cannot add AUTOINCREMENT or change a CHECK in place); the runner
+  // turns foreign keys off around migrations and checks them before committing.
+  `
+  CREATE TABLE images_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    width INTEGER NOT NULL CHECK (width > 0),
+    height INTEGER NOT NULL CHECK (height > 0),
+    format TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'unreviewed'
+      CHECK (status IN ('unreviewed', 'nothing-found', 'predicted', 'reviewed')),
+    -- A person said "this image is done" (Ctrl+Enter); the state rule reads it.
+    reviewed_mark INTEGER NOT NULL DEFAULT 0 CHECK (reviewed_mark IN (0, 1)),
+    -- A detection finished on this image at least once (distinguishes "nothing found").
+    detected INTEGER NOT NULL DEFAULT 0 CHECK (detected IN (0, 1)),
+    added_at TEXT NOT NULL
+  );
+  INSERT INTO images_v2 (id, path, sha256, bytes, mtime_ms, width, height, format, status, reviewed_mark, detected, added_at)
+    SELECT id, path, sha256, bytes, mtime_ms, width, height, format, status,
+      status = 'reviewed',
+      EXISTS (SELECT 1 FROM run_images r WHERE r.image_id = images.id AND r.detections >= 0),
+      added_at
+    FROM images;
+  DROP TABLE images;
+  ALTER TABLE images_v2 RENAME TO images;
+  CREATE INDEX images_status_path ON images (status, path);
+  CREATE INDEX images_sha256 ON images (sha256);
+
+  CREATE TABLE classes_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    color TEXT NOT NULL,
+    sort_order INTEGER NOT NULL
+  );
+  INSERT INTO classes_v2 SELECT id, name, color, sort_order FROM classes;
+  DROP TABLE classes;
+  ALTER TABLE classes_v2 RENAME TO classes;
+
+  CREATE TABLE annotations_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    class_id INTEGER NOT NULL REFERENCES classes (id),
+    x1 REAL NOT NULL,
+    y1 REAL NOT NULL,
+    x2 REAL NOT NULL,
+    y2 REAL NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('manual', 'model', 'imported')),
+    model_id INTEGER REFERENCES models (id),
+    run_id INTEGER REFERENCES detection_runs (id),
+    score REAL,
+    review TEXT NOT NULL CHECK (review IN ('pending', 'accepted', 'rejected', 'edited')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (x2 > x1 AND y2 > y1),
+    CHECK (origin <> 'model' OR model_id IS NOT NULL)
+  );
+  INSERT INTO annotations_v2 SELECT id, image_id, class_id, x1, y1, x2, y2, origin, model_id, run_id,
+    score, review, created_at, updated_at FROM annotations;
+  DROP TABLE annotations;
+  ALTER TABLE annotations_v2 RENAME TO annotations;
+  CREATE INDEX annotations_image_review ON annotations (image_id, review);
+  CREATE INDEX annotations_class_review ON annotations (class_id, review);
+  CREATE INDEX annotations_review_origin ON annotations (review, origin);
+  CREATE INDEX annotations_model_image ON annotations (model_id, image_id) WHERE model_id IS NOT NULL;
+
+  -- Ids used before this migration (also by boxes only the history remembers) stay used.
+  INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'annotations', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'annotations');
+  UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(annotation_id), 0) FROM edits))
+    WHERE name = 'annotations';
+
+  -- History rows name what they change: kind 'annotation' | 'class' | 'image', and its id.
+  ALTER TABLE edits RENAME COLUMN annotation_id TO row_id;
+  ALTER TABLE edits ADD COLUMN kind TEXT NOT NULL DEFAULT 'annotation'
+    CHECK (kind IN ('annotation', 'class', 'image'));
+  CREATE INDEX edits_undone_batch ON edits (undone, batch);
+
+  -- The state of every image under the rule of imageState.ts (a frozen copy: migrations never change).
+  UPDATE images SET status = CASE
+    WHEN EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = images.id AND a.review = 'pending') THEN 'predicted'
+    WHEN reviewed_mark = 1 OR EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = images.id) THEN 'reviewed'
+    WHEN detected = 1 THEN 'nothing-found'
+    ELSE 'unreviewed' END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -63,10 +63,23 @@ function migrate(db: Db, file: string): void {
     if (tables.n > 0)
       throw new ProjectFileError(`${file} is an SQLite database but not a Shotbox project`);
   }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  if (version === SCHEMA_VERSION) return;
+  // Migrations rebuild tables (SQLite's documented 12-step procedure): foreign keys are off while
+  // they run (the pragma cannot change inside a transaction) and checked before each commit.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]!);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new ProjectFileError(
+            `${file}: migration ${v + 1} would break ${broken.length} reference(s); the file is unchanged`,
+          );
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
 }

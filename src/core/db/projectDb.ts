@@ -5,6 +5,7 @@ import { AnnotationRepo } from './annotationRepo';
 import { ClassRepo } from './classRepo';
 import { EditHistory } from './editHistory';
 import { ImageRepo } from './imageRepo';
+import { refreshImageStates } from './imageState';
 import { openDatabase, ProjectFileError, type Db } from './openDatabase';
 import { now } from './rows';
 import { RunRepo } from './runRepo';
@@ -106,6 +107,11 @@ export class ProjectDb {
   /** Runs `fn` in one transaction: all of it is written, or none of it. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /** Re-derives these images' states (imageState.ts), inside the caller's transaction. */
+  refreshImageStates(imageIds: Iterable<number>): void {
+    refreshImageStates(this.db, imageIds);
   }
 
   stats(): ProjectStats {

@@ -7,6 +7,7 @@ import {
   type ProjectStats,
   type ReviewState,
 } from '../../shared/project/types';
+import { SETTLED_IMAGE } from './imageState';
 import type { Db } from './openDatabase';
 
 function countBy<K extends string>(db: Db, sql: string, keys: readonly K[]): Record<K, number> {
@@ -21,13 +22,9 @@ export function projectStats(db: Db): ProjectStats {
   const annotations = (db.prepare('SELECT count(*) AS n FROM annotations').get() as { n: number })
     .n;
   const neverReviewed = (
-    db
-      .prepare(
-        `SELECT count(*) AS n FROM images i WHERE NOT EXISTS (
-           SELECT 1 FROM annotations a WHERE a.image_id = i.id AND (a.review IN ('accepted', 'edited') OR a.origin = 'manual'))
-         AND i.status <> 'reviewed'`,
-      )
-      .get() as { n: number }
+    db.prepare(`SELECT count(*) AS n FROM images i WHERE NOT ${SETTLED_IMAGE}`).get() as {
+      n: number;
+    }
   ).n;
   const byClass = db
     .prepare(

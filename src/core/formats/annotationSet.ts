@@ -17,6 +17,8 @@ export interface ParsedBox {
   x2: number;
   y2: number;
   normalized: boolean;
+  /** A model's confidence, when the file carries one: the box is a prediction, not a label. */
+  score?: number;
   /** Where it came from, for messages: "annotations.json: annotations[12]", "a.xml: object 2". */
   where: string;
 }

@@ -54,6 +54,8 @@ const annotationSchema = z.object({
   bbox: z.array(coordinateSchema).nullish(),
   iscrowd: z.union([z.literal(0), z.literal(1), z.boolean()]).optional(),
   segmentation: z.unknown().optional(),
+  // Detection results (and exports with predictions) carry the model's score.
+  score: z.number().finite().nullish(),
 });
 
 type Section = 'images' | 'annotations' | 'categories';
@@ -395,7 +397,16 @@ function annotationToBox(
     );
     return undefined;
   }
-  return { label, x1: x, y1: y, x2: x + w, y2: y + h, normalized: false, where };
+  return {
+    label,
+    x1: x,
+    y1: y,
+    x2: x + w,
+    y2: y + h,
+    normalized: false,
+    where,
+    ...(typeof a.score === 'number' ? { score: a.score } : {}),
+  };
 }
 
 function hasSegmentation(segmentation: unknown): boolean {

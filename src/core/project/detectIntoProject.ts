@@ -5,6 +5,8 @@ import { detectFiles } from '../detector/batch';
 import type { AnnotationRecord } from '../../shared/project/types';
 import type { Detection, Detector, DetectOptions, StageTimings } from '../detector/detector';
 import type { ModelBox } from '../db/annotationRepo';
+import type { StepGroup } from '../db/editHistory';
+import { storePredictions } from './storePredictions';
 
 export interface ProjectDetectReport {
   runId: number;
@@ -14,9 +16,14 @@ export interface ProjectDetectReport {
   processed: number;
   /** Images the run had already finished before this call (skipped). */
   alreadyDone: number;
+  /** Predictions stored as pending boxes. */
   detections: number;
   /** Pending predictions of the same model that new ones replaced. */
   replaced: number;
+  /** Predictions not stored: they overlap a box a person decided on (DECIDED_OVERLAP_IOU). */
+  merged: number;
+  /** Reviewed images left alone (`includeReviewed` runs them too). */
+  skippedReviewed: number;
   failures: { file: string; reason: string }[];
   interrupted: boolean;
 }
@@ -24,16 +31,19 @@ export interface ProjectDetectReport {
 export interface ProjectDetectOptions extends DetectOptions {
   /** Only these images (ids); default every image of the project. */
   imageIds?: readonly number[];
+  /** Also run on images already reviewed (default: they are skipped). */
+  includeReviewed?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, failed: number) => void;
 }
 
 /**
  * Runs a detector over a project's images and stores each detection as a pending annotation with
- * its model, run and score. Per image, one transaction replaces that model's pending predictions
- * (accepted, edited, rejected, manual and imported boxes are never touched) and marks the image
- * done in the run — so a run killed at any moment resumes where it stopped when started again with
- * the same model and parameters.
+ * its model, run and score. Per image, one transaction stores the predictions under the merge
+ * rule (`storePredictions`), records them in the edit history (the whole run is one undo step
+ * while nothing else comes between) and marks the image done in the run — so a run killed at any
+ * moment resumes where it stopped when started again with the same model and parameters.
+ * Reviewed images are skipped unless `includeReviewed`.
  */
 export async function detectIntoProject(
   project: ProjectDb,
@@ -47,18 +57,19 @@ export async function detectIntoProject(
     iouThreshold: options.iouThreshold ?? manifest.postprocess.iouThreshold,
     topK: options.topK ?? manifest.postprocess.topK,
     images: options.imageIds ? [...options.imageIds].sort((a, b) => a - b) : 'all',
+    ...(options.includeReviewed ? { includeReviewed: true } : {}),
   });
   const unfinished = project.runs.findUnfinished(modelId, params);
   const runId = unfinished ?? project.runs.create(modelId, params);
   const done = project.runs.doneImageIds(runId);
 
   const wanted = options.imageIds ? new Set(options.imageIds) : undefined;
-  const images = project.images
+  const candidates = project.images
     .all()
     .filter((i) => (!wanted || wanted.has(i.id)) && !done.has(i.id));
-  const classIds = manifest.classes.map((name) =>
-    project.transaction(() => project.classes.ensure(name)),
-  );
+  const images = options.includeReviewed
+    ? candidates
+    : candidates.filter((i) => i.status !== 'reviewed');
   const report: ProjectDetectReport = {
     runId,
     resumed: unfinished !== undefined,
@@ -66,6 +77,8 @@ export async function detectIntoProject(
     alreadyDone: done.size,
     detections: 0,
     replaced: 0,
+    merged: 0,
+    skippedReviewed: candidates.length - images.length,
     failures: [],
     interrupted: false,
   };
@@ -79,6 +92,10 @@ export async function detectIntoProject(
     ...(options.signal ? { signal: options.signal } : {}),
   };
   let seen = 0;
+  const group: StepGroup = {
+    count: 0,
+    label: (n) => `detect ${n} image${n === 1 ? '' : 's'}`,
+  };
   for await (const item of detectFiles(detector, files, detectOptions)) {
     seen++;
     const image = byFile.get(item.file)!;
@@ -87,19 +104,20 @@ export async function detectIntoProject(
       // Visited: a resumed run does not retry it; the next full run does.
       project.runs.markImageDone(runId, image.id, -1);
     } else {
-      const boxes = toModelBoxes(item.result.detections, classIds);
-      project.transaction(() => {
-        report.replaced += project.annotations.replacePendingPredictions(
-          image.id,
-          modelId,
-          runId,
-          boxes,
-        );
-        if (boxes.length > 0) project.images.markPredicted(image.id);
-        project.runs.markImageDone(runId, image.id, boxes.length);
-      });
+      project.history.record(
+        group.label(1),
+        (w) => {
+          const classIds = manifest.classes.map((name) => w.ensureClass(name).id);
+          const boxes = toModelBoxes(item.result.detections, classIds);
+          const r = storePredictions(project, w, { imageId: image.id, modelId, runId }, boxes);
+          report.replaced += r.replaced;
+          report.merged += r.merged;
+          report.detections += r.stored;
+          project.runs.markImageDone(runId, image.id, r.stored);
+        },
+        group,
+      );
       report.processed++;
-      report.detections += boxes.length;
     }
     options.onProgress?.(seen, files.length, report.failures.length);
   }
@@ -125,34 +143,43 @@ async function modelIdFor(project: ProjectDb, detector: Detector): Promise<numbe
 
 /**
  * Runs the model on one image now (the UI's "detect this image"): same storage rules as a
- * batch run, recorded as a one-image run. Returns the image's boxes afterwards and the timings.
+ * batch run (a reviewed image is run too: the person asked), recorded as a one-image run and one
+ * undo step. Returns the image's boxes afterwards, what the merge rule did, and the timings.
  */
 export async function detectImageIntoProject(
   project: ProjectDb,
   detector: Detector,
   imageId: number,
   options: DetectOptions = {},
-): Promise<{ annotations: AnnotationRecord[]; timings: StageTimings }> {
+): Promise<{
+  annotations: AnnotationRecord[];
+  timings: StageTimings;
+  stored: number;
+  merged: number;
+}> {
   const image = project.images.get(imageId);
   if (!image) throw new Error(`image ${imageId} does not exist`);
   const modelId = await modelIdFor(project, detector);
   const result = await detector.detectFile(project.imagePath(image.path), options);
-  const classIds = detector.manifest.classes.map((name) =>
-    project.transaction(() => project.classes.ensure(name)),
-  );
-  project.transaction(() => {
+  const r = project.history.record('detect image', (w) => {
+    const classIds = detector.manifest.classes.map((name) => w.ensureClass(name).id);
     const runId = project.runs.create(modelId, JSON.stringify({ ...options, images: [imageId] }));
-    project.annotations.replacePendingPredictions(
-      imageId,
-      modelId,
-      runId,
+    const stored = storePredictions(
+      project,
+      w,
+      { imageId, modelId, runId },
       toModelBoxes(result.detections, classIds),
     );
-    if (result.detections.length > 0) project.images.markPredicted(imageId);
-    project.runs.markImageDone(runId, imageId, result.detections.length);
+    project.runs.markImageDone(runId, imageId, stored.stored);
     project.runs.finish(runId);
+    return stored;
   });
-  return { annotations: project.annotations.ofImage(imageId), timings: result.timings };
+  return {
+    annotations: project.annotations.ofImage(imageId),
+    timings: result.timings,
+    stored: r.stored,
+    merged: r.merged,
+  };
 }
 
 /** Detections as pending boxes of the project's classes (`classIds[i]`: manifest class i). */

@@ -6,17 +6,31 @@ import { exportYolo } from '../formats/yolo';
 
 export type ExportSelection = 'accepted' | 'all';
 
+export interface ExportOptions {
+  only: ExportSelection;
+  /** Also write images whose labels are not settled (default: left out, see below). */
+  includeUnreviewed?: boolean;
+}
+
+export interface ProjectExport {
+  set: ExportSet;
+  /** Images left out because their labels are not settled (paths, in project order). */
+  leftOut: string[];
+}
+
 /**
- * The project's labels as an ExportSet: every image (also those without boxes: they are
- * negatives), classes in project order. `accepted` keeps boxes a person confirmed (accepted or
- * edited; imported and drawn boxes are accepted); `all` adds pending predictions. Rejected boxes
- * are never exported.
+ * The project's labels as an ExportSet, classes in project order. By default only images whose
+ * labels are settled (reviewed, or labels imported: `SETTLED_IMAGE`) are written: an image nobody
+ * reviewed would otherwise say "no object here" for every object it holds (a false negative in
+ * the training set). Settled images without boxes are written: they are true negatives.
+ * `accepted` keeps labels (accepted or edited; imported and drawn boxes are accepted); `all` adds
+ * pending predictions with their scores. Rejected boxes are never exported.
  */
-export function projectExportSet(project: ProjectDb, only: ExportSelection): ExportSet {
+export function projectExportSet(project: ProjectDb, options: ExportOptions): ProjectExport {
   const classes = project.classes.list();
   const classIndex = new Map(classes.map((c, i) => [c.id, i]));
   const boxesByPath = new Map<string, ExportSet['images'][number]['boxes']>();
-  for (const a of project.annotations.forExport(only)) {
+  for (const a of project.annotations.forExport(options.only)) {
     const list = boxesByPath.get(a.path) ?? [];
     list.push({
       classIndex: classIndex.get(a.classId)!,
@@ -24,20 +38,24 @@ export function projectExportSet(project: ProjectDb, only: ExportSelection): Exp
       y1: a.y1,
       x2: a.x2,
       y2: a.y2,
-      ...(a.origin === 'model' && a.review === 'pending' && a.score !== null
-        ? { score: a.score }
-        : {}),
+      ...(a.review === 'pending' && a.score !== null ? { score: a.score } : {}),
     });
     boxesByPath.set(a.path, list);
   }
+  const settled = options.includeUnreviewed ? undefined : project.images.settledIds();
+  const images = project.images.all();
+  const kept = settled ? images.filter((i) => settled.has(i.id)) : images;
   return {
-    classes: classes.map((c) => c.name),
-    images: project.images.all().map((img) => ({
-      file: img.path,
-      width: img.width,
-      height: img.height,
-      boxes: boxesByPath.get(img.path) ?? [],
-    })),
+    set: {
+      classes: classes.map((c) => c.name),
+      images: kept.map((img) => ({
+        file: img.path,
+        width: img.width,
+        height: img.height,
+        boxes: boxesByPath.get(img.path) ?? [],
+      })),
+    },
+    leftOut: settled ? images.filter((i) => !settled.has(i.id)).map((i) => i.path) : [],
   };
 }
 
@@ -46,10 +64,9 @@ export async function exportProject(
   project: ProjectDb,
   format: AnnotationFormat,
   out: string,
-  only: ExportSelection,
-): Promise<ExportSummary> {
-  const set = projectExportSet(project, only);
-  if (format === 'coco') return exportCoco(set, out);
-  if (format === 'voc') return exportVoc(set, out);
-  return exportYolo(set, out);
+  options: ExportOptions,
+): Promise<ExportSummary & { leftOut: string[] }> {
+  const { set, leftOut } = projectExportSet(project, options);
+  const write = format === 'coco' ? exportCoco : format === 'voc' ? exportVoc : exportYolo;
+  return { ...(await write(set, out)), leftOut };
 }

@@ -18,8 +18,10 @@ export class AnnotationImportError extends Error {
 export interface AnnotationImportReport {
   /** Images of the file found in the project. */
   images: number;
-  /** Boxes added. */
+  /** Boxes added (labels and predictions). */
   boxes: number;
+  /** Of those, boxes that carried a score and were stored as pending predictions. */
+  predictions: number;
   /** Boxes identical to ones imported before (same image, class and coordinates): not added twice. */
   alreadyPresent: number;
   /** Boxes skipped or changed (clipped), unknown images, size mismatches: the import went on. */
@@ -34,19 +36,28 @@ const CLIP_EPSILON = 1e-6;
  * error refuses the import. Images are matched by path relative to the image root, then (when
  * unambiguous) by file name; boxes are converted to pixels with the project's own image sizes,
  * clipped to the image with a warning, and dropped with a warning when empty. Imported boxes are
- * labels, so they enter as `accepted`.
+ * labels, so they enter as `accepted` — except boxes that carry a score (a model's guesses, e.g.
+ * an export with predictions): those enter as pending predictions unless `asLabels`. Image states
+ * are re-derived in the same transaction. Not an undo step: an import is a bulk write from a file
+ * that can be repeated (boxes already imported are not added twice); its ids never collide with
+ * the history's.
  */
 export function importParsedAnnotations(
   project: ProjectDb,
   parsed: ParseResult,
+  options: { asLabels?: boolean } = {},
 ): AnnotationImportReport {
   const problems = [...parsed.problems];
   if (problems.some((p) => p.severity === 'error')) throw new AnnotationImportError(problems);
 
   const match = imageMatcher(project.images.all());
   const warnings = problems.filter((p) => p.severity === 'warning');
-  const planned: { image: ImageRecord; label: string; box: [number, number, number, number] }[] =
-    [];
+  const planned: {
+    image: ImageRecord;
+    label: string;
+    box: [number, number, number, number];
+    score?: number;
+  }[] = [];
   let matchedImages = 0;
 
   for (const entry of parsed.annotations.images) {
@@ -88,7 +99,12 @@ export function importParsedAnnotations(
         });
         continue;
       }
-      planned.push({ image, label: b.label, box: [x1, y1, x2, y2] });
+      planned.push({
+        image,
+        label: b.label,
+        box: [x1, y1, x2, y2],
+        ...(b.score !== undefined && !options.asLabels ? { score: b.score } : {}),
+      });
     }
   }
   if (matchedImages === 0 && parsed.annotations.images.length > 0) {
@@ -103,6 +119,7 @@ export function importParsedAnnotations(
   }
 
   let boxes = 0;
+  let predictions = 0;
   let alreadyPresent = 0;
   project.transaction(() => {
     // Classes in the file's order, so a dataset's class list keeps its order in the project.
@@ -138,12 +155,15 @@ export function importParsedAnnotations(
         x2,
         y2,
         origin: 'imported',
-        review: 'accepted',
+        review: p.score === undefined ? 'accepted' : 'pending',
+        score: p.score ?? null,
       });
       boxes++;
+      if (p.score !== undefined) predictions++;
     }
+    project.refreshImageStates(existing.keys());
   });
-  return { images: matchedImages, boxes, alreadyPresent, warnings };
+  return { images: matchedImages, boxes, predictions, alreadyPresent, warnings };
 }
 
 /** Finds the project image an annotation file means: exact path, path without extension, unique file name. */

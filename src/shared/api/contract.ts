@@ -3,6 +3,7 @@ import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { METHOD_NAMES } from './methods';
 import type {
   AnnotationRecord,
+  ClassListItem,
   ClassRecord,
   ImageListItem,
   ImageRecord,
@@ -78,6 +79,25 @@ export interface HistoryResult {
   /** The image the step touched, so the UI can go there. */
   imageId: number | null;
   annotationIds: number[];
+  /** The new state of every image the step touched. */
+  images: ImageListItem[];
+  /** The step touched classes: the class list changed. */
+  classesChanged: boolean;
+  /** A step that could no longer apply: it was dropped from the history and nothing changed. */
+  skipped?: { label: string; reason: string };
+}
+
+/** An edit's records plus the new state of the images it touched (the state rule is core's). */
+export interface EditResult {
+  annotations: AnnotationRecord[];
+  images: ImageListItem[];
+}
+
+export interface MarkReviewedResult {
+  image: ImageListItem;
+  annotations: AnnotationRecord[];
+  /** Pending boxes that marking rejected. */
+  rejected: number;
 }
 
 /** What one detection on one image cost, for the status bar. */
@@ -90,6 +110,12 @@ export interface DetectTimings {
 
 export interface DetectImageResult {
   annotations: AnnotationRecord[];
+  /** The image's new state. */
+  image: ImageListItem;
+  /** Predictions stored as pending boxes. */
+  stored: number;
+  /** Predictions not stored: they overlap a box a person decided on (same class, IoU ≥ 0.7). */
+  merged: number;
   provider: string;
   model: string;
   timings: DetectTimings;
@@ -109,6 +135,10 @@ export type BackendEvent =
       detections: number;
       failed: number;
       cancelled: boolean;
+      /** Predictions not stored: they overlap a box a person decided on. */
+      merged: number;
+      /** Reviewed images the job left alone. */
+      skippedReviewed: number;
     }
   | { type: 'job-error'; jobId: string; message: string }
   | { type: 'project-changed'; reason: string };
@@ -140,11 +170,20 @@ export const contract = {
   getStats: { request: empty, response: {} as ProjectStats },
   listImages: { request: ImageQuerySchema, response: {} as ImagePage },
   getImage: { request: z.strictObject({ imageId: id }), response: {} as ImageDetail },
+  /**
+   * 'reviewed' marks the image reviewed (as markReviewed); any other status takes the mark away.
+   * The state itself is derived by the backend and returned.
+   */
   setImageStatus: {
     request: z.strictObject({ imageId: id, status: z.enum(IMAGE_STATUSES) }),
     response: {} as ImageRecord,
   },
-  listClasses: { request: empty, response: {} as ClassRecord[] },
+  /** One undo step: rejects what is still pending and marks the image reviewed. */
+  markReviewed: {
+    request: z.strictObject({ imageId: id }),
+    response: {} as MarkReviewedResult,
+  },
+  listClasses: { request: empty, response: {} as ClassListItem[] },
   createClass: {
     request: z.strictObject({ name: className, color: color.optional() }),
     response: {} as ClassRecord,
@@ -158,9 +197,14 @@ export const contract = {
     request: z.strictObject({ fromId: id, intoId: id }),
     response: {} as ClassRecord[],
   },
+  /** One undo step: the class goes with its boxes, or its boxes move to `reassignTo`. */
+  deleteClass: {
+    request: z.strictObject({ classId: id, reassignTo: id.optional() }),
+    response: {} as { classes: ClassListItem[]; boxes: number },
+  },
   createAnnotation: {
     request: z.strictObject({ imageId: id, classId: id, box: BoxSchema }),
-    response: {} as AnnotationRecord,
+    response: {} as EditResult,
   },
   /** One undoable step over one or more boxes (a box change applies to a single id only). */
   updateAnnotations: {
@@ -174,11 +218,11 @@ export const contract = {
         (r) => r.patch.box === undefined || r.ids.length === 1,
         'a box can be set on one annotation at a time',
       ),
-    response: {} as AnnotationRecord[],
+    response: {} as EditResult,
   },
   deleteAnnotations: {
     request: z.strictObject({ ids: z.array(id).min(1).max(10_000) }),
-    response: {} as { deleted: number },
+    response: {} as { deleted: number; images: ImageListItem[] },
   },
   undo: { request: empty, response: {} as HistoryResult },
   redo: { request: empty, response: {} as HistoryResult },
@@ -191,11 +235,15 @@ export const contract = {
     }),
     response: {} as DetectImageResult,
   },
-  /** Starts a background detection job over several images; progress arrives as events. */
+  /**
+   * Starts a background detection job over several images; progress arrives as events. Reviewed
+   * images are skipped unless `includeReviewed`.
+   */
   detectImages: {
     request: z.strictObject({
       imageIds: z.array(id).min(1).max(1_000_000),
       model: z.string().max(200).optional(),
+      includeReviewed: z.boolean().optional(),
     }),
     response: {} as JobStarted,
   },

@@ -3,7 +3,13 @@
  * image pixels (the one canonical format, DESIGN.md §11).
  */
 
-export const IMAGE_STATUSES = ['unreviewed', 'predicted', 'reviewed'] as const;
+/**
+ * The state of an image, derived in core (src/core/db/imageState.ts) after every change:
+ * 'unreviewed' (the model never ran on it and nobody labelled it), 'nothing-found' (the model ran
+ * and found nothing), 'predicted' (it holds pending predictions), 'reviewed' (nothing pending and
+ * a person decided on its boxes, marked it reviewed, or its labels were imported).
+ */
+export const IMAGE_STATUSES = ['unreviewed', 'nothing-found', 'predicted', 'reviewed'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
 export const ORIGINS = ['manual', 'model', 'imported'] as const;
@@ -40,6 +46,11 @@ export interface ClassRecord {
   order: number;
 }
 
+export interface ClassListItem extends ClassRecord {
+  /** Boxes of this class that are not rejected. */
+  boxCount: number;
+}
+
 export interface Box {
   x1: number;
   y1: number;
@@ -63,7 +74,7 @@ export interface AnnotationRecord extends Box {
 export interface ProjectStats {
   images: number;
   imagesByStatus: Record<ImageStatus, number>;
-  /** Images with no annotation that a person accepted, edited or drew. */
+  /** Images whose labels are not settled (not reviewed and no imported labels): exports skip them. */
   imagesNeverReviewed: number;
   annotations: number;
   byClass: { name: string; count: number }[];

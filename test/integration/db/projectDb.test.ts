@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectDb } from '../../../src/core/db/projectDb';
 import { SCHEMA_VERSION } from '../../../src/core/db/migrations';
+import { recordPredictions } from '../../../src/core/project/storePredictions';
 import { generatedDir } from '../../helpers/paths';
 
 // A real SQLite file per test; every test ends with PRAGMA integrity_check.
@@ -63,17 +64,17 @@ describe('project database', () => {
     project.close();
 
     project = ProjectDb.open(file);
-    expect(project.history.undo()?.label).toBe('relabel');
+    expect(project.history.undo().step?.label).toBe('relabel');
     expect(project.annotations.get(a.id)?.classId).toBe(face);
-    expect(project.history.undo()?.label).toBe('add box');
+    expect(project.history.undo().step?.label).toBe('add box');
     expect(project.annotations.get(a.id)).toBeUndefined();
-    expect(project.history.undo()).toBeUndefined();
+    expect(project.history.undo()).toEqual({});
     project.close();
 
     project = ProjectDb.open(file);
-    expect(project.history.redo()?.label).toBe('add box');
+    expect(project.history.redo().step?.label).toBe('add box');
     expect(project.annotations.get(a.id)).toMatchObject({ classId: face, x1: 1, x2: 30 });
-    expect(project.history.redo()?.label).toBe('relabel');
+    expect(project.history.redo().step?.label).toBe('relabel');
     expect(project.annotations.get(a.id)?.classId).toBe(cat);
     expect(project.history.canRedo()).toBe(false);
   });
@@ -95,7 +96,7 @@ describe('project database', () => {
     project.history.undo();
     project.history.update(a.id, { box: { x1: 5, y1: 5, x2: 15, y2: 15 } }, 'move');
     expect(project.history.canRedo()).toBe(false);
-    expect(project.history.undo()?.label).toBe('move');
+    expect(project.history.undo().step?.label).toBe('move');
     expect(project.annotations.get(a.id)).toMatchObject({ x1: 0, x2: 10 });
   });
 
@@ -104,7 +105,7 @@ describe('project database', () => {
     const face = project.classes.ensure('face');
     const model = project.runs.ensureModel('m', 'abc', {});
     const run = project.runs.create(model, '{}');
-    project.annotations.replacePendingPredictions(img, model, run, [
+    recordPredictions(project, { imageId: img, modelId: model, runId: run }, [
       { classId: face, x1: 0, y1: 0, x2: 10, y2: 10, score: 0.9 },
       { classId: face, x1: 20, y1: 20, x2: 40, y2: 40, score: 0.8 },
     ]);
@@ -135,10 +136,17 @@ describe('project database', () => {
       y2: 10,
       score,
     });
-    project.annotations.replacePendingPredictions(img, m1, r1, [box(0), box(20), box(40), box(60)]);
-    project.annotations.replacePendingPredictions(img, m2, project.runs.create(m2, '{}'), [
-      box(80),
+    recordPredictions(project, { imageId: img, modelId: m1, runId: r1 }, [
+      box(0),
+      box(20),
+      box(40),
+      box(60),
     ]);
+    recordPredictions(
+      project,
+      { imageId: img, modelId: m2, runId: project.runs.create(m2, '{}') },
+      [box(80)],
+    );
     const [accept, edit, reject] = project.annotations.ofImage(img);
     project.history.update(accept!.id, { review: 'accepted' });
     project.history.update(edit!.id, { box: { x1: 1, y1: 1, x2: 9, y2: 9 } });
@@ -154,12 +162,11 @@ describe('project database', () => {
       review: 'accepted',
     });
 
-    const replaced = project.annotations.replacePendingPredictions(
-      img,
-      m1,
-      project.runs.create(m1, '{}'),
+    const replaced = recordPredictions(
+      project,
+      { imageId: img, modelId: m1, runId: project.runs.create(m1, '{}') },
       [box(200, 0.99)],
-    );
+    ).replaced;
     expect(replaced).toBe(1); // only the fourth, still pending, m1 box
     const after = project.annotations.ofImage(img);
     expect(after.map((a) => [a.origin, a.review, a.x1])).toEqual([

@@ -2,9 +2,8 @@ import type { BackendEvent } from '../../../shared/api/contract';
 import { api } from '../api';
 import { getState, setState } from '../state/store';
 import { loadClasses } from './classes';
-import { allFilteredIds, refreshList } from './imageList';
+import { allFilteredIds, applyImageStates, refreshList } from './imageList';
 import { forgetCachedDetails, noteEdit, reloadCurrent } from './navigation';
-import { syncImageStatus } from './review';
 import { done, perform, plural } from './run';
 
 /** Detection: one image now (with timings for the status bar), or many as a background job. */
@@ -50,14 +49,16 @@ export async function detectCurrent(): Promise<void> {
           await loadClasses();
         }
         await reloadCurrent();
-        await syncImageStatus(imageId, 'detect');
+        applyImageStates([res.image]);
         const total = Object.values(res.timings).reduce((a, b) => a + b, 0);
         const below = res.annotations.filter(
           (a) => a.review === 'pending' && a.score !== null && a.score < getState().threshold,
         ).length;
         done(
           `Detected ${plural(predicted, 'box')} in ${Math.round(total)} ms` +
+            (res.merged ? `, ${res.merged} merged away (same as a box you decided on)` : '') +
             (below ? ` (${below} below the threshold, hidden)` : ''),
+          true,
         );
       },
       { edit: true },
@@ -135,6 +136,10 @@ export function handleBackendEvent(event: BackendEvent): void {
       setState({ job: null });
       done(
         `${event.cancelled ? 'Detection cancelled' : 'Detection finished'}: ${plural(event.processed, 'image')}, ${plural(event.detections, 'box')}` +
+          (event.merged ? `, ${event.merged} merged away (same as a box you decided on)` : '') +
+          (event.skippedReviewed
+            ? `, ${plural(event.skippedReviewed, 'reviewed image')} skipped`
+            : '') +
           (event.failed ? `, ${event.failed} failed` : ''),
       );
       afterExternalChange();

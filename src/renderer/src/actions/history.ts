@@ -2,7 +2,8 @@ import type { HistoryResult } from '../../../shared/api/contract';
 import { api } from '../api';
 import { getState, setState } from '../state/store';
 import { noteEdit, openImageById, reloadCurrent } from './navigation';
-import { syncImageStatus } from './review';
+import { loadClasses } from './classes';
+import { applyImageStates } from './imageList';
 import { done, perform } from './run';
 
 /**
@@ -15,10 +16,19 @@ async function travel(kind: 'undo' | 'redo'): Promise<void> {
     kind,
     async () => {
       const res: HistoryResult = kind === 'undo' ? await api.undo({}) : await api.redo({});
+      if (res.skipped) {
+        // The step could not apply (what it changed was changed since): it is gone, nothing moved.
+        done(
+          `Could not ${kind} “${res.skipped.label}”: ${res.skipped.reason}. Skipped; Ctrl+${kind === 'undo' ? 'Z' : 'Shift+Z'} goes on`,
+        );
+        return;
+      }
       if (res.label === null) {
         done(kind === 'undo' ? 'Nothing to undo' : 'Nothing to redo');
         return;
       }
+      if (res.classesChanged) await loadClasses();
+      applyImageStates(res.images);
       if (res.imageId !== null) {
         noteEdit(res.imageId);
         if (getState().current?.id !== res.imageId) await openImageById(res.imageId);
@@ -27,7 +37,6 @@ async function travel(kind: 'undo' | 'redo'): Promise<void> {
         setState({
           selectedBoxIds: new Set(res.annotationIds.filter((id) => existing.has(id))),
         });
-        await syncImageStatus(res.imageId, 'history');
       }
       done(
         kind === 'undo'

@@ -134,6 +134,23 @@ export function patchListItem(id: number, patch: Partial<ImageListItem>): void {
   });
 }
 
+/**
+ * The backend's answer to a change: the new state and counts of the images it touched (the state
+ * rule lives in core). Updates their list rows and the open image.
+ */
+export function applyImageStates(items: readonly ImageListItem[]): void {
+  for (const item of items) {
+    patchListItem(item.id, {
+      status: item.status,
+      annotationCount: item.annotationCount,
+      pendingCount: item.pendingCount,
+    });
+  }
+  const cur = getState().current;
+  const mine = cur && items.find((i) => i.id === cur.id);
+  if (cur && mine) setState({ current: { ...cur, image: { ...cur.image, status: mine.status } } });
+}
+
 /** Position of an image among the loaded rows, if it is loaded. */
 export function findLoadedIndex(id: number): number | null {
   for (const [p, rows] of getState().pages) {

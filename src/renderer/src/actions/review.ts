@@ -1,9 +1,10 @@
 import type { RequestOf } from '../../../shared/api/contract';
-import type { AnnotationRecord, Box, ImageStatus } from '../../../shared/project/types';
+import type { AnnotationRecord, Box } from '../../../shared/project/types';
 import { api } from '../api';
 import { selectOrderedClasses, selectShown } from '../state/selectors';
 import { getState, setState } from '../state/store';
-import { patchListItem } from './imageList';
+import { reviewAfterEdit } from '../../../shared/project/reviewRule';
+import { applyImageStates } from './imageList';
 import { noteEdit, reloadCurrent } from './navigation';
 import { done, perform, plural } from './run';
 
@@ -12,9 +13,9 @@ import { done, perform, plural } from './run';
  * boxes in the store. Review-state and geometry changes are applied to the store at once and then
  * reconciled with the response, so a dragged box never snaps back while the call is on its way.
  *
- * The image-status rule, one place (`syncImageStatus`): after any edit, an image with no pending
- * box is `reviewed`; an image that gets a pending box again (undo, detect) goes back to
- * `predicted`. An image without any box is marked reviewed explicitly ("Mark reviewed").
+ * The image state is the backend's (core's one rule): each answer carries the new state of the
+ * images the edit touched, and `applyImageStates` shows it. The "edited" rule of the optimistic
+ * update is the shared one (`reviewAfterEdit`).
  */
 
 type Patch = RequestOf<'updateAnnotations'>['patch'];
@@ -29,7 +30,6 @@ function applyLocally(ids: readonly number[], patch: Patch): void {
   const set = new Set(ids);
   setState((s) => {
     if (!s.current?.annotations) return {};
-    const geometry = patch.classId !== undefined || patch.box !== undefined;
     return {
       current: {
         ...s.current,
@@ -39,7 +39,7 @@ function applyLocally(ids: readonly number[], patch: Patch): void {
                 ...a,
                 ...(patch.classId !== undefined ? { classId: patch.classId } : {}),
                 ...(patch.box ?? {}),
-                review: patch.review ?? (geometry && a.origin === 'model' ? 'edited' : a.review),
+                review: reviewAfterEdit(a, patch),
               }
             : a,
         ),
@@ -59,48 +59,6 @@ function merge(imageId: number, records: readonly AnnotationRecord[]): Annotatio
   return annotations;
 }
 
-/** Boxes and status of an image, from the store when it is open, else from the backend. */
-async function reviewStateOf(
-  imageId: number,
-): Promise<{ annotations: readonly AnnotationRecord[]; status: ImageStatus }> {
-  const cur = getState().current;
-  if (cur?.id === imageId && cur.annotations) {
-    return { annotations: cur.annotations, status: cur.image.status };
-  }
-  const detail = await api.getImage({ imageId });
-  return { annotations: detail.annotations, status: detail.image.status };
-}
-
-/**
- * Applies the image-status rule and updates the list row. `after` says what happened: an edit
- * (reviewed when nothing is pending) or an undo/redo/detection (which can only re-open an image;
- * an undo back to no boxes at all leaves the status alone).
- */
-export async function syncImageStatus(
-  imageId: number,
-  after: 'edit' | 'history' | 'detect',
-): Promise<void> {
-  const { annotations, status: before } = await reviewStateOf(imageId);
-  const pending = annotations.filter((a) => a.review === 'pending').length;
-  let status = before;
-  let next: ImageStatus | undefined;
-  if (pending > 0 && status === 'reviewed') next = 'predicted';
-  else if (pending === 0 && status !== 'reviewed') {
-    if (after === 'edit' || (after === 'history' && annotations.length > 0)) next = 'reviewed';
-  }
-  if (next) {
-    const image = await api.setImageStatus({ imageId, status: next });
-    status = image.status;
-    const now = getState().current;
-    if (now?.id === imageId) setState({ current: { ...now, image } });
-  }
-  patchListItem(imageId, {
-    status,
-    pendingCount: pending,
-    annotationCount: annotations.filter((a) => a.review !== 'rejected').length,
-  });
-}
-
 /** One undo step; `verb` names it in the history ("accept" → "accept 3 boxes"). */
 async function update(
   ids: readonly number[],
@@ -115,10 +73,10 @@ async function update(
   const ok = await perform(
     `${verb} ${boxes(ids.length)}`,
     async () => {
-      const records = await api.updateAnnotations({ ids: [...ids], patch, label: verb });
-      merge(imageId, records);
+      const res = await api.updateAnnotations({ ids: [...ids], patch, label: verb });
+      merge(imageId, res.annotations);
+      applyImageStates(res.images);
       done(feedback, true);
-      await syncImageStatus(imageId, 'edit');
       return true;
     },
     { edit: true },
@@ -230,9 +188,9 @@ export async function deleteBoxes(ids: readonly number[]): Promise<void> {
   const ok = await perform(
     `delete ${boxes(ids.length)}`,
     async () => {
-      await api.deleteAnnotations({ ids: [...ids] });
+      const res = await api.deleteAnnotations({ ids: [...ids] });
+      applyImageStates(res.images);
       done(`Deleted ${boxes(ids.length)}`, true);
-      await syncImageStatus(imageId, 'edit');
       return true;
     },
     { edit: true },
@@ -264,15 +222,16 @@ export async function createBox(box: Box): Promise<void> {
   await perform(
     'add box',
     async () => {
-      const created = await api.createAnnotation({
+      const res = await api.createAnnotation({
         imageId,
         classId,
         box: { x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2 },
       });
-      merge(imageId, [created]);
+      const created = res.annotations[0]!;
+      merge(imageId, res.annotations);
+      applyImageStates(res.images);
       if (getState().current?.id === imageId) setState({ selectedBoxIds: new Set([created.id]) });
       done('Added box', true);
-      await syncImageStatus(imageId, 'edit');
     },
     { edit: true },
   );
@@ -289,18 +248,36 @@ export async function applyClassNumber(n: number): Promise<void> {
   done(`Drawing class: ${cls.name}`);
 }
 
-/** For an image with nothing pending (e.g. no objects at all): mark it reviewed by hand. */
+/**
+ * Ctrl+Enter: this image is done. Boxes still pending (also those hidden below the threshold) are
+ * rejected by the backend in the same undo step, so with pending boxes the person is asked first.
+ */
 export async function markReviewed(): Promise<void> {
-  const imageId = currentImageId();
-  if (imageId === null) return;
+  const s = getState();
+  const imageId = s.current?.id;
+  if (imageId === undefined) return;
+  const pending = s.current?.annotations?.filter((a) => a.review === 'pending').length ?? 0;
+  if (
+    pending > 0 &&
+    !window.confirm(
+      `${plural(pending, 'box')} still pending on this image. Mark it reviewed and reject ${pending === 1 ? 'it' : 'them'}?`,
+    )
+  ) {
+    return done('Not marked reviewed');
+  }
+  noteEdit(imageId);
   await perform(
     'mark reviewed',
     async () => {
-      const image = await api.setImageStatus({ imageId, status: 'reviewed' });
-      const now = getState().current;
-      if (now?.id === imageId) setState({ current: { ...now, image } });
-      patchListItem(imageId, { status: image.status });
-      done('Marked image reviewed');
+      const res = await api.markReviewed({ imageId });
+      merge(imageId, res.annotations);
+      applyImageStates([res.image]);
+      done(
+        res.rejected > 0
+          ? `Marked image reviewed (${plural(res.rejected, 'pending box')} rejected)`
+          : 'Marked image reviewed',
+        true,
+      );
     },
     { edit: true },
   );
