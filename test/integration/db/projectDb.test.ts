@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectDb } from '../../../src/core/db/projectDb';
 import { SCHEMA_VERSION } from '../../../src/core/db/migrations';
+import { createClass, deleteClass, mergeClasses } from '../../../src/core/project/classEdits';
+import { markReviewed } from '../../../src/core/project/imageReview';
 import { recordPredictions } from '../../../src/core/project/storePredictions';
 import { generatedDir } from '../../helpers/paths';
 
@@ -177,6 +179,112 @@ describe('project database', () => {
       ['manual', 'accepted', 100],
       ['model', 'pending', 200],
     ]);
+  });
+
+  it('undo after a class merge restores the class and its boxes (was a FOREIGN KEY failure)', () => {
+    const img = addImage('a.jpg');
+    const face = project.classes.ensure('face');
+    const cat = project.classes.ensure('cat');
+    const box = {
+      x1: 1,
+      y1: 1,
+      x2: 9,
+      y2: 9,
+      origin: 'manual' as const,
+      review: 'accepted' as const,
+    };
+    const a = project.history.create({ imageId: img, classId: face, ...box });
+    const b = project.history.create({ imageId: img, classId: cat, ...box });
+    mergeClasses(project, cat, face);
+    expect(project.classes.list().map((c) => c.name)).toEqual(['face']);
+    expect(project.history.undo().step?.label).toBe('merge cat into face');
+    expect(project.classes.list().map((c) => c.name)).toEqual(['face', 'cat']);
+    expect(project.annotations.get(b.id)?.classId).toBe(cat);
+    expect(project.history.undo().step?.label).toBe('add box');
+    expect(project.history.undo().step?.label).toBe('add box');
+    expect(project.annotations.get(a.id)).toBeUndefined();
+  });
+
+  it('ids are never reused, so an undo can only restore the row that was there', () => {
+    const img = addImage('a.jpg');
+    const face = project.classes.ensure('face');
+    const box = {
+      x1: 1,
+      y1: 1,
+      x2: 9,
+      y2: 9,
+      origin: 'manual' as const,
+      review: 'accepted' as const,
+    };
+    const a = project.history.create({ imageId: img, classId: face, ...box });
+    project.history.remove([a.id]);
+    const b = project.history.create({ imageId: img, classId: face, ...box });
+    expect(b.id).toBeGreaterThan(a.id);
+    const c = createClass(project, 'cat');
+    deleteClass(project, c.id);
+    expect(createClass(project, 'dog').id).toBeGreaterThan(c.id);
+  });
+
+  it('a step that can no longer apply is reported and skipped; the stack goes on', () => {
+    const img = addImage('a.jpg');
+    const face = project.classes.ensure('face');
+    const box = {
+      x1: 1,
+      y1: 1,
+      x2: 9,
+      y2: 9,
+      origin: 'manual' as const,
+      review: 'accepted' as const,
+    };
+    project.history.create({ imageId: img, classId: face, ...box }, 'first');
+    const second = project.history.create({ imageId: img, classId: face, ...box }, 'second');
+    // Something outside the history changes the box (another tool writing the file).
+    const other = new Database(file);
+    other.prepare('UPDATE annotations SET x2 = 50 WHERE id = ?').run(second.id);
+    other.close();
+    const outcome = project.history.undo();
+    expect(outcome.step).toBeUndefined();
+    expect(outcome.skipped).toMatchObject({ label: 'second' });
+    expect(outcome.skipped?.reason).toMatch(/annotation \d+ was changed since/);
+    expect(project.annotations.get(second.id)?.x2).toBe(50); // nothing overwritten
+    expect(project.history.undo().step?.label).toBe('first');
+    expect(project.history.canUndo()).toBe(false);
+  });
+
+  it('image states follow the rule after every change, undo included', () => {
+    const img = addImage('a.jpg');
+    const face = project.classes.ensure('face');
+    const model = project.runs.ensureModel('m', 'abc', {});
+    const status = (): string => project.images.get(img)!.status;
+    expect(status()).toBe('unreviewed');
+    recordPredictions(
+      project,
+      { imageId: img, modelId: model, runId: project.runs.create(model, '{}') },
+      [],
+    );
+    expect(status()).toBe('nothing-found');
+    recordPredictions(
+      project,
+      { imageId: img, modelId: model, runId: project.runs.create(model, '{}') },
+      [
+        { classId: face, x1: 0, y1: 0, x2: 10, y2: 10, score: 0.9 },
+        { classId: face, x1: 20, y1: 20, x2: 40, y2: 40, score: 0.2 },
+      ],
+    );
+    expect(status()).toBe('predicted');
+    const [first] = project.annotations.ofImage(img);
+    project.history.update(first!.id, { review: 'accepted' });
+    expect(status()).toBe('predicted'); // one still pending
+    expect(markReviewed(project, img)).toBe(1);
+    expect(status()).toBe('reviewed');
+    expect(project.annotations.ofImage(img).map((a) => a.review)).toEqual(['accepted', 'rejected']);
+    project.history.undo();
+    expect(status()).toBe('predicted');
+    project.history.undo();
+    project.history.undo();
+    expect(status()).toBe('nothing-found');
+    project.history.undo();
+    expect(status()).toBe('unreviewed');
   });
 
   it('filters and pages images with their annotation counts', () => {
