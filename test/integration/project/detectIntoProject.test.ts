@@ -20,7 +20,9 @@ describe('shotbox detect --project', () => {
   it('adds the images and stores each detection as a pending box with model, run and score', async () => {
     const run = await runShotbox(['detect', images, '--project', projectFile, '--quiet']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/detect: 3 images, 9 detections stored as pending, run 1, 0 failed/);
+    expect(run.stderr).toMatch(
+      /detect: 3 images, 9 detections stored as pending, 0 merged away \(overlapping a box a person decided on\), run 1, 0 failed/,
+    );
     const project = ProjectDb.open(projectFile);
     try {
       const all = project.images.all().flatMap((i) => project.annotations.ofImage(i.id));

@@ -65,23 +65,31 @@ describe('browser mode API on a real project', () => {
     expect(page.json.total).toBe(3);
     expect(page.json.items.map((i) => i.path)).toEqual(['a.jpg', 'c-rotated.jpg']);
     const face = await call<{ id: number }>('createClass', { name: 'face' });
-    const created = await call<AnnotationRecord>('createAnnotation', {
-      imageId: page.json.items[0]!.id,
-      classId: face.json.id,
-      box: { x1: 10, y1: 10, x2: 50000, y2: 60 }, // clipped to the 1920-wide image
-    });
-    expect(created.status).toBe(200);
-    expect(created.json).toMatchObject({ origin: 'manual', review: 'accepted', x2: 1920 });
-    const moved = await call<AnnotationRecord[]>('updateAnnotations', {
-      ids: [created.json.id],
+    const res = await call<{ annotations: AnnotationRecord[]; images: ImageListItem[] }>(
+      'createAnnotation',
+      {
+        imageId: page.json.items[0]!.id,
+        classId: face.json.id,
+        box: { x1: 10, y1: 10, x2: 50000, y2: 60 }, // clipped to the 1920-wide image
+      },
+    );
+    expect(res.status).toBe(200);
+    const created = res.json.annotations[0]!;
+    expect(created).toMatchObject({ origin: 'manual', review: 'accepted', x2: 1920 });
+    // The backend answers with the image's new state (a drawn box is a person's label).
+    expect(res.json.images).toMatchObject([
+      { id: page.json.items[0]!.id, status: 'reviewed', annotationCount: 1, pendingCount: 0 },
+    ]);
+    const moved = await call<{ annotations: AnnotationRecord[] }>('updateAnnotations', {
+      ids: [created.id],
       patch: { box: { x1: 20, y1: 20, x2: 80, y2: 90 } },
     });
-    expect(moved.json[0]).toMatchObject({ x1: 20, y2: 90 });
+    expect(moved.json.annotations[0]).toMatchObject({ x1: 20, y2: 90 });
     const undo = await call<{ label: string; imageId: number }>('undo', {});
     expect(undo.json).toMatchObject({ label: 'move box', imageId: page.json.items[0]!.id });
-    expect(project.annotations.get(created.json.id)).toMatchObject({ x1: 10 });
+    expect(project.annotations.get(created.id)).toMatchObject({ x1: 10 });
     await call('redo', {});
-    expect(project.annotations.get(created.json.id)).toMatchObject({ x1: 20 });
+    expect(project.annotations.get(created.id)).toMatchObject({ x1: 20 });
   });
 
   it('refuses malformed requests with 400 and changes nothing', async () => {
@@ -177,7 +185,11 @@ describe('browser mode API on a real project', () => {
     });
     await new Promise((r) => setTimeout(r, 100));
     const ids = project.images.all().map((i) => i.id);
-    const started = await call<{ jobId: string }>('detectImages', { imageIds: ids });
+    // a.jpg holds a drawn box (reviewed): included on request.
+    const started = await call<{ jobId: string }>('detectImages', {
+      imageIds: ids,
+      includeReviewed: true,
+    });
     expect(started.status).toBe(200);
     await Promise.race([stream, new Promise((r) => setTimeout(r, 30_000))]);
     controller.abort();
