@@ -16,6 +16,7 @@ import {
   importParsedAnnotations,
 } from '../../core/project/importAnnotations';
 import { importFolder } from '../../core/project/importFolder';
+import { markReviewed, reopenImage } from '../../core/project/imageReview';
 import { EXIT, UsageError } from '../exitCodes';
 import { createProgress } from '../progress';
 import { formatTable } from '../table';
@@ -243,6 +244,39 @@ export function registerProjectCommands(program: Command, setExit: (code: number
               s.byClass.map((c) => [c.name, String(c.count)]),
               ['left', 'right'],
             ),
+          );
+        }
+        setExit(EXIT.ok);
+      } finally {
+        project.close();
+      }
+    });
+
+  program
+    .command('review')
+    .description(
+      'Mark images reviewed (their boxes still pending are rejected; undoable in the app), or reopen them.',
+    )
+    .argument('<images...>', 'image paths as the project stores them (relative to its image root)')
+    .requiredOption('--project <file.shotbox>', 'project file')
+    .option('--reopen', 'take the reviewed mark away instead')
+    .action((names: string[], opts: { project: string; reopen?: boolean }) => {
+      const project = openExistingProject(opts.project);
+      try {
+        const images = names.map((n) => {
+          const image = project.images.byPath(n.replace(/\\/g, '/').replace(/^\.\//, ''));
+          if (!image) throw new UsageError(`image '${n}' is not in the project`);
+          return image;
+        });
+        for (const image of images) {
+          let rejected = 0;
+          if (opts.reopen) reopenImage(project, image.id);
+          else rejected = markReviewed(project, image.id);
+          const state = project.images.get(image.id)!.status;
+          process.stderr.write(
+            `review: ${image.path} ${state}` +
+              (rejected ? ` (${rejected} pending box${rejected === 1 ? '' : 'es'} rejected)` : '') +
+              '\n',
           );
         }
         setExit(EXIT.ok);
