@@ -195,7 +195,7 @@ export const contract = {
   recolorClass: { request: z.strictObject({ classId: id, color }), response: {} as ClassRecord },
   mergeClasses: {
     request: z.strictObject({ fromId: id, intoId: id }),
-    response: {} as ClassRecord[],
+    response: {} as ClassListItem[],
   },
   /** One undo step: the class goes with its boxes, or its boxes move to `reassignTo`. */
   deleteClass: {

@@ -153,6 +153,26 @@ export async function acceptAllShown(): Promise<void> {
   );
 }
 
+/**
+ * Un-rejects boxes: a model's guess goes back to pending (to be decided again), a person's or an
+ * imported label back to accepted. One undo step per kind.
+ */
+export async function restoreRejected(ids: readonly number[]): Promise<void> {
+  const byId = new Map(getState().current?.annotations?.map((a) => [a.id, a]) ?? []);
+  const guesses = ids.filter((id) => {
+    const a = byId.get(id);
+    return a?.review === 'rejected' && a.score !== null;
+  });
+  const labels = ids.filter((id) => {
+    const a = byId.get(id);
+    return a?.review === 'rejected' && a.score === null;
+  });
+  if (guesses.length)
+    await update(guesses, { review: 'pending' }, 'restore', `Restored ${boxes(guesses.length)}`);
+  if (labels.length)
+    await update(labels, { review: 'accepted' }, 'restore', `Restored ${boxes(labels.length)}`);
+}
+
 export async function relabel(ids: readonly number[], classId: number): Promise<void> {
   const name = getState().classes.find((c) => c.id === classId)?.name ?? 'class';
   await update(ids, { classId }, 'relabel', `Relabelled ${boxes(ids.length)} as ${name}`);

@@ -1,6 +1,5 @@
 import Block from '@mui/icons-material/Block';
 import Check from '@mui/icons-material/Check';
-import CheckCircle from '@mui/icons-material/CheckCircle';
 import Delete from '@mui/icons-material/DeleteOutlineOutlined';
 import DoneAll from '@mui/icons-material/DoneAll';
 import Person from '@mui/icons-material/Person';
@@ -25,6 +24,7 @@ import {
   acceptAllShown,
   deleteBoxes,
   markReviewed,
+  restoreRejected,
   reject,
   relabel,
 } from '../actions/review';
@@ -37,6 +37,7 @@ import {
   selectShown,
 } from '../state/selectors';
 import { useEditor } from '../state/store';
+import { ImageStateBadge } from './ImageStateBadge';
 
 const REVIEW_COLOR: Record<ReviewState, 'warning' | 'success' | 'info' | 'default'> = {
   pending: 'warning',
@@ -172,40 +173,76 @@ const BoxRow = memo(function BoxRow({
   );
 });
 
+/** Rejected boxes, listed on request with a way back (a rejected guess can be a mistake). */
+function RejectedList(): React.JSX.Element {
+  const annotations = useEditor((s) => s.current?.annotations);
+  const classMap = useEditor(selectClassMap);
+  const rejected = (annotations ?? []).filter((a) => a.review === 'rejected');
+  return (
+    <Stack spacing={0.5} data-testid="rejected-list" sx={{ maxHeight: 140, overflowY: 'auto' }}>
+      {rejected.map((a) => (
+        <Stack key={a.id} direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+          <Typography variant="caption" noWrap sx={{ flex: 1, minWidth: 0 }}>
+            {classMap.get(a.classId)?.name ?? `class ${a.classId}`}
+            {a.score !== null ? ` · ${a.score.toFixed(2)}` : ''} · {Math.round(a.x2 - a.x1)}×
+            {Math.round(a.y2 - a.y1)} px
+          </Typography>
+          <Button
+            size="small"
+            data-testid={`restore-${a.id}`}
+            onClick={() => void restoreRejected([a.id])}
+          >
+            Restore
+          </Button>
+        </Stack>
+      ))}
+    </Stack>
+  );
+}
+
 function ReviewFooter(): React.JSX.Element | null {
   const status = useEditor((s) => s.current?.image.status);
   const loaded = useEditor((s) => s.current?.annotations != null);
   const pending = useEditor(selectPendingCount);
   const hidden = useEditor(selectHidden);
+  const [showRejected, setShowRejected] = useState(false);
   if (!status || !loaded) return null;
   return (
     <Stack spacing={1} sx={{ p: 1.25, borderTop: 1, borderColor: 'divider' }}>
       {(hidden.rejected > 0 || hidden.belowThreshold > 0) && (
-        <Typography variant="caption" sx={{ color: 'text.secondary' }} data-testid="hidden-count">
-          Hidden: {hidden.rejected > 0 ? `${hidden.rejected} rejected` : ''}
-          {hidden.rejected > 0 && hidden.belowThreshold > 0 ? ', ' : ''}
-          {hidden.belowThreshold > 0 ? `${hidden.belowThreshold} below the score threshold` : ''}
-        </Typography>
+        <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+          <Typography
+            variant="caption"
+            sx={{ color: 'text.secondary', flex: 1 }}
+            data-testid="hidden-count"
+          >
+            Hidden: {hidden.rejected > 0 ? `${hidden.rejected} rejected` : ''}
+            {hidden.rejected > 0 && hidden.belowThreshold > 0 ? ', ' : ''}
+            {hidden.belowThreshold > 0 ? `${hidden.belowThreshold} below the score threshold` : ''}
+          </Typography>
+          {hidden.rejected > 0 && (
+            <Button
+              size="small"
+              data-testid="toggle-rejected"
+              onClick={() => setShowRejected((v) => !v)}
+            >
+              {showRejected ? 'Hide rejected' : 'Show rejected'}
+            </Button>
+          )}
+        </Stack>
       )}
+      {showRejected && hidden.rejected > 0 && <RejectedList />}
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
-        {status === 'reviewed' ? (
-          <Chip
-            icon={<CheckCircle />}
-            color="success"
-            label="Image reviewed"
-            data-testid="image-status"
-          />
-        ) : (
-          <Chip
-            label={pending > 0 ? `${pending} pending` : status}
-            color={pending > 0 ? 'warning' : 'default'}
-            variant="outlined"
-            data-testid="image-status"
-          />
-        )}
+        <ImageStateBadge status={status} pendingCount={pending} testId="image-status" />
         <Box sx={{ flex: 1 }} />
-        {status !== 'reviewed' && pending === 0 && (
-          <Tooltip title="Nothing is pending: mark this image reviewed (Ctrl+Enter)">
+        {status !== 'reviewed' && (
+          <Tooltip
+            title={
+              pending > 0
+                ? 'Mark this image reviewed; its pending boxes are rejected (asks first) (Ctrl+Enter)'
+                : 'Mark this image reviewed (Ctrl+Enter)'
+            }
+          >
             <Button
               variant="outlined"
               color="success"
@@ -218,7 +255,8 @@ function ReviewFooter(): React.JSX.Element | null {
         )}
       </Stack>
       <Typography variant="caption" sx={{ color: 'text.secondary' }}>
-        An image is marked reviewed as soon as no box on it is pending.
+        An image is reviewed once nothing on it is pending and you decided on its boxes, or marked
+        it.
       </Typography>
     </Stack>
   );

@@ -1,5 +1,6 @@
 import Add from '@mui/icons-material/Add';
 import CallMerge from '@mui/icons-material/CallMerge';
+import DeleteOutline from '@mui/icons-material/DeleteOutlineOutlined';
 import Edit from '@mui/icons-material/Edit';
 import {
   Box,
@@ -12,14 +13,22 @@ import {
   IconButton,
   Menu,
   MenuItem,
+  Select,
   Stack,
   TextField,
   Tooltip,
   Typography,
 } from '@mui/material';
 import { useEffect, useRef, useState } from 'react';
-import type { ClassRecord } from '../../../shared/project/types';
-import { createClass, mergeClasses, recolorClass, renameClass } from '../actions/classes';
+import type { ClassListItem, ClassRecord } from '../../../shared/project/types';
+import {
+  createClass,
+  deleteClass,
+  loadClasses,
+  mergeClasses,
+  recolorClass,
+  renameClass,
+} from '../actions/classes';
 import { selectOrderedClasses } from '../state/selectors';
 import { useEditor } from '../state/store';
 
@@ -78,10 +87,12 @@ function ClassRow({
   cls,
   index,
   onMerge,
+  onDelete,
 }: {
-  cls: ClassRecord;
+  cls: ClassListItem;
   index: number;
   onMerge(anchor: HTMLElement, cls: ClassRecord): void;
+  onDelete(cls: ClassListItem): void;
 }): React.JSX.Element {
   const [editing, setEditing] = useState<string | null>(null);
   const commit = async (): Promise<void> => {
@@ -133,6 +144,14 @@ function ClassRow({
           {cls.name}
         </Typography>
       )}
+      <Typography
+        variant="caption"
+        data-testid={`class-count-${cls.id}`}
+        title="Boxes of this class (not rejected)"
+        sx={{ color: 'text.secondary', fontVariantNumeric: 'tabular-nums' }}
+      >
+        {cls.boxCount.toLocaleString()}
+      </Typography>
       <Tooltip title="Rename">
         <IconButton
           aria-label={`Rename ${cls.name}`}
@@ -151,7 +170,77 @@ function ClassRow({
           <CallMerge fontSize="small" />
         </IconButton>
       </Tooltip>
+      <Tooltip title="Delete class">
+        <IconButton
+          aria-label={`Delete ${cls.name}`}
+          onClick={() => onDelete(cls)}
+          data-testid={`class-delete-${cls.id}`}
+        >
+          <DeleteOutline fontSize="small" />
+        </IconButton>
+      </Tooltip>
     </Stack>
+  );
+}
+
+/** Delete a class: with its boxes, or moving them to another class first. Undoable. */
+function DeleteClassDialog({
+  cls,
+  classes,
+  onClose,
+}: {
+  cls: ClassListItem | null;
+  classes: readonly ClassListItem[];
+  onClose(): void;
+}): React.JSX.Element {
+  const [target, setTarget] = useState<number | ''>('');
+  const others = classes.filter((c) => c.id !== cls?.id);
+  const close = (): void => {
+    setTarget('');
+    onClose();
+  };
+  return (
+    <Dialog open={cls !== null} onClose={close}>
+      <DialogTitle>Delete class “{cls?.name}”?</DialogTitle>
+      <DialogContent>
+        <DialogContentText>
+          {cls?.boxCount
+            ? `It holds ${cls.boxCount.toLocaleString()} box${cls.boxCount === 1 ? '' : 'es'}. Delete them with the class, or move them to another class first.`
+            : 'It holds no boxes.'}{' '}
+          Ctrl+Z undoes either.
+        </DialogContentText>
+        {cls !== null && cls.boxCount > 0 && others.length > 0 && (
+          <Select
+            value={target}
+            displayEmpty
+            onChange={(e) => setTarget(e.target.value)}
+            sx={{ mt: 2, minWidth: 200 }}
+            inputProps={{ 'aria-label': 'Move boxes to', 'data-testid': 'delete-class-target' }}
+          >
+            <MenuItem value="">Delete the boxes too</MenuItem>
+            {others.map((c) => (
+              <MenuItem key={c.id} value={c.id}>
+                Move boxes to {c.name}
+              </MenuItem>
+            ))}
+          </Select>
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={close}>Cancel</Button>
+        <Button
+          variant="contained"
+          color="error"
+          data-testid="confirm-delete-class"
+          onClick={() => {
+            if (cls) void deleteClass(cls.id, target === '' ? undefined : target);
+            close();
+          }}
+        >
+          {target === '' ? 'Delete' : 'Move and delete'}
+        </Button>
+      </DialogActions>
+    </Dialog>
   );
 }
 
@@ -162,6 +251,12 @@ export function ClassManager(): React.JSX.Element {
     null,
   );
   const [confirm, setConfirm] = useState<{ from: ClassRecord; into: ClassRecord } | null>(null);
+  const [deleting, setDeleting] = useState<ClassListItem | null>(null);
+  // Box counts change with every edit: refreshed after each action while this panel is shown.
+  const lastActionAt = useEditor((s) => s.lastAction?.at);
+  useEffect(() => {
+    void loadClasses();
+  }, [lastActionAt]);
 
   const add = async (): Promise<void> => {
     if (name.trim() === '') return;
@@ -205,6 +300,7 @@ export function ClassManager(): React.JSX.Element {
             cls={c}
             index={i}
             onMerge={(anchor, from) => setMergeMenu({ anchor, from })}
+            onDelete={setDeleting}
           />
         ))}
       </Box>
@@ -212,7 +308,8 @@ export function ClassManager(): React.JSX.Element {
         variant="caption"
         sx={{ p: 1.25, color: 'text.secondary', borderTop: 1, borderColor: 'divider' }}
       >
-        Keys 1–9 pick these classes in order. Merging moves every box of a class into another.
+        Keys 1–9 pick these classes in order. Merging moves every box of a class into another;
+        Ctrl+Z undoes class changes too.
       </Typography>
       <Menu
         anchorEl={mergeMenu?.anchor}
@@ -240,12 +337,13 @@ export function ClassManager(): React.JSX.Element {
             </MenuItem>
           ))}
       </Menu>
+      <DeleteClassDialog cls={deleting} classes={classes} onClose={() => setDeleting(null)} />
       <Dialog open={confirm !== null} onClose={() => setConfirm(null)}>
         <DialogTitle>Merge classes?</DialogTitle>
         <DialogContent>
           <DialogContentText>
             Every box labelled “{confirm?.from.name}” becomes “{confirm?.into.name}”, and “
-            {confirm?.from.name}” is removed. This is not part of the box undo history.
+            {confirm?.from.name}” is removed. Ctrl+Z undoes it.
           </DialogContentText>
         </DialogContent>
         <DialogActions>

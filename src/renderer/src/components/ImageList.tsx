@@ -1,5 +1,4 @@
 import BrokenImage from '@mui/icons-material/BrokenImage';
-import CheckCircle from '@mui/icons-material/CheckCircle';
 import Search from '@mui/icons-material/Search';
 import {
   Alert,
@@ -27,6 +26,7 @@ import {
 } from '../actions/imageList';
 import { openRow } from '../actions/navigation';
 import { formatCount } from '../format';
+import { ImageStateBadge } from './ImageStateBadge';
 import { itemAt } from '../state/selectors';
 import { useEditor, type ImageFilters } from '../state/store';
 
@@ -36,37 +36,7 @@ const SEARCH_DEBOUNCE_MS = 250;
 const seenThumbs = new Set<number>();
 
 function StatusBadge({ item }: { item: ImageListItem }): React.JSX.Element {
-  if (item.pendingCount > 0) {
-    return (
-      <Chip
-        label={`${item.pendingCount} pending`}
-        color="warning"
-        variant="outlined"
-        sx={{ height: 20, fontSize: 11 }}
-        data-status="predicted"
-      />
-    );
-  }
-  if (item.status === 'reviewed') {
-    return (
-      <Chip
-        icon={<CheckCircle />}
-        label="reviewed"
-        color="success"
-        variant="outlined"
-        sx={{ height: 20, fontSize: 11 }}
-        data-status="reviewed"
-      />
-    );
-  }
-  return (
-    <Chip
-      label={item.status === 'predicted' ? 'predicted' : 'unreviewed'}
-      variant="outlined"
-      sx={{ height: 20, fontSize: 11, color: 'text.secondary' }}
-      data-status={item.status}
-    />
-  );
+  return <ImageStateBadge status={item.status} pendingCount={item.pendingCount} />;
 }
 
 interface RowProps {
@@ -186,9 +156,9 @@ const ImageRow = memo(function ImageRow({
 
 const REVIEW_FILTERS: { value: ImageFilters['review']; label: string }[] = [
   { value: 'all', label: 'All images' },
-  { value: 'unreviewed', label: 'Unreviewed' },
-  { value: 'predicted', label: 'Has predictions' },
-  { value: 'pending', label: 'Has pending boxes' },
+  { value: 'unreviewed', label: 'Not run yet' },
+  { value: 'nothing-found', label: 'Nothing found' },
+  { value: 'predicted', label: 'Has pending boxes' },
   { value: 'reviewed', label: 'Reviewed' },
 ];
 

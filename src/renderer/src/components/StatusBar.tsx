@@ -1,6 +1,7 @@
 import { Box, Stack, Tooltip, Typography } from '@mui/material';
 import { formatBytes, formatCount, formatMs } from '../format';
 import { useEditor } from '../state/store';
+import { imageStateLabel } from './ImageStateBadge';
 
 function Sep(): React.JSX.Element {
   return (
@@ -20,6 +21,9 @@ export function StatusBar(): React.JSX.Element {
   const error = useEditor((s) => s.error);
   const tool = useEditor((s) => s.tool);
   const selectedBoxes = useEditor((s) => s.selectedBoxIds.size);
+  const pending = useEditor(
+    (s) => s.current?.annotations?.filter((a) => a.review === 'pending').length ?? 0,
+  );
 
   const position =
     current && total !== null
@@ -53,6 +57,10 @@ export function StatusBar(): React.JSX.Element {
           <Sep />
           <Typography>
             {current.image.width}×{current.image.height} · {formatBytes(current.image.bytes)}
+          </Typography>
+          <Sep />
+          <Typography data-testid="status-image-state" data-status={current.image.status}>
+            {imageStateLabel(current.image.status, pending)}
           </Typography>
         </>
       )}

@@ -1,4 +1,9 @@
-import type { AnnotationRecord, ClassRecord, ImageListItem } from '../../../shared/project/types';
+import type {
+  AnnotationRecord,
+  ClassListItem,
+  ClassRecord,
+  ImageListItem,
+} from '../../../shared/project/types';
 import type { CanvasBox } from '../canvas/types';
 import { PAGE_SIZE, type EditorState } from './store';
 
@@ -99,9 +104,9 @@ export function itemAt(pages: EditorState['pages'], index: number): ImageListIte
 }
 
 /** Classes in their display order: the digit keys 1–9 pick from this list. */
-const orderedOf = memo((classes: readonly ClassRecord[]) =>
+const orderedOf = memo((classes: readonly ClassListItem[]) =>
   [...classes].sort((a, b) => a.order - b.order || a.id - b.id),
 );
 
-export const selectOrderedClasses = (s: EditorState): readonly ClassRecord[] =>
+export const selectOrderedClasses = (s: EditorState): readonly ClassListItem[] =>
   orderedOf(s.classes);

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { AppInfo, DetectTimings, ProjectInfo } from '../../../shared/api/contract';
 import type {
   AnnotationRecord,
-  ClassRecord,
+  ClassListItem,
   ImageListItem,
   ImageRecord,
   ImageStatus,
@@ -72,7 +72,8 @@ export interface EditorState {
   bootError: string | null;
   appInfo: AppInfo | null;
   project: ProjectInfo | null;
-  classes: ClassRecord[];
+  /** With box counts (refreshed by the class manager while it is shown). */
+  classes: ClassListItem[];
   /** Model used by detection (from the picker); null: no model ready. */
   model: string | null;
 
