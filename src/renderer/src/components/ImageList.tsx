@@ -4,7 +4,6 @@ import {
   Alert,
   Box,
   Button,
-  Chip,
   InputAdornment,
   MenuItem,
   Select,
