@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { appVersion } from '../../core/appVersion';
-import { ProjectDb } from '../../core/db/projectDb';
-import { importFolder } from '../../core/project/importFolder';
+import { openDemoProject } from '../../core/project/demoProject';
 import { startServer } from '../../server/server';
 import { EXIT, UsageError } from '../exitCodes';
 import { openExistingProject } from './project';
@@ -16,28 +14,15 @@ export function defaultRendererDir(): string {
   return path.resolve(here, '../../../out/renderer');
 }
 
-/**
- * The demo project `npm start` opens: face-api's sample photos (shipped with the package the
- * embedded model comes from), made on first use under out/demo/.
- */
-async function openDemoProject(): Promise<ProjectDb> {
-  const require = createRequire(import.meta.url);
-  const photos = path.join(
-    path.dirname(require.resolve('@vladmandic/face-api/package.json')),
-    'demo',
-  );
-  const file = path.resolve(here, '../../../out/demo/faces.shotbox');
-  const { project, created } = ProjectDb.openOrCreate(file, photos);
-  if (created) await importFolder(project, photos);
-  return project;
-}
-
 export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('serve')
     .description('Browser mode: serve the UI and its API on 127.0.0.1 behind a per-launch token.')
     .option('--project <file.shotbox>', 'project to open')
-    .option('--demo', "open a demo project of face-api's sample photos (made on first use)")
+    .option(
+      '--demo',
+      "open the demo project of face-api's sample photos (made on first use in the user data folder, or SHOTBOX_DEMO_DIR)",
+    )
     .option('--port <n>', 'port (default: any free port)', '0')
     .option('--renderer <dir>', 'built renderer folder', defaultRendererDir())
     .action(async (opts: { project?: string; demo?: boolean; port: string; renderer: string }) => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../helpers/paths';
+import { generatedDir, repoRoot } from '../../helpers/paths';
 
 // `npm start` as a user runs it on a machine without the Electron binary (or, here, forced with
 // SHOTBOX_BROWSER=1 so the test means the same wherever it runs): it must say why, build, and
@@ -15,7 +15,12 @@ describe('npm start without the Electron window', () => {
   it('says why, serves the built UI, and refuses requests without the token', async () => {
     child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'start.mjs')], {
       cwd: repoRoot,
-      env: { ...process.env, SHOTBOX_BROWSER: '1' },
+      // The demo project it opens is made in a test folder, not in the user's data folder.
+      env: {
+        ...process.env,
+        SHOTBOX_BROWSER: '1',
+        SHOTBOX_DEMO_DIR: path.join(generatedDir, 'npm-start-demo'),
+      },
     });
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
