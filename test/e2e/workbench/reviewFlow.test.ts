@@ -215,6 +215,46 @@ describe('review workbench end to end (browser mode, Chromium)', () => {
     await shot('03-reviewed-light');
   });
 
+  it('shows each image state (list and status bar); Ctrl+Enter asks before rejecting pending boxes', async () => {
+    const state = (): Promise<string | null> =>
+      page.getByTestId('status-image-state').getAttribute('data-status');
+    const waitState = (s: string): Promise<unknown> =>
+      page.waitForFunction(
+        (want) =>
+          document
+            .querySelector('[data-testid="status-image-state"]')
+            ?.getAttribute('data-status') === want,
+        s,
+        { timeout: 20_000 },
+      );
+    await openImage('sample1.jpg');
+    await expect(state()).resolves.toBe('reviewed');
+    await openImage('sample2.jpg');
+    await expect(state()).resolves.toBe('unreviewed');
+    await expect(page.getByTestId('status-image-state').textContent()).resolves.toBe('not run');
+    await page.keyboard.press('Control+d');
+    await waitState('predicted');
+    const p = ProjectDb.open(projectFile);
+    const sample2 = p.images.byPath('sample2.jpg')!.id;
+    p.close();
+    await expect(
+      page.getByTestId(`image-row-${sample2}`).locator('[data-status]').getAttribute('data-status'),
+    ).resolves.toBe('predicted');
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await page.keyboard.press('Control+Enter');
+    await waitState('reviewed');
+    expect(asked[0]).toMatch(/still pending on this image/);
+    expect(dbBoxes('sample2.jpg').every((b) => b.review === 'rejected')).toBe(true);
+    await expect(
+      page.getByTestId(`image-row-${sample2}`).locator('[data-status]').getAttribute('data-status'),
+    ).resolves.toBe('reviewed');
+    await shot('03b-image-states');
+  });
+
   it('looks right in the dark theme too, and no page errors happened', async () => {
     await page.getByTestId('theme-toggle').click();
     await page.waitForTimeout(300);
