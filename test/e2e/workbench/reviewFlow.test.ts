@@ -255,6 +255,42 @@ describe('review workbench end to end (browser mode, Chromium)', () => {
     await shot('03b-image-states');
   });
 
+  it('shows rejected boxes on request and restores one as pending', async () => {
+    const rejected = dbBoxes('sample2.jpg')[0]!;
+    await page.getByTestId('toggle-rejected').click();
+    await page.getByTestId(`restore-${rejected.id}`).click();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('[data-testid="status-image-state"]')
+          ?.getAttribute('data-status') === 'predicted',
+      null,
+      { timeout: 20_000 },
+    );
+    expect(dbBoxes('sample2.jpg').find((b) => b.id === rejected.id)?.review).toBe('pending');
+  });
+
+  it('class list: box counts, delete a class with its boxes, and Ctrl+Z brings both back', async () => {
+    await page.getByRole('tab', { name: /Classes/ }).click();
+    const face = dbClassId('face')!;
+    const count = page.getByTestId(`class-count-${face}`);
+    await count.waitFor();
+    const before = Number(await count.textContent());
+    expect(before).toBeGreaterThan(0);
+    await page.getByTestId(`class-delete-${face}`).click();
+    await page.getByTestId('confirm-delete-class').click();
+    await page.getByTestId(`class-row-${face}`).waitFor({ state: 'detached', timeout: 20_000 });
+    expect(dbClassId('face')).toBeUndefined();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+z');
+    await page.getByTestId(`class-row-${face}`).waitFor({ timeout: 20_000 });
+    expect(dbClassId('face')).toBe(face);
+    await expect(page.getByTestId(`class-count-${face}`).textContent()).resolves.toBe(
+      String(before),
+    );
+    await page.getByRole('tab', { name: /Boxes/ }).click();
+  });
+
   it('looks right in the dark theme too, and no page errors happened', async () => {
     await page.getByTestId('theme-toggle').click();
     await page.waitForTimeout(300);
