@@ -218,15 +218,10 @@ describe('review workbench end to end (browser mode, Chromium)', () => {
   it('shows each image state (list and status bar); Ctrl+Enter asks before rejecting pending boxes', async () => {
     const state = (): Promise<string | null> =>
       page.getByTestId('status-image-state').getAttribute('data-status');
-    const waitState = (s: string): Promise<unknown> =>
-      page.waitForFunction(
-        (want) =>
-          document
-            .querySelector('[data-testid="status-image-state"]')
-            ?.getAttribute('data-status') === want,
-        s,
-        { timeout: 20_000 },
-      );
+    const waitState = (s: string): Promise<void> =>
+      page
+        .locator(`[data-testid="status-image-state"][data-status="${s}"]`)
+        .waitFor({ timeout: 20_000 });
     await openImage('sample1.jpg');
     await expect(state()).resolves.toBe('reviewed');
     await openImage('sample2.jpg');
@@ -259,14 +254,9 @@ describe('review workbench end to end (browser mode, Chromium)', () => {
     const rejected = dbBoxes('sample2.jpg')[0]!;
     await page.getByTestId('toggle-rejected').click();
     await page.getByTestId(`restore-${rejected.id}`).click();
-    await page.waitForFunction(
-      () =>
-        document
-          .querySelector('[data-testid="status-image-state"]')
-          ?.getAttribute('data-status') === 'predicted',
-      null,
-      { timeout: 20_000 },
-    );
+    await page
+      .locator('[data-testid="status-image-state"][data-status="predicted"]')
+      .waitFor({ timeout: 20_000 });
     expect(dbBoxes('sample2.jpg').find((b) => b.id === rejected.id)?.review).toBe('pending');
   });
 
