@@ -215,7 +215,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
 
   program
     .command('stats')
-    .description('Images, annotations by class, origin and review state, images never reviewed.')
+    .description(
+      'Images by state, annotations by class, origin and review state, images not reviewed yet.',
+    )
     .requiredOption('--project <file.shotbox>', 'project file')
     .option('--json', 'machine-readable output')
     .action((opts: { project: string; json?: boolean }) => {
@@ -233,7 +235,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
               .join(', ');
           process.stdout.write(`Project ${project.file}\nImages in ${project.imageRoot}\n\n`);
           process.stdout.write(`images       ${s.images} (${line(s.imagesByStatus)})\n`);
-          process.stdout.write(`never reviewed ${s.imagesNeverReviewed}\n`);
+          process.stdout.write(
+            `not reviewed ${s.imagesNeverReviewed} (exports leave these out unless --include-unreviewed)\n`,
+          );
           process.stdout.write(`annotations  ${s.annotations}\n`);
           process.stdout.write(`  by origin  ${line(s.byOrigin)}\n`);
           process.stdout.write(`  by review  ${line(s.byReview)}\n`);

@@ -168,6 +168,7 @@ describe('a project survives kill -9 and the same command finishes the work', ()
     expect(again.stderr).toMatch(
       new RegExp(
         `^detect: ${IMAGES - doneBefore} images, \\d+ detections stored as pending, ` +
+          `0 merged away \\([^)]*\\), ` +
           `resumed run ${runId} \\(${doneBefore} images already done\\), 0 failed`,
         'm',
       ),
