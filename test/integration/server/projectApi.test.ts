@@ -126,6 +126,11 @@ describe('browser mode API on a real project', () => {
       ['listImages', { limit: 100000 }],
       ['listImages', { search: 'x'.repeat(1000) }],
       ['mergeClasses', { fromId: 1, intoId: 1 }],
+      ['deleteClass', { classId: 999 }],
+      ['deleteClass', { classId: 1, reassignTo: 1 }],
+      ['deleteClass', { classId: 1, reassignTo: 999 }],
+      ['markReviewed', { imageId: 'x' }],
+      ['detectImages', { imageIds: [img.id], includeReviewed: 'yes' }],
     ];
     for (const [method, body] of bad) {
       const res = await call<{ error: string }>(method, body);
@@ -134,6 +139,7 @@ describe('browser mode API on a real project', () => {
     }
     expect((await call('getImage', { imageId: 987654 })).status).toBe(404);
     expect((await call('deleteAnnotations', { ids: [987654] })).status).toBe(404);
+    expect((await call('markReviewed', { imageId: 987654 })).status).toBe(404);
     expect(snapshot()).toBe(before);
   });
 
