@@ -1,7 +1,8 @@
 /**
  * YOLO (Darknet / Ultralytics) text labels: `<image path without extension>.txt` per image with
- * lines `class cx cy w h` normalised to [0,1], and a class list (classes.txt, obj.names or
- * data.yaml `names:`). See docs/formats.md.
+ * lines `class cx cy w h` normalised to [0,1] (prediction files add a sixth field, the
+ * confidence: Ultralytics' `save_conf`), and a class list (classes.txt, obj.names or data.yaml
+ * `names:`). See docs/formats.md.
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomicWrite';
@@ -209,7 +210,7 @@ async function parseLabelFile(
   return { file: withoutExtension(rel), boxes, where: label };
 }
 
-/** One `class cx cy w h` line (already trimmed); blank lines are skipped. */
+/** One `class cx cy w h [confidence]` line (already trimmed); blank lines are skipped. */
 function parseLabelLine(
   line: string,
   where: string,
@@ -218,10 +219,25 @@ function parseLabelLine(
 ): ParsedBox | undefined {
   if (line === '') return undefined;
   const fields = line.split(/\s+/);
-  if (fields.length !== FIELD_NAMES.length) {
+  if (fields.length !== FIELD_NAMES.length && fields.length !== FIELD_NAMES.length + 1) {
     const hint = fields.length > 6 ? ' (polygon segmentation labels are not supported)' : '';
-    problems.error(where, `expected 5 fields "class cx cy w h", got ${fields.length}${hint}`);
+    problems.error(
+      where,
+      `expected 5 fields "class cx cy w h" (or 6 with a confidence), got ${fields.length}${hint}`,
+    );
     return undefined;
+  }
+  let score: number | undefined;
+  if (fields.length === FIELD_NAMES.length + 1) {
+    const conf = Number(fields[FIELD_NAMES.length]);
+    if (!/^[\d.eE+-]+$/.test(fields[FIELD_NAMES.length]!) || !(conf >= 0 && conf <= 1)) {
+      problems.error(
+        where,
+        `confidence: ${quote(fields[FIELD_NAMES.length]!)} is not a number from 0 to 1`,
+      );
+      return undefined;
+    }
+    score = conf;
   }
   const classIndex = parseClassIndex(fields[0] as string, where, classes, problems);
   const values: number[] = [];
@@ -244,6 +260,7 @@ function parseLabelLine(
     y2: cy + h / 2,
     normalized: true,
     where,
+    ...(score !== undefined ? { score } : {}),
   };
   warnIfOutsideImage(box, where, problems);
   return box;
@@ -331,7 +348,9 @@ export function yoloLabelText(image: ExportImage): string {
         (b.x2 - b.x1) / image.width,
         (b.y2 - b.y1) / image.height,
       ];
-      return `${b.classIndex} ${values.map(formatNormalized).join(' ')}\n`;
+      // A prediction keeps its score (the sixth field), so re-importing it cannot make a label.
+      const conf = b.score !== undefined ? ` ${formatNormalized(b.score)}` : '';
+      return `${b.classIndex} ${values.map(formatNormalized).join(' ')}${conf}\n`;
     })
     .join('');
 }

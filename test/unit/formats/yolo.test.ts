@@ -162,7 +162,8 @@ describe('exportYolo', () => {
     expect(formatNormalized(1 / 3)).toBe('0.3333333333');
     expect(formatNormalized(1.5e-7)).toBe('0.00000015');
     expect(yoloLabelText(set.images[0] as ExportSet['images'][number])).toBe(
-      '0 0.5 0.5 0.5 0.5\n2 0.16640625 0.1010416667 0.3328125 0.2020833333\n',
+      // A prediction keeps its confidence as the sixth field (Ultralytics' save_conf).
+      '0 0.5 0.5 0.5 0.5\n2 0.16640625 0.1010416667 0.3328125 0.2020833333 0.9\n',
     );
   });
 
@@ -181,6 +182,8 @@ describe('exportYolo', () => {
       ['neg', []],
       ['sub/café & <1>', ['a<b&c', 'x: "y" # z']],
     ]);
+    // The label has no score; the prediction reads back as one (imported as pending).
+    expect(back.annotations.images[1]!.boxes.map((b) => b.score)).toEqual([undefined, 0.9]);
     const viaYaml = await parseYolo(path.join(out, 'labels'), {
       classesFile: path.join(out, 'data.yaml'),
     });
