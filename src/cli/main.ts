@@ -3,6 +3,7 @@ import { appVersion } from '../core/appVersion';
 import { registerBenchCommand } from './commands/bench';
 import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
+import { registerEvalCommand } from './commands/eval';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
@@ -18,6 +19,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   registerPriorsCommand(program, setExit);
   registerDetectCommand(program, setExit);
+  registerEvalCommand(program, setExit);
   registerModelsCommand(program, setExit);
   registerBenchCommand(program, setExit);
   registerBenchProjectCommand(program, setExit);
