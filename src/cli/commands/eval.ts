@@ -4,8 +4,17 @@ import { evaluateDetections, summaryJson, type EvaluationResult } from '../../sh
 import { writeFileAtomic } from '../../core/fs/atomicWrite';
 import { readEvalFiles } from '../../core/eval/readEvalFiles';
 import { renderEvalReport } from '../../core/eval/htmlReport';
+import { Detector } from '../../core/detector/detector';
+import { parseProviderList } from '../../core/detector/executionProviders';
+import { evaluationInputFromProject } from '../../core/eval/evaluateProjectModel';
+import { resolveModel } from '../../core/models/registry';
 import { EXIT, UsageError } from '../exitCodes';
+import { createProgress } from '../progress';
 import { formatTable } from '../table';
+import { openExistingProject } from './project';
+
+/** Score threshold of an evaluation run: AP needs the low-scoring tail (DESIGN.md §3). */
+const EVAL_SCORE_THRESHOLD = 0.01;
 
 interface EvalCliOptions {
   gt?: string;
@@ -13,6 +22,8 @@ interface EvalCliOptions {
   project?: string;
   model?: string;
   split?: string;
+  threshold?: string;
+  provider?: string;
   json?: boolean;
   report?: string;
   quiet?: boolean;
@@ -29,14 +40,40 @@ export function registerEvalCommand(program: Command, setExit: (code: number) =>
       '--dt <dets.json>',
       'detections: a COCO results list or the output of `shotbox detect --out`',
     )
+    .option(
+      '--project <file.shotbox>',
+      "run a model over the project's settled images and score it",
+    )
+    .option(
+      '--model <name|path>',
+      'with --project: the model to evaluate (default: the embedded one)',
+    )
+    .option(
+      '--threshold <score>',
+      `with --project: minimum detection score (default ${EVAL_SCORE_THRESHOLD})`,
+    )
+    .option('--provider <list>', 'with --project: execution providers to try in order')
+    .option('--split <name>', 'not available yet: splits come with a later version')
     .option('--json', 'print the numbers as JSON')
     .option('--report <out.html>', 'write a self-contained HTML report with PR curves and tables')
     .option('--quiet', 'no warnings about skipped entries')
     .action(async (opts: EvalCliOptions) => {
       if (opts.split !== undefined)
         throw new UsageError('--split is not available yet (splits come with a later version)');
+      if (opts.project) {
+        if (opts.gt || opts.dt)
+          throw new UsageError(
+            '--project evaluates a model on the project; --gt/--dt compare files: use one',
+          );
+        setExit(await evalProject(opts.project, opts));
+        return;
+      }
+      if (opts.model || opts.threshold || opts.provider)
+        throw new UsageError('--model, --threshold and --provider go with --project');
       if (!opts.gt || !opts.dt)
-        throw new UsageError('give both --gt <gt.json> and --dt <dets.json>');
+        throw new UsageError(
+          'give --gt <gt.json> and --dt <dets.json>, or --project <file.shotbox>',
+        );
       let input: EvalInput;
       try {
         input = await readEvalFiles(opts.gt, opts.dt);
@@ -55,6 +92,69 @@ export function registerEvalCommand(program: Command, setExit: (code: number) =>
       });
       setExit(EXIT.ok);
     });
+}
+
+async function evalProject(projectFile: string, opts: EvalCliOptions): Promise<number> {
+  const scoreThreshold =
+    opts.threshold === undefined ? EVAL_SCORE_THRESHOLD : Number(opts.threshold);
+  if (!Number.isFinite(scoreThreshold) || scoreThreshold < 0 || scoreThreshold > 1)
+    throw new UsageError(`--threshold must be a number between 0 and 1, got '${opts.threshold}'`);
+  const entry = resolveModel(opts.model);
+  const project = openExistingProject(projectFile);
+  const progress = createProgress('images', opts.quiet);
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const settled = project.images.settled().length;
+    if (settled === 0) {
+      process.stderr.write(
+        `shotbox: ${project.file} has no settled labels to evaluate against (review images or import labels first)\n`,
+      );
+      return EXIT.failed;
+    }
+    const detector = await Detector.load(
+      entry,
+      opts.provider ? { providers: parseProviderList(opts.provider) } : {},
+    );
+    let input;
+    try {
+      progress.log(
+        `evaluating ${detector.manifest.name} on ${detector.provider.toUpperCase()} over ${settled} settled images (score ≥ ${scoreThreshold})`,
+      );
+      input = await evaluationInputFromProject(project, detector, {
+        scoreThreshold,
+        signal: interrupt.signal,
+        onProgress: (done, total, failed) =>
+          progress.update(done, total, failed ? `| ${failed} failed` : ''),
+      });
+    } finally {
+      progress.stop();
+      await detector.dispose();
+    }
+    for (const f of input.failures) process.stderr.write(`failed ${f.file}: ${f.reason}\n`);
+    if (input.interrupted) {
+      process.stderr.write('interrupted: nothing was evaluated\n');
+      return EXIT.interrupted;
+    }
+    if (!opts.quiet)
+      for (const name of input.unlabelledClasses)
+        process.stderr.write(
+          `note: the project has no labels of the model's class '${name}': its detections count, but it has no AP\n`,
+        );
+    if (input.images === 0) {
+      process.stderr.write('shotbox: no settled image could be read; nothing to evaluate\n');
+      return EXIT.failed;
+    }
+    const result = evaluateDetections(input.dataset);
+    await writeOutputs(result, opts, {
+      title: `model ${entry.manifest.name} on ${project.file} (${input.images} settled images)`,
+    });
+    return input.failures.length > 0 ? EXIT.partial : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSigint);
+    project.close();
+  }
 }
 
 /** Prints the numbers (JSON or a table) and writes the report if asked. */
