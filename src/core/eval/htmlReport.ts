@@ -69,17 +69,23 @@ function prChart(c: ClassResult, recallThresholds: readonly number[]): string {
 export function renderEvalReport(result: EvaluationResult, about: { title: string }): string {
   const c = result.coco;
   const e = result.errors.counts;
-  const classNames = new Map(result.classes.map((k) => [k.categoryId, k.name]));
-  const perClassErrors = [...result.errors.perCategory].map(([id, n]) => [
-    classNames.get(id) ?? String(id),
-    n.correct,
-    n.localisation,
-    n.duplicate,
-    n.wrongClass,
-    n.background,
-    n.ignored,
-    n.missed,
-  ]);
+  const perClassErrors = result.classes.flatMap((k) => {
+    const n = result.errors.perCategory.get(k.categoryId);
+    return n
+      ? [
+          [
+            k.name,
+            n.correct,
+            n.localisation,
+            n.duplicate,
+            n.wrongClass,
+            n.background,
+            n.ignored,
+            n.missed,
+          ],
+        ]
+      : [];
+  });
   const legend = Object.entries({
     'COCO IoU .50 (interpolated)': COLOURS.coco50,
     'COCO IoU .75 (interpolated)': COLOURS.coco75,

@@ -80,15 +80,13 @@ describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', (
       score: number;
     }[];
     // Renumber as `detect` would: images 1..n in another order, classes from 1 in another order.
-    const images = [...gt.images]
-      .reverse()
-      .map((im, i) => ({
-        id: i + 1,
-        file_name: `photos/${im.file_name}`,
-        width: 640,
-        height: 480,
-        was: im.id,
-      }));
+    const images = [...gt.images].reverse().map((im, i) => ({
+      id: i + 1,
+      file_name: `photos/${im.file_name}`,
+      width: 640,
+      height: 480,
+      was: im.id,
+    }));
     const categories = [...gt.categories]
       .reverse()
       .map((c, i) => ({ id: i + 1, name: c.name, was: c.id }));
