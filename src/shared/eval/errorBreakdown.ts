@@ -12,7 +12,8 @@
  * 5. `localisation`: 0.1 ≤ IoU < 0.5 with a ground truth of its class;
  * 6. `background`: everything else (IoU < 0.1 with its class, < 0.5 with any other).
  *
- * A ground truth that is neither crowd nor difficult and no detection took is `missed`.
+ * A ground truth that is neither crowd nor difficult and no detection took is `missed`. Every
+ * detection counts (no per-image limit) and only categories of the dataset are judged.
  */
 import { bboxIous } from './cocoEval';
 import {
