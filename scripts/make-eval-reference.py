@@ -178,6 +178,7 @@ def edge_fixture():
     gt(4, 2, [250, 250, 40, 30])
     gt(5, 1, [5, 5, 20, 20])
     gt(6, 1, [100, 100, 50, 50])
+    gt(6, 1, [300, 300, 50, 50], ignore=1)  # pycocotools overwrites `ignore` with iscrowd: it counts
     anns.insert(0, {'id': 0, 'image_id': 6, 'category_id': 2, 'bbox': [10, 10, 40, 40],
                     'area': 1600.0, 'iscrowd': 0})  # id 0: pycocotools cannot record its match
 
@@ -206,6 +207,7 @@ def edge_fixture():
     det(4, 2, [250, 250, 40, 30], 0.1)
     det(6, 2, [10, 10, 40, 40], 0.9)  # matches the gt with id 0
     det(6, 1, [100, 100, 50, 50], 0.2)
+    det(6, 1, [301, 301, 50, 50], 0.45)
     det(10, 1, [1, 1, 10, 10], 0.99)  # an image without ground truth
     rng = random.Random(5)
     for i in range(105):  # more than 100 detections on one image: maxDets cuts them

@@ -183,7 +183,7 @@ function imageIdMap(
   gtImages: GroundTruthFile['images'],
   label: string,
   warnings: Warnings,
-): Map<ImageId, ImageId> {
+): Map<ImageId, ImageId | null> {
   const byName = new Map<string, ImageId>();
   const byBase = new Map<string, ImageId | null>();
   const base = (p: string): string => p.split(/[\\/]/).pop()!;
@@ -193,18 +193,25 @@ function imageIdMap(
     const b = base(g.fileName);
     byBase.set(b, byBase.has(b) ? null : g.id);
   }
-  const out = new Map<ImageId, ImageId>();
+  // null: an image of the detections file that the ground truth does not have (reported here).
+  const out = new Map<ImageId, ImageId | null>();
   const schema = z.object({ id: imageIdSchema, file_name: z.string().min(1) });
   dtImages.forEach((raw, i) => {
     const r = schema.safeParse(raw);
     if (!r.success)
       return warnings.add('bad images', `${label}: images[${i}] skipped: ${issueText(r.error)}`);
     const id = byName.get(r.data.file_name) ?? byBase.get(base(r.data.file_name)) ?? undefined;
-    if (id === undefined)
+    if (id === undefined) {
+      out.set(r.data.id, null);
+      const why =
+        byBase.get(base(r.data.file_name)) === null
+          ? 'has the name of several ground-truth images'
+          : 'is not in the ground truth';
       return warnings.add(
         'images not in the ground truth',
-        `${label}: image ${JSON.stringify(r.data.file_name)} is not in the ground truth; its detections are not scored`,
+        `${label}: image ${JSON.stringify(r.data.file_name)} ${why}; its detections are not scored`,
       );
+    }
     out.set(r.data.id, id);
   });
   return out;
@@ -232,7 +239,15 @@ export function readEvalInput(
     entries = doc.data.annotations;
     if (doc.data.images) {
       const map = imageIdMap(doc.data.images, truth.images, labels.dt, warnings);
-      mapImage = (id) => map.get(id);
+      mapImage = (id) => {
+        const to = map.get(id);
+        if (to === undefined)
+          warnings.add(
+            'detections on unknown images',
+            `${labels.dt}: detections of image id ${id}, which is not in its "images", skipped`,
+          );
+        return to ?? undefined;
+      };
     }
     if (doc.data.categories) {
       // Category ids are the detector's own: the ground truth's class of the same name is meant.

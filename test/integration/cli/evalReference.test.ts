@@ -137,8 +137,14 @@ describe('shotbox eval: output and bad input', () => {
       report,
     ]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/AP @\.50\s+0\.231/);
-    expect(run.stdout).toMatch(/mAP \(2010\+, all points\)\s+0\.196/);
+    const ref = (await readJson(path.join(fixtures, 'edge.reference.json'))) as {
+      coco: { AP50: number };
+      voc: { mAPAll: number };
+    };
+    expect(run.stdout).toMatch(new RegExp(`AP @\\.50\\s+${ref.coco.AP50.toFixed(3)}`));
+    expect(run.stdout).toMatch(
+      new RegExp(`mAP \\(2010\\+, all points\\)\\s+${ref.voc.mAPAll.toFixed(3)}`),
+    );
     expect(run.stdout).toMatch(/^fish\s+0\.000/m);
     const html = await readFile(report, 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(5);
