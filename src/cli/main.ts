@@ -13,7 +13,9 @@ import { EXIT, UsageError } from './exitCodes';
 /** Builds the `shotbox` program; each command sets `process.exitCode` through its return value. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('shotbox')
-    .description('SSD object detection workbench: default boxes, batch detection, benchmarks.')
+    .description(
+      'SSD object detection workbench: default boxes, batch detection, evaluation, benchmarks.',
+    )
     .version(appVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
