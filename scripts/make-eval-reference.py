@@ -259,10 +259,26 @@ def random_fixture(seed, n_images, n_cats):
     return {'images': images, 'annotations': anns, 'categories': cats}, dts
 
 
+def variant_fixture(seed):
+    """String image ids (sorted as Python sorts them), integer boxes (IoU ties), `ignore` flags."""
+    gt, dt = random_fixture(seed, 30, 4)
+    rng = random.Random(seed)
+    for im in gt['images']:
+        im['id'] = f'img-{im["id"]}'
+    for a in gt['annotations'] + dt:
+        a['image_id'] = f'img-{a["image_id"]}'
+        a['bbox'] = [float(round(v)) for v in a['bbox']]
+    for a in gt['annotations']:
+        a['area'] = a['bbox'][2] * a['bbox'][3]
+        if rng.random() < 0.1:
+            a['ignore'] = 1
+    return gt, dt
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     fixtures = {'edge': edge_fixture(), 'random': random_fixture(11, 60, 5),
-                'dense': random_fixture(23, 25, 3)}
+                'dense': random_fixture(23, 25, 3), 'strings': variant_fixture(31)}
     for name, (gt, dt) in fixtures.items():
         for suffix, doc in [('gt', gt), ('dt', dt), ('reference', reference(gt, dt))]:
             with open(os.path.join(OUT, f'{name}.{suffix}.json'), 'w') as f:

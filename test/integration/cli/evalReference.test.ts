@@ -9,7 +9,8 @@ import { repoRoot } from '../../helpers/paths';
  * `shotbox eval --gt --dt --json` against numbers from pycocotools' COCOeval and
  * py-faster-rcnn's voc_eval, written by scripts/make-eval-reference.py over fixtures with crowd
  * boxes, tied scores, classes without ground truth or detections, boxes exactly on the area
- * borders, more than 100 detections on an image and a ground truth with id 0.
+ * borders, more than 100 detections on an image, a ground truth with id 0, string image ids,
+ * integer boxes and `ignore` flags.
  */
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'eval');
 const TOLERANCE = 1e-4;
@@ -35,7 +36,7 @@ async function readJson(file: string): Promise<Json> {
 }
 
 describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', () => {
-  for (const name of ['edge', 'random', 'dense']) {
+  for (const name of ['edge', 'random', 'dense', 'strings']) {
     it(`${name} fixture`, async () => {
       const run = await runShotbox([
         'eval',
