@@ -107,6 +107,7 @@ export async function evaluationInputFromProject(
       categories,
       groundTruth: groundTruth.filter((g) => evaluated.has(g.imageId as number)),
       detections,
+      imageNames: new Map(images.map(({ image }) => [image.id, image.path])),
     },
     images: evaluated.size,
     failures,

@@ -3,7 +3,7 @@
  * per-class precision–recall curves as inline SVG. No script, no external resource (the page
  * declares a CSP that forbids both), so it opens offline and from any mail or file share.
  */
-import type { ClassResult, EvaluationResult } from '../../shared/eval/evaluate';
+import type { ClassResult, ErrorExample, EvaluationResult } from '../../shared/eval/evaluate';
 
 const CHART = { width: 320, height: 240, pad: 36 };
 const COLOURS = { coco50: '#1f77b4', coco75: '#ff7f0e', voc: '#2ca02c' };
@@ -64,6 +64,35 @@ function prChart(c: ClassResult, recallThresholds: readonly number[]): string {
     `${axis}${curves}</svg><figcaption>${escapeHtml(c.name)}: COCO AP ${num(c.cocoAP)}, ` +
     `VOC AP ${num(c.apAll)}</figcaption></figure>`
   );
+}
+
+const KIND_NAMES: Record<ErrorExample['kind'], string> = {
+  duplicate: 'duplicate',
+  wrongClass: 'wrong class',
+  localisation: 'localisation',
+  background: 'background',
+  missed: 'missed',
+};
+
+function exampleTable(examples: readonly ErrorExample[], detections: boolean): string {
+  if (examples.length === 0) return '<p>None.</p>';
+  const box = (b: readonly number[]): string => b.map((v) => Math.round(v)).join(', ');
+  return detections
+    ? table(
+        ['image', 'class', 'score', 'kind', 'IoU', 'box [x, y, w, h]'],
+        examples.map((e) => [
+          e.image,
+          e.className,
+          num(e.score ?? 0),
+          KIND_NAMES[e.kind],
+          num(e.iou ?? 0),
+          box(e.bbox),
+        ]),
+      )
+    : table(
+        ['image', 'class', 'box [x, y, w, h]'],
+        examples.map((e) => [e.image, e.className, box(e.bbox)]),
+      );
 }
 
 export function renderEvalReport(result: EvaluationResult, about: { title: string }): string {
@@ -163,6 +192,10 @@ ${table(
     ],
   ],
 )}
+<h2>Highest-scoring false positives</h2>
+${exampleTable(result.falsePositives, true)}
+<h2>Missed boxes</h2>
+${exampleTable(result.misses, false)}
 <h2>Precision–recall curves</h2>
 <p>${legend}</p>
 ${result.classes.map((k) => prChart(k, result.recallThresholds)).join('\n')}

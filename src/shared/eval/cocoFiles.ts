@@ -313,6 +313,9 @@ export function readEvalInput(
       categories: [...truth.categories].sort((a, b) => a.id - b.id),
       groundTruth: truth.annotations,
       detections,
+      imageNames: new Map(
+        truth.images.flatMap((i) => (i.fileName ? [[i.id, i.fileName] as const] : [])),
+      ),
     },
     warnings: warnings.finish(),
   };

@@ -46,6 +46,8 @@ export interface EvalDataset {
   categories: readonly EvalCategory[];
   groundTruth: readonly EvalGroundTruth[];
   detections: readonly EvalDetection[];
+  /** File names of the images, where known: reports name images by them. */
+  imageNames?: ReadonlyMap<ImageId, string>;
 }
 
 /** pycocotools' order of image ids: Python's `sorted()` (numbers numerically, then strings). */

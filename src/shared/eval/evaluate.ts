@@ -9,8 +9,8 @@ import {
   type CocoEvaluation,
   type CocoSummary,
 } from './cocoEval';
-import type { EvalDataset } from './dataset';
-import { errorBreakdown, type ErrorBreakdown } from './errorBreakdown';
+import type { EvalDataset, ImageId, XywhBox } from './dataset';
+import { errorBreakdown, type DetectionKind, type ErrorBreakdown } from './errorBreakdown';
 import { evaluateVoc, type VocEvaluation } from './vocEval';
 
 export interface ClassResult {
@@ -32,11 +32,32 @@ export interface ClassResult {
   vocPrecision: number[];
 }
 
+/** One detection that went wrong, or one missed box, named for a person to look at. */
+export interface ErrorExample {
+  imageId: ImageId;
+  /** The image's file name where known, else its id. */
+  image: string;
+  className: string;
+  bbox: XywhBox;
+  kind: Exclude<DetectionKind, 'correct' | 'ignored'> | 'missed';
+  /** Detections only. */
+  score?: number;
+  /** IoU with the box that decided the kind (detections only). */
+  iou?: number;
+}
+
+/** How many false positives and misses a result lists (the counts cover all of them). */
+export const ERROR_EXAMPLES = 50;
+
 export interface EvaluationResult {
   coco: CocoSummary;
   voc: { mAP11: number; mAPAll: number };
   classes: ClassResult[];
   errors: ErrorBreakdown;
+  /** The highest-scoring detections that were not correct, best first (at most ERROR_EXAMPLES). */
+  falsePositives: ErrorExample[];
+  /** Missed ground-truth boxes in image order (at most ERROR_EXAMPLES). */
+  misses: ErrorExample[];
   /** The recall axis of `cocoCurve50` / `cocoCurve75`. */
   recallThresholds: readonly number[];
   images: number;
@@ -64,11 +85,40 @@ export function evaluateDetections(data: EvalDataset): EvaluationResult {
       vocPrecision: v.precision,
     };
   });
+  const errors = errorBreakdown(data);
+  const imageName = (id: ImageId): string => data.imageNames?.get(id) ?? String(id);
+  const className = (id: number): string => names.get(id) ?? String(id);
+  const falsePositives = errors.verdicts
+    .filter((v) => v.kind !== 'correct' && v.kind !== 'ignored')
+    .map((v) => ({ v, d: data.detections[v.detection]! }))
+    .sort((a, b) => b.d.score - a.d.score)
+    .slice(0, ERROR_EXAMPLES)
+    .map(({ v, d }): ErrorExample => ({
+      imageId: d.imageId,
+      image: imageName(d.imageId),
+      className: className(d.categoryId),
+      bbox: d.bbox,
+      kind: v.kind as ErrorExample['kind'],
+      score: d.score,
+      iou: v.iou,
+    }));
+  const misses = errors.missed.slice(0, ERROR_EXAMPLES).map((g): ErrorExample => {
+    const gt = data.groundTruth[g]!;
+    return {
+      imageId: gt.imageId,
+      image: imageName(gt.imageId),
+      className: className(gt.categoryId),
+      bbox: gt.bbox,
+      kind: 'missed',
+    };
+  });
   return {
     coco: coco.summary,
     voc: { mAP11: voc.mAP11, mAPAll: voc.mAPAll },
     classes,
-    errors: errorBreakdown(data),
+    errors,
+    falsePositives,
+    misses,
     recallThresholds: RECALL_THRESHOLDS,
     images: data.imageIds.length,
     groundTruth: data.groundTruth.length,

@@ -150,6 +150,10 @@ describe('shotbox eval: output and bad input', () => {
     const html = await readFile(report, 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(5);
     expect(html).toContain('<polyline');
+    // The worst false positive is named by its file: 0.99 on an image without ground truth.
+    expect(html).toMatch(
+      /False positives[\s\S]*<td>img10\.jpg<\/td><td>cat<\/td><td>0\.990<\/td><td>background<\/td>/i,
+    );
     // Nothing loads from outside the file: no script, no external URL but the SVG namespace.
     expect(html).not.toMatch(/<script|<link|src=/i);
     expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:/);
