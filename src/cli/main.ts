@@ -3,6 +3,7 @@ import { appVersion } from '../core/appVersion';
 import { registerBenchCommand } from './commands/bench';
 import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
+import { registerEvalCommand } from './commands/eval';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
@@ -12,12 +13,15 @@ import { EXIT, UsageError } from './exitCodes';
 /** Builds the `shotbox` program; each command sets `process.exitCode` through its return value. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('shotbox')
-    .description('SSD object detection workbench: default boxes, batch detection, benchmarks.')
+    .description(
+      'SSD object detection workbench: default boxes, batch detection, evaluation, benchmarks.',
+    )
     .version(appVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerPriorsCommand(program, setExit);
   registerDetectCommand(program, setExit);
+  registerEvalCommand(program, setExit);
   registerModelsCommand(program, setExit);
   registerBenchCommand(program, setExit);
   registerBenchProjectCommand(program, setExit);

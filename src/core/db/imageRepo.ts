@@ -128,6 +128,22 @@ export class ImageRepo {
     }));
   }
 
+  /**
+   * Images whose labels are settled (DESIGN.md §6): a person reviewed them, or their labels were
+   * imported. Ordered by path.
+   */
+  settled(): ImageRecord[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT ${IMAGE_COLUMNS} FROM images i
+           WHERE ${SETTLED_IMAGE}
+           ORDER BY i.path`,
+        )
+        .all() as ImageRow[]
+    ).map(toImage);
+  }
+
   /** Every image, ordered by path (for exports and detection runs). */
   all(): ImageRecord[] {
     return (

@@ -1,0 +1,72 @@
+/**
+ * What the evaluator reads: ground truth and detections in COCO's terms. Boxes are COCO
+ * `[x, y, width, height]` in image pixels (x2 = x + width, no ±1).
+ */
+
+/** COCO image ids are integers; strings are accepted too and sorted as Python sorts them. */
+export type ImageId = number | string;
+
+/** `[x, y, width, height]` in image pixels. */
+export type XywhBox = readonly [number, number, number, number];
+
+export interface EvalCategory {
+  id: number;
+  name: string;
+}
+
+export interface EvalGroundTruth {
+  /** The annotation id. pycocotools records matches by id, so id 0 never counts as matched. */
+  id: number;
+  imageId: ImageId;
+  categoryId: number;
+  bbox: XywhBox;
+  /** COCO's `area` field when the file has one (pycocotools bins by it), else width × height. */
+  area: number;
+  /** A crowd region: never a miss, matched by any number of detections, which are then ignored. */
+  iscrowd: boolean;
+  /** Pascal VOC's flag: neither a true nor a false positive in the VOC metric. */
+  difficult: boolean;
+}
+
+export interface EvalDetection {
+  imageId: ImageId;
+  categoryId: number;
+  bbox: XywhBox;
+  score: number;
+}
+
+/**
+ * One evaluation's input. `imageIds` are the images evaluated (COCO's `images` list: an image
+ * without ground truth still counts, its detections are false positives); `categories` are the
+ * classes evaluated (detections of other categories are not scored). Detections keep their file
+ * order: ties in score are broken by it, exactly as pycocotools' stable sort does.
+ */
+export interface EvalDataset {
+  imageIds: readonly ImageId[];
+  categories: readonly EvalCategory[];
+  groundTruth: readonly EvalGroundTruth[];
+  detections: readonly EvalDetection[];
+  /** File names of the images, where known: reports name images by them. */
+  imageNames?: ReadonlyMap<ImageId, string>;
+}
+
+/** pycocotools' order of image ids: Python's `sorted()` (numbers numerically, then strings). */
+export function sortedImageIds(ids: Iterable<ImageId>): ImageId[] {
+  return [...new Set(ids)].sort(compareImageIds);
+}
+
+export function compareImageIds(a: ImageId, b: ImageId): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Indices of `scores` from highest to lowest, equal scores in their original order: numpy's
+ * `argsort(-scores, kind='mergesort')`, the order pycocotools matches and accumulates in.
+ */
+export function stableOrderByScore(scores: ArrayLike<number>): number[] {
+  const order = Array.from({ length: scores.length }, (_, i) => i);
+  return order.sort((i, j) => scores[j]! - scores[i]!);
+}

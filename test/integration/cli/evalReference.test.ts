@@ -1,0 +1,225 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runShotbox } from '../../helpers/cli';
+import { repoRoot } from '../../helpers/paths';
+
+/**
+ * `shotbox eval --gt --dt --json` against numbers from pycocotools' COCOeval and
+ * py-faster-rcnn's voc_eval, written by scripts/make-eval-reference.py over fixtures with crowd
+ * boxes, tied scores, classes without ground truth or detections, boxes exactly on the area
+ * borders, more than 100 detections on an image, a ground truth with id 0, string image ids,
+ * integer boxes and `ignore` flags.
+ */
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'eval');
+const TOLERANCE = 1e-4;
+
+type Json = number | { [key: string]: Json };
+
+function expectClose(actual: Json, expected: Json, where = ''): void {
+  if (typeof expected === 'number') {
+    expect(typeof actual, where).toBe('number');
+    expect(
+      Math.abs((actual as number) - expected),
+      `${where}: ${String(actual)} vs ${expected}`,
+    ).toBeLessThanOrEqual(TOLERANCE);
+    return;
+  }
+  expect(Object.keys(actual as object).sort(), where).toEqual(Object.keys(expected).sort());
+  for (const key of Object.keys(expected))
+    expectClose((actual as Record<string, Json>)[key]!, expected[key]!, `${where}.${key}`);
+}
+
+async function readJson(file: string): Promise<Json> {
+  return JSON.parse(await readFile(file, 'utf8')) as Json;
+}
+
+describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', () => {
+  for (const name of ['edge', 'random', 'dense', 'strings']) {
+    it(`${name} fixture`, async () => {
+      const run = await runShotbox([
+        'eval',
+        '--gt',
+        path.join(fixtures, `${name}.gt.json`),
+        '--dt',
+        path.join(fixtures, `${name}.dt.json`),
+        '--json',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expectClose(
+        JSON.parse(run.stdout) as Json,
+        await readJson(path.join(fixtures, `${name}.reference.json`)),
+      );
+    });
+  }
+
+  it('the edge fixture exercises what it claims (crowd, empty classes, area borders)', async () => {
+    const ref = (await readJson(path.join(fixtures, 'edge.reference.json'))) as {
+      perClass: Record<string, { cocoAP: number; npos: number; ndet: number }>;
+    };
+    expect(ref.perClass.bird).toMatchObject({ cocoAP: -1, npos: 0 });
+    expect(ref.perClass.fish).toMatchObject({ cocoAP: 0, ndet: 0 });
+    expect(ref.perClass.unused).toMatchObject({ cocoAP: -1, npos: 0, ndet: 0 });
+    const gt = (await readJson(path.join(fixtures, 'edge.gt.json'))) as unknown as {
+      annotations: { area: number; iscrowd: number }[];
+    };
+    expect(gt.annotations.some((a) => a.iscrowd === 1)).toBe(true);
+    expect(gt.annotations.some((a) => a.area === 32 * 32)).toBe(true);
+    expect(gt.annotations.some((a) => a.area === 96 * 96)).toBe(true);
+  });
+
+  it('reads `shotbox detect --out` documents: own image ids and class ids, matched by file and class name', async () => {
+    const gt = (await readJson(path.join(fixtures, 'edge.gt.json'))) as unknown as {
+      images: { id: number; file_name: string }[];
+      categories: { id: number; name: string }[];
+    };
+    const dets = (await readJson(path.join(fixtures, 'edge.dt.json'))) as unknown as {
+      image_id: number;
+      category_id: number;
+      bbox: number[];
+      score: number;
+    }[];
+    // Renumber as `detect` would: images 1..n in another order, classes from 1 in another order.
+    const images = [...gt.images].reverse().map((im, i) => ({
+      id: i + 1,
+      file_name: `photos/${im.file_name}`,
+      width: 640,
+      height: 480,
+      was: im.id,
+    }));
+    const categories = [...gt.categories]
+      .reverse()
+      .map((c, i) => ({ id: i + 1, name: c.name, was: c.id }));
+    const doc = {
+      info: { description: 'Shotbox detections' },
+      images: images.map(({ was: _was, ...im }) => im),
+      categories: categories.map(({ was: _was, ...c }) => c),
+      annotations: dets.map((d, i) => ({
+        id: i + 1,
+        image_id: images.find((im) => im.was === d.image_id)!.id,
+        category_id: categories.find((c) => c.was === d.category_id)!.id,
+        bbox: d.bbox,
+        area: d.bbox[2]! * d.bbox[3]!,
+        score: d.score,
+        iscrowd: 0,
+      })),
+    };
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    const file = path.join(dir, 'detect-out.json');
+    await writeFile(file, JSON.stringify(doc));
+    const run = await runShotbox([
+      'eval',
+      '--gt',
+      path.join(fixtures, 'edge.gt.json'),
+      '--dt',
+      file,
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expectClose(
+      JSON.parse(run.stdout) as Json,
+      await readJson(path.join(fixtures, 'edge.reference.json')),
+    );
+  });
+});
+
+describe('shotbox eval: output and bad input', () => {
+  it('prints a readable table and writes a self-contained HTML report with one PR chart per class', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    const report = path.join(dir, 'report.html');
+    const run = await runShotbox([
+      'eval',
+      '--gt',
+      path.join(fixtures, 'edge.gt.json'),
+      '--dt',
+      path.join(fixtures, 'edge.dt.json'),
+      '--report',
+      report,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const ref = (await readJson(path.join(fixtures, 'edge.reference.json'))) as {
+      coco: { AP50: number };
+      voc: { mAPAll: number };
+    };
+    expect(run.stdout).toMatch(new RegExp(`AP @\\.50\\s+${ref.coco.AP50.toFixed(3)}`));
+    expect(run.stdout).toMatch(
+      new RegExp(`mAP \\(2010\\+, all points\\)\\s+${ref.voc.mAPAll.toFixed(3)}`),
+    );
+    expect(run.stdout).toMatch(/^fish\s+0\.000/m);
+    const html = await readFile(report, 'utf8');
+    expect(html.match(/<svg /g)?.length).toBe(5);
+    expect(html).toContain('<polyline');
+    // The worst false positive is named by its file: 0.99 on an image without ground truth.
+    expect(html).toMatch(
+      /False positives[\s\S]*<td>img10\.jpg<\/td><td>cat<\/td><td>0\.990<\/td><td>background<\/td>/i,
+    );
+    // Nothing loads from outside the file: no script, no external URL but the SVG namespace.
+    expect(html).not.toMatch(/<script|<link|src=/i);
+    expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:/);
+  });
+
+  it('reports bad entries by position, scores the rest', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    const gt = {
+      images: [{ id: 1 }, { id: 2 }],
+      categories: [{ id: 1, name: 'a' }],
+      annotations: [
+        { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10] },
+        { id: 2, image_id: 1, category_id: 1, bbox: [0, 0, -5, 10] },
+        { id: 3, image_id: 9, category_id: 1, bbox: [0, 0, 10, 10] },
+      ],
+    };
+    const dt = [
+      { image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], score: 0.9 },
+      { image_id: 1, category_id: 1, bbox: [0, 0, 10], score: 0.8 },
+      { image_id: 5, category_id: 1, bbox: [0, 0, 10, 10], score: 0.8 },
+    ];
+    await writeFile(path.join(dir, 'gt.json'), JSON.stringify(gt));
+    await writeFile(path.join(dir, 'dt.json'), JSON.stringify(dt));
+    const run = await runShotbox([
+      'eval',
+      '--gt',
+      path.join(dir, 'gt.json'),
+      '--dt',
+      path.join(dir, 'dt.json'),
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/annotations\[1\] skipped: .*negative/);
+    expect(run.stderr).toMatch(/annotations\[2\] skipped: image 9 is not in "images"/);
+    expect(run.stderr).toMatch(/detection 1 skipped/);
+    expect(run.stderr).toMatch(/detection 2 skipped: image 5 is not in the ground truth/);
+    const out = JSON.parse(run.stdout) as {
+      coco: { AP: number };
+      perClass: { a: { npos: number; ndet: number } };
+    };
+    expect(out.coco.AP).toBeCloseTo(1, 6);
+    expect(out.perClass.a).toMatchObject({ npos: 1, ndet: 1 });
+  });
+
+  it('a missing or non-JSON file ends with one clear line and exit code 1; no options is a usage error', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    await writeFile(path.join(dir, 'bad.json'), '{ not json');
+    const missing = await runShotbox([
+      'eval',
+      '--gt',
+      path.join(dir, 'nope.json'),
+      '--dt',
+      path.join(dir, 'bad.json'),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.json does not exist');
+    const bad = await runShotbox([
+      'eval',
+      '--gt',
+      path.join(fixtures, 'edge.gt.json'),
+      '--dt',
+      path.join(dir, 'bad.json'),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.json is not valid JSON/);
+    const usage = await runShotbox(['eval']);
+    expect(usage.code).toBe(2);
+  });
+});

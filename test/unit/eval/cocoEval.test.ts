@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateCoco } from '../../../src/shared/eval/cocoEval';
+import type {
+  EvalDataset,
+  EvalDetection,
+  EvalGroundTruth,
+  XywhBox,
+} from '../../../src/shared/eval/dataset';
+
+let nextId = 1;
+function gt(
+  imageId: number,
+  categoryId: number,
+  bbox: XywhBox,
+  extra: Partial<EvalGroundTruth> = {},
+): EvalGroundTruth {
+  return {
+    id: nextId++,
+    imageId,
+    categoryId,
+    bbox,
+    area: bbox[2] * bbox[3],
+    iscrowd: false,
+    difficult: false,
+    ...extra,
+  };
+}
+function dt(imageId: number, categoryId: number, bbox: XywhBox, score: number): EvalDetection {
+  return { imageId, categoryId, bbox, score };
+}
+function dataset(
+  groundTruth: EvalGroundTruth[],
+  detections: EvalDetection[],
+  categories = [1],
+): EvalDataset {
+  const imageIds = [...new Set([...groundTruth, ...detections].map((a) => a.imageId))];
+  return {
+    imageIds,
+    categories: categories.map((id) => ({ id, name: `c${id}` })),
+    groundTruth,
+    detections,
+  };
+}
+
+/** Rounds away the np.spacing(1) pycocotools adds to every precision denominator. */
+const r = (values: number[]): number[] => values.map((v) => Math.round(v * 1e12) / 1e12);
+
+describe('COCO evaluation (hand-checked answers)', () => {
+  it('a perfect detection gives AP 1 and AR 1 at every threshold', () => {
+    const s = evaluateCoco(
+      dataset([gt(1, 1, [10, 10, 50, 50])], [dt(1, 1, [10, 10, 50, 50], 0.9)]),
+    ).summary;
+    expect(r([s.AP, s.AP50, s.AP75, s.APm, s.AR1, s.AR100])).toEqual([1, 1, 1, 1, 1, 1]);
+    // 50×50 = 2500 is medium: small and large have no ground truth.
+    expect(r([s.APs, s.APl, s.ARs, s.ARl])).toEqual([-1, -1, -1, -1]);
+  });
+
+  it('a false positive scored above the true one halves AP (precision envelope 0.5 at every recall)', () => {
+    const s = evaluateCoco(
+      dataset(
+        [gt(1, 1, [10, 10, 50, 50])],
+        [dt(1, 1, [200, 200, 50, 50], 0.9), dt(1, 1, [10, 10, 50, 50], 0.8)],
+      ),
+    ).summary;
+    expect(s.AP50).toBeCloseTo(0.5, 12);
+    expect(s.AR100).toBe(1);
+    // With one detection per image only the false positive is kept.
+    expect(s.AR1).toBe(0);
+  });
+
+  it('IoU thresholds: a box at IoU 0.6 counts at .50, .55 and .60 (3 of 10 thresholds)', () => {
+    // gt [0,0,100,100], det [25,0,100,100]: IoU 75/125 = 0.6.
+    const s = evaluateCoco(
+      dataset([gt(1, 1, [0, 0, 100, 100])], [dt(1, 1, [25, 0, 100, 100], 0.9)]),
+    ).summary;
+    expect(s.AP50).toBeCloseTo(1, 12);
+    expect(s.AP75).toBe(0);
+    expect(s.AP).toBeCloseTo(0.3, 12); // thresholds .50, .55, .60 (0.6 ≥ 0.6): 3 of 10
+  });
+
+  it('detections inside a crowd region are ignored, not false positives, however many', () => {
+    const s = evaluateCoco(
+      dataset(
+        [gt(1, 1, [0, 0, 40, 40]), gt(1, 1, [100, 100, 300, 300], { iscrowd: true })],
+        [
+          dt(1, 1, [110, 110, 50, 50], 0.95),
+          dt(1, 1, [200, 200, 50, 50], 0.94),
+          dt(1, 1, [0, 0, 40, 40], 0.5),
+        ],
+      ),
+    ).summary;
+    expect(s.AP).toBeCloseTo(1, 12);
+    expect(s.AR100).toBe(1);
+  });
+
+  it('a box of area exactly 32² counts as small and as medium (inclusive ends)', () => {
+    const s = evaluateCoco(
+      dataset([gt(1, 1, [0, 0, 32, 32])], [dt(1, 1, [0, 0, 32, 32], 0.9)]),
+    ).summary;
+    expect(r([s.APs, s.APm, s.APl])).toEqual([1, 1, -1]);
+  });
+
+  it('ground truth is binned by its area field, detections by width × height', () => {
+    // Box 40×40 = 1600 (medium) but its mask area says 1000 (small).
+    const s = evaluateCoco(
+      dataset([gt(1, 1, [0, 0, 40, 40], { area: 1000 })], [dt(1, 1, [0, 0, 40, 40], 0.9)]),
+    ).summary;
+    expect(r([s.APs, s.APm])).toEqual([1, -1]);
+  });
+
+  it('categories without ground truth are left out of the mean; one without detections counts 0', () => {
+    const e = evaluateCoco(
+      dataset(
+        [gt(1, 1, [0, 0, 50, 50]), gt(1, 3, [100, 100, 50, 50])],
+        [dt(1, 1, [0, 0, 50, 50], 0.9), dt(1, 2, [300, 300, 20, 20], 0.9)],
+        [1, 2, 3],
+      ),
+    );
+    expect(r(e.perCategoryAP)).toEqual([1, -1, 0]);
+    expect(e.summary.AP).toBeCloseTo(0.5, 12);
+  });
+
+  it('maxDets: two objects, one detection allowed → AR1 = 0.5, AR10 = 1', () => {
+    const s = evaluateCoco(
+      dataset(
+        [gt(1, 1, [0, 0, 50, 50]), gt(1, 1, [100, 100, 50, 50])],
+        [dt(1, 1, [0, 0, 50, 50], 0.9), dt(1, 1, [100, 100, 50, 50], 0.8)],
+      ),
+    ).summary;
+    expect(r([s.AR1, s.AR10, s.AR100])).toEqual([0.5, 1, 1]);
+  });
+
+  it('equal scores keep file order, as numpy mergesort does (the order changes the AP)', () => {
+    const truth = [gt(1, 1, [0, 0, 50, 50])];
+    const hit = dt(1, 1, [0, 0, 50, 50], 0.7);
+    const miss = dt(1, 1, [300, 300, 50, 50], 0.7);
+    expect(evaluateCoco(dataset(truth, [hit, miss])).summary.AP50).toBeCloseTo(1, 12);
+    expect(evaluateCoco(dataset(truth, [miss, hit])).summary.AP50).toBeCloseTo(0.5, 12);
+  });
+
+  it('greedy matching: the best-scoring detection takes the box, a second one on it is a false positive', () => {
+    const s = evaluateCoco(
+      dataset(
+        [gt(1, 1, [0, 0, 50, 50])],
+        [dt(1, 1, [0, 0, 50, 50], 0.9), dt(1, 1, [1, 1, 50, 50], 0.8)],
+      ),
+    ).summary;
+    expect(s.AP50).toBeCloseTo(1, 12); // the duplicate comes after recall 1: the envelope keeps precision 1
+    const later = evaluateCoco(
+      dataset(
+        [gt(1, 1, [0, 0, 50, 50]), gt(2, 1, [0, 0, 50, 50])],
+        [
+          dt(1, 1, [0, 0, 50, 50], 0.9),
+          dt(1, 1, [1, 1, 50, 50], 0.8),
+          dt(2, 1, [0, 0, 50, 50], 0.7),
+        ],
+      ),
+    ).summary;
+    // tp, fp, tp: precision at recall 1 is 2/3.
+    expect(later.AP50).toBeCloseTo((51 * 1 + 50 * (2 / 3)) / 101, 12);
+  });
+});
