@@ -67,6 +67,21 @@ describe('image states through the CLI', () => {
     expect(statusOf('blank.jpg')).toBe('reviewed');
     expect(statusOf('face.jpg')).toBe('reviewed');
 
+    // Detecting again: reviewed images are skipped; included on request, the rejected faces are
+    // found again and merged away, so the image stays reviewed.
+    const skipped = await runShotbox(['detect', '--project', projectFile, '--quiet']);
+    expect(skipped.stderr).toMatch(/detect: 0 images, .*2 reviewed images skipped/);
+    const again = await runShotbox([
+      'detect',
+      '--project',
+      projectFile,
+      '--include-reviewed',
+      '--quiet',
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/detect: 2 images, 0 detections stored as pending, 3 merged away/);
+    expect(statusOf('face.jpg')).toBe('reviewed');
+
     const unknown = await runShotbox(['review', 'nope.jpg', '--project', projectFile]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/image 'nope\.jpg' is not in the project/);
