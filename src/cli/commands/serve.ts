@@ -1,20 +1,14 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { appVersion } from '../../core/appVersion';
 import { ProjectDb } from '../../core/db/projectDb';
+import { packageRoot } from '../../core/packageRoot';
 import { importFolder } from '../../core/project/importFolder';
 import { startServer } from '../../server/server';
 import { EXIT, UsageError } from '../exitCodes';
+import { defaultRendererDir, ensureRendererBuilt } from '../rendererBuild';
 import { openExistingProject } from './project';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The built renderer of this checkout (`npm run build` / `npm start` make it). */
-export function defaultRendererDir(): string {
-  return path.resolve(here, '../../../out/renderer');
-}
 
 /**
  * The demo project `npm start` opens: face-api's sample photos (shipped with the package the
@@ -26,7 +20,7 @@ async function openDemoProject(): Promise<ProjectDb> {
     path.dirname(require.resolve('@vladmandic/face-api/package.json')),
     'demo',
   );
-  const file = path.resolve(here, '../../../out/demo/faces.shotbox');
+  const file = path.join(packageRoot(), 'out', 'demo', 'faces.shotbox');
   const { project, created } = ProjectDb.openOrCreate(file, photos);
   if (created) await importFolder(project, photos);
   return project;
@@ -45,6 +39,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`bad --port '${opts.port}'`);
       if (opts.project && opts.demo) throw new UsageError('give --project or --demo, not both');
+      ensureRendererBuilt(opts.renderer, (line) => process.stderr.write(`${line}\n`));
       const project = opts.project
         ? openExistingProject(opts.project)
         : opts.demo

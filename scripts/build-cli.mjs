@@ -1,0 +1,69 @@
+// Builds the `shotbox` command line once (esbuild: src/cli → out/cli/shotbox.mjs), so a start
+// costs a plain `node` load instead of compiling TypeScript every time (issue 7).
+// Packages stay external: native modules (better-sqlite3, onnxruntime-node, sharp) and everything
+// else load from node_modules as they are.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const builtCli = path.join(root, 'out', 'cli', 'shotbox.mjs');
+/** The source files of the last build (esbuild's metafile inputs), for the staleness check. */
+const inputsFile = path.join(root, 'out', 'cli', 'inputs.json');
+
+/**
+ * Why the built CLI cannot be used as it is, or undefined when it is current: missing, or older
+ * than one of the sources it was built from (a checkout or an edit since).
+ */
+export function staleReason() {
+  let builtAt;
+  let inputs;
+  try {
+    builtAt = statSync(builtCli).mtimeMs;
+    inputs = JSON.parse(readFileSync(inputsFile, 'utf8'));
+  } catch {
+    return 'the CLI is not built yet';
+  }
+  for (const rel of inputs) {
+    const at = statSync(path.join(root, rel), { throwIfNoEntry: false })?.mtimeMs;
+    if (at === undefined || at > builtAt) return `${rel} changed since the CLI was built`;
+  }
+  return undefined;
+}
+
+/** Bundles src/cli/main.ts; both files are written under temporary names and renamed. */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['src/cli/main.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+    outfile: builtCli,
+  });
+  mkdirSync(path.dirname(builtCli), { recursive: true });
+  const tmp = `.${process.pid}.tmp`;
+  const code = result.outputFiles[0].text;
+  writeFileSync(`${builtCli}${tmp}`, code);
+  writeFileSync(
+    `${inputsFile}${tmp}`,
+    JSON.stringify([...Object.keys(result.metafile.inputs), 'scripts/build-cli.mjs']),
+  );
+  // Inputs first: a reader never pairs a new bundle with an old input list.
+  renameSync(`${inputsFile}${tmp}`, inputsFile);
+  renameSync(`${builtCli}${tmp}`, builtCli);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const started = performance.now();
+  await buildCli();
+  console.log(
+    `shotbox: CLI built → ${path.relative(root, builtCli)} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
