@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ProjectDb } from '../../core/db/projectDb';
@@ -9,6 +9,7 @@ import type {
 } from '../../core/formats/annotationSet';
 import { parseCoco } from '../../core/formats/coco';
 import { parseVoc } from '../../core/formats/voc';
+import { FORMAT_NAMES, sniffFormat } from '../../core/formats/sniffFormat';
 import { parseYolo } from '../../core/formats/yolo';
 import { exportProject } from '../../core/project/exportAnnotations';
 import {
@@ -31,6 +32,32 @@ function parseFormat(text: string | undefined, option: string): AnnotationFormat
     );
   }
   return text as AnnotationFormat;
+}
+
+/**
+ * The format of `--annotations`: the one given, checked against what the path holds (a VOC
+ * folder given as COCO gets a plain message, not a JSON syntax error), or the one it holds.
+ */
+async function resolveAnnotationFormat(
+  given: string | undefined,
+  source: string,
+): Promise<AnnotationFormat> {
+  if (!existsSync(source)) throw new UsageError(`annotations not found: ${path.resolve(source)}`);
+  const sniffed = await sniffFormat(source);
+  if (given === undefined) {
+    if ('format' in sniffed) return sniffed.format;
+    throw new UsageError(
+      `cannot tell the format of ${source} (${sniffed.unknown}): give --format ${FORMATS.join('|')}`,
+    );
+  }
+  const format = parseFormat(given, '--format');
+  if ('format' in sniffed && sniffed.format !== format) {
+    throw new UsageError(
+      `${source} holds ${FORMAT_NAMES[sniffed.format]}, not ${FORMAT_NAMES[format]}: ` +
+        `use --format ${sniffed.format} (or leave --format out)`,
+    );
+  }
+  return format;
 }
 
 export function openExistingProject(file: string): ProjectDb {
@@ -81,7 +108,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       '--annotations <path>',
       'labels to import: COCO .json, VOC folder of .xml, YOLO labels folder',
     )
-    .option('--format <coco|voc|yolo>', 'format of --annotations')
+    .option('--format <coco|voc|yolo>', 'format of --annotations (default: guessed from it)')
     .option(
       '--classes <file>',
       'YOLO class list (default: classes.txt / obj.names / data.yaml beside the labels)',
@@ -89,7 +116,11 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (folder: string, opts: ImportOptions) => {
       if (!existsSync(folder)) throw new UsageError(`folder not found: ${path.resolve(folder)}`);
-      const format = opts.annotations ? parseFormat(opts.format, '--format') : undefined;
+      if (opts.format && !opts.annotations)
+        throw new UsageError('--format describes --annotations: give both');
+      const format = opts.annotations
+        ? await resolveAnnotationFormat(opts.format, opts.annotations)
+        : undefined;
       // Parse first: a broken label file should stop us before anything is written.
       const parsed = format
         ? await parseAnnotations(format, opts.annotations!, opts.classes)
@@ -98,6 +129,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         throw new AnnotationImportError(parsed.problems);
       }
       const { project, created } = ProjectDb.openOrCreate(opts.project, folder);
+      let removeEmptyNew = false;
       try {
         const progress = createProgress('files', opts.quiet);
         const interrupt = new AbortController();
@@ -140,9 +172,20 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         if (interrupt.signal.aborted) {
           process.stderr.write('interrupted: run the same command again to add the rest\n');
           setExit(EXIT.interrupted);
+        } else if (report.added + report.alreadyKnown === 0) {
+          // Nothing to label: exit 1 ("nothing could run"), as for detect without images. A
+          // project made by this run is removed, so its image root does not trap the next import.
+          process.stderr.write(
+            `shotbox: no images found in ${path.resolve(folder)}${created ? '; no project was created' : ''}\n`,
+          );
+          removeEmptyNew = created;
+          setExit(EXIT.failed);
         } else setExit(report.problems.length > 0 ? EXIT.partial : EXIT.ok);
       } finally {
         project.close();
+        if (removeEmptyNew)
+          for (const suffix of ['', '-wal', '-shm'])
+            rmSync(`${project.file}${suffix}`, { force: true });
       }
     });
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { roundPixels } from './formatUtils';
 import type { Detection } from '../detector/detector';
 
 /** COCO "results with images" document: what `shotbox detect` writes. */
@@ -54,8 +55,8 @@ export class CocoDetectionsBuilder {
         id: this.doc.annotations.length + 1,
         image_id: id,
         category_id: d.classIndex + 1,
-        bbox: [round(x1), round(y1), round(w), round(h)],
-        area: round(w * h),
+        bbox: [roundPixels(x1), roundPixels(y1), roundPixels(w), roundPixels(h)],
+        area: roundPixels(w * h),
         score: Math.round(d.score * 1e6) / 1e6,
         iscrowd: 0,
       });
@@ -79,8 +80,4 @@ export function commonRoot(files: readonly string[]): string {
     }
   }
   return root;
-}
-
-function round(v: number): number {
-  return Math.round(v * 100) / 100;
 }

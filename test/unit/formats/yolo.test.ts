@@ -181,6 +181,11 @@ describe('exportYolo', () => {
       ['neg', []],
       ['sub/café & <1>', ['a<b&c', 'x: "y" # z']],
     ]);
+    // Ultralytics' keys: the dataset root and the image folders of both splits under it.
+    const yaml = await readFile(path.join(out, 'data.yaml'), 'utf8');
+    expect(yaml).toContain(`path: ${JSON.stringify(path.resolve(out))}\n`);
+    expect(yaml).toMatch(/^train: images$/m);
+    expect(yaml).toMatch(/^val: images$/m);
     const viaYaml = await parseYolo(path.join(out, 'labels'), {
       classesFile: path.join(out, 'data.yaml'),
     });
