@@ -81,6 +81,11 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
         return;
       }
 
+      // Ctrl+C stops after the image in flight (from here on, model loading included); what was
+      // detected so far is still written.
+      const interrupt = new AbortController();
+      const onSigint = (): void => interrupt.abort();
+      process.once('SIGINT', onSigint);
       const detector = await Detector.load(entry, { ...(providers ? { providers } : {}) });
       log(
         `model ${entry.manifest.name} on ${detector.provider.toUpperCase()}; ${collected.files.length} images`,
@@ -106,10 +111,6 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       const started = performance.now();
       let done = 0;
       let detections = 0;
-      // Ctrl+C stops after the image in flight; what was detected so far is still written.
-      const interrupt = new AbortController();
-      const onSigint = (): void => interrupt.abort();
-      process.once('SIGINT', onSigint);
       try {
         for await (const item of detectFiles(detector, collected.files, {
           ...(scoreThreshold !== undefined ? { scoreThreshold } : {}),
