@@ -1,14 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faceApiDemoDir, generatedDir, repoRoot } from '../../helpers/paths';
+import { faceApiDemoDir, repoRoot } from '../../helpers/paths';
 
 // A fresh clone right after `npm install`: the checkout's files, the installed node_modules, and
 // the install script (what npm runs after installing). Nothing else may be needed for the CLI
 // to start from its bundle and for `shotbox serve --project` to serve the UI.
-const clone = path.join(generatedDir, 'fresh-checkout');
+// Outside the repository: a copy under test/ would hold a second test suite and source tree.
+let clone = '';
 const model = path.join('resources', 'models', 'ssd-mobilenetv1-face.onnx');
 
 function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -24,7 +26,7 @@ describe('a fresh checkout after npm install', () => {
   let server: ReturnType<typeof spawn> | undefined;
 
   beforeAll(async () => {
-    await rm(clone, { recursive: true, force: true });
+    clone = await mkdtemp(path.join(tmpdir(), 'shotbox-fresh-'));
     const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
       cwd: repoRoot,
       encoding: 'utf8',
@@ -38,12 +40,13 @@ describe('a fresh checkout after npm install', () => {
     await symlink(path.join(repoRoot, model), path.join(clone, model));
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     server?.kill('SIGTERM');
+    await rm(clone, { recursive: true, force: true });
   });
 
   it('builds the CLI and the UI at install, so the first command starts from the bundle', () => {
-    expect(existsSync(path.join(clone, 'out'))).toBe(false);
+    expect(existsSync(path.join(clone, 'out'))).toBe(false); // nothing built before the install
     const install = run([path.join('scripts', 'postinstall.mjs')]);
     expect(install.code, install.stderr + install.stdout).toBe(0);
     expect(existsSync(path.join(clone, 'out', 'cli', 'shotbox.mjs'))).toBe(true);
