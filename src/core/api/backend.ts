@@ -7,19 +7,33 @@ import {
   type ParsedRequestOf,
   type ResponseOf,
 } from '../../shared/api/contract';
+import { ShotboxError, toSerializedError, type ErrorCode } from '../../shared/api/errors';
 import type { Box, ImageRecord } from '../../shared/project/types';
 import type { ProjectDb } from '../db/projectDb';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
-import { DEFAULT_MODEL, listModels, resolveModel } from '../models/registry';
+import { DEFAULT_MODEL, listModels, ModelNotFoundError, resolveModel } from '../models/registry';
 import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
 import { NotFoundError } from './imageServing';
 
-/** A request that does not match the contract, or asks for something impossible: HTTP 400. */
-export class ValidationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationError';
+/**
+ * A request the backend turns down: it does not match the contract or asks for something
+ * impossible (`invalid-request`, HTTP 400), needs a project (`no-project`), or clashes with the
+ * current state (`conflict`). Carried to the UI as the shared error shape (shared/api/errors.ts).
+ */
+export class ValidationError extends ShotboxError {
+  constructor(message: string, code: ErrorCode = 'invalid-request') {
+    super(code, message, 'ValidationError');
+  }
+}
+
+/** A model the page names: an unknown one is `not-found`, not an internal error. */
+function resolveKnownModel(name: string): ReturnType<typeof resolveModel> {
+  try {
+    return resolveModel(name);
+  } catch (err) {
+    if (err instanceof ModelNotFoundError) throw new NotFoundError(err.message);
+    throw err;
   }
 }
 
@@ -45,7 +59,7 @@ export function createBackend(options: BackendOptions): Backend {
   const jobs = new Map<string, AbortController>();
 
   const needProject = (): ProjectDb => {
-    if (!project) throw new ValidationError('no project is open');
+    if (!project) throw new ValidationError('no project is open', 'no-project');
     return project;
   };
   const needImage = (p: ProjectDb, imageId: number): ImageRecord => {
@@ -55,7 +69,7 @@ export function createBackend(options: BackendOptions): Backend {
   };
   const needClass = (p: ProjectDb, classId: number): void => {
     if (!p.classes.list().some((c) => c.id === classId))
-      throw new ValidationError(`class ${classId} does not exist`);
+      throw new NotFoundError(`class ${classId} does not exist`);
   };
   const needAnnotations = (p: ProjectDb, ids: readonly number[]): void => {
     const missing = ids.filter((id) => !p.annotations.get(id));
@@ -76,7 +90,7 @@ export function createBackend(options: BackendOptions): Backend {
   const detector = (name: string = DEFAULT_MODEL): Promise<Detector> => {
     let d = detectors.get(name);
     if (!d) {
-      d = Detector.load(resolveModel(name));
+      d = Detector.load(resolveKnownModel(name));
       detectors.set(name, d);
       d.catch(() => detectors.delete(name));
     }
@@ -151,7 +165,7 @@ export function createBackend(options: BackendOptions): Backend {
     async createClass({ name, color }) {
       const p = needProject();
       if (p.classes.byName(name))
-        throw new ValidationError(`a class named '${name}' exists already`);
+        throw new ValidationError(`a class named '${name}' exists already`, 'conflict');
       const id = p.transaction(() => p.classes.ensure(name));
       if (color) p.classes.recolor(id, color);
       return p.classes.list().find((c) => c.id === id)!;
@@ -162,7 +176,10 @@ export function createBackend(options: BackendOptions): Backend {
       needClass(p, classId);
       const other = p.classes.byName(name);
       if (other && other.id !== classId)
-        throw new ValidationError(`a class named '${name}' exists already (merge instead)`);
+        throw new ValidationError(
+          `a class named '${name}' exists already (merge instead)`,
+          'conflict',
+        );
       p.classes.rename(classId, name);
       return p.classes.list().find((c) => c.id === classId)!;
     },
@@ -261,7 +278,10 @@ export function createBackend(options: BackendOptions): Backend {
     async detectImages({ imageIds, model }) {
       const p = needProject();
       if (jobs.size > 0)
-        throw new ValidationError('a detection job is already running (cancel it first)');
+        throw new ValidationError(
+          'a detection job is already running (cancel it first)',
+          'conflict',
+        );
       const missing = imageIds.filter((id) => !p.images.get(id));
       if (missing.length)
         throw new NotFoundError(`image(s) ${missing.slice(0, 10).join(', ')} do not exist`);
@@ -296,7 +316,7 @@ export function createBackend(options: BackendOptions): Backend {
           emit({
             type: 'job-error',
             jobId,
-            message: err instanceof Error ? err.message : String(err),
+            message: toSerializedError(err).message,
           }),
         )
         .finally(() => jobs.delete(jobId));

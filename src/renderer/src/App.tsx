@@ -18,7 +18,6 @@ import { boot } from './actions/boot';
 import { BoxList } from './components/BoxList';
 import { CanvasPane } from './components/CanvasPane';
 import { ClassManager } from './components/ClassManager';
-import { ErrorAlert } from './components/ErrorAlert';
 import { ImageList } from './components/ImageList';
 import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
@@ -53,7 +52,6 @@ function Workbench(): React.JSX.Element {
   return (
     <Stack sx={{ height: '100vh', overflow: 'hidden' }} data-testid="workbench">
       <TopBar />
-      <ErrorAlert />
       <Stack direction="row" sx={{ flex: 1, minHeight: 0 }}>
         <Paper
           square

@@ -46,6 +46,16 @@ export function httpStatusOf(code: ErrorCode): number {
   return HTTP_STATUS[code];
 }
 
+/** The code for an HTTP error status that carried no error shape (a proxy, an old server). */
+export function codeOfHttpStatus(status: number): ErrorCode {
+  if (status === 404) return 'not-found';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 409) return 'conflict';
+  if (status >= 400 && status < 500) return 'invalid-request';
+  return 'internal';
+}
+
 /**
  * Refusals: the request was understood and turned down; sending it again unchanged fails the
  * same way (the UI offers no Retry). `internal` errors may pass on a retry.

@@ -143,7 +143,7 @@ export function handleBackendEvent(event: BackendEvent): void {
     case 'job-error': {
       setState({
         job: null,
-        error: { message: event.message, validation: false, action: 'detection job' },
+        error: { message: event.message, code: 'internal', action: 'detection job' },
       });
       afterExternalChange();
       return;

@@ -29,8 +29,17 @@ import { redo, undo } from '../actions/history';
 import { reloadCurrent, retryImage } from '../actions/navigation';
 import { changeBox, createBox } from '../actions/review';
 import { setFilters } from '../actions/imageList';
-import { fit, gestureCancelled, selectBoxes, setDrawClass, setTool, zoom } from '../actions/view';
+import {
+  fit,
+  gestureCancelled,
+  reportZoom,
+  selectBoxes,
+  setDrawClass,
+  setTool,
+  zoom,
+} from '../actions/view';
 import { AnnotationCanvas } from '../canvas/AnnotationCanvas';
+import { ErrorAlert } from './ErrorAlert';
 import type { CanvasTool } from '../canvas/types';
 import { selectCanvasBoxes, selectOrderedClasses } from '../state/selectors';
 import { useEditor } from '../state/store';
@@ -275,6 +284,7 @@ export function CanvasPane(): React.JSX.Element {
             onCreate={onCreate}
             onChange={onChange}
             onCancel={gestureCancelled}
+            onViewChange={reportZoom}
           />
         )}
         {current && current.annotations === null && !current.loadError && (
@@ -335,6 +345,7 @@ export function CanvasPane(): React.JSX.Element {
           </Stack>
         )}
         {!current && total === 0 && <NoImages />}
+        <ErrorAlert />
       </Box>
     </Stack>
   );
