@@ -66,7 +66,8 @@ export function ClassPicker(): React.JSX.Element {
           blurActive();
         }}
         sx={{
-          minWidth: 140,
+          minWidth: 120,
+          maxWidth: 200,
           fontSize: 13,
           '& .MuiSelect-select': { py: 0.5, display: 'flex', alignItems: 'center' },
         }}
@@ -115,10 +116,15 @@ function CanvasToolbar(): React.JSX.Element {
   return (
     <Stack
       direction="row"
-      spacing={1}
+      useFlexGap
       sx={{
         px: 1,
         py: 0.5,
+        gap: 1,
+        // Narrower than its controls, the toolbar wraps to a second row: nothing hides under the
+        // panel beside it.
+        flexWrap: 'wrap',
+        minWidth: 0,
         alignItems: 'center',
         borderBottom: 1,
         borderColor: 'divider',

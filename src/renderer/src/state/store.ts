@@ -114,6 +114,8 @@ export interface EditorState {
   error: ActionError | null;
   /** The backend stopped answering (browser mode: the server is gone or unreachable). */
   connectionLost: boolean;
+  /** Drawing was asked for with no class to draw: the "name a class" dialog is open. */
+  classPrompt: boolean;
   helpOpen: boolean;
   themeMode: ThemeMode;
 }
@@ -189,6 +191,7 @@ export const initialEditorState = (): EditorState => ({
   lastAction: null,
   error: null,
   connectionLost: false,
+  classPrompt: false,
   helpOpen: false,
   themeMode: initialTheme(),
 });
