@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
   contract,
+  FAILURES_NAMED,
   type BackendEvent,
   type Method,
   type ParsedRequestOf,
@@ -14,6 +15,7 @@ import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
 import { DEFAULT_MODEL, listModels, ModelNotFoundError, resolveModel } from '../models/registry';
 import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
+import { watchExternalChanges } from './externalChanges';
 import { NotFoundError } from './imageServing';
 
 /**
@@ -25,6 +27,20 @@ export class ValidationError extends ShotboxError {
   constructor(message: string, code: ErrorCode = 'invalid-request') {
     super(code, message, 'ValidationError');
   }
+}
+
+/** A file of the project as the UI names it: its path under the image root. */
+function relativeImagePath(project: ProjectDb, file: string): string {
+  const rel = path.relative(project.imageRoot, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel)
+    ? rel.split(path.sep).join('/')
+    : file;
+}
+
+function lastImageOf(project: ProjectDb): { id: number; index: number } | null {
+  const id = project.lastImageId;
+  const index = id === null ? null : project.images.positionOf(id);
+  return id === null || index === null ? null : { id, index };
 }
 
 /** A model the page names: an unknown one is `not-found`, not an internal error. */
@@ -57,6 +73,9 @@ export function createBackend(options: BackendOptions): Backend {
   const emit = options.emit ?? (() => {});
   const detectors = new Map<string, Promise<Detector>>();
   const jobs = new Map<string, AbortController>();
+  const stopWatching = project
+    ? watchExternalChanges(project, () => emit({ type: 'project-changed', reason: 'external' }))
+    : () => {};
 
   const needProject = (): ProjectDb => {
     if (!project) throw new ValidationError('no project is open', 'no-project');
@@ -125,6 +144,7 @@ export function createBackend(options: BackendOptions): Backend {
         name: path.basename(project.file).replace(/\.shotbox$/, ''),
         imageRoot: project.imageRoot,
         imageCount: project.images.count(),
+        lastImage: lastImageOf(project),
       };
     },
 
@@ -149,6 +169,13 @@ export function createBackend(options: BackendOptions): Backend {
     async getImage({ imageId }) {
       const p = needProject();
       return { image: needImage(p, imageId), annotations: p.annotations.ofImage(imageId) };
+    },
+
+    async rememberImage({ imageId }) {
+      const p = needProject();
+      needImage(p, imageId);
+      p.rememberImage(imageId);
+      return { imageId };
     },
 
     async setImageStatus({ imageId, status }) {
@@ -309,6 +336,9 @@ export function createBackend(options: BackendOptions): Backend {
             processed: r.processed,
             detections: r.detections,
             failed: r.failures.length,
+            failures: r.failures
+              .slice(0, FAILURES_NAMED)
+              .map((f) => ({ path: relativeImagePath(p, f.file), reason: f.reason })),
             cancelled: r.interrupted,
           }),
         )
@@ -330,6 +360,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
 
     async dispose() {
+      stopWatching();
       for (const job of jobs.values()) job.abort();
       for (const d of detectors.values()) await d.then((x) => x.dispose()).catch(() => {});
       detectors.clear();

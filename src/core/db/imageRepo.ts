@@ -116,10 +116,26 @@ export class ImageRepo {
     }));
   }
 
+  /** Where an image stands in the unfiltered list (0-based), or null when it does not exist. */
+  positionOf(id: number): number | null {
+    const at = this.db.prepare('SELECT sort_key, path FROM images WHERE id = ?').get(id) as
+      { sort_key: string; path: string } | undefined;
+    if (!at) return null;
+    return (
+      this.db
+        .prepare(
+          'SELECT count(*) AS n FROM images WHERE sort_key < @k OR (sort_key = @k AND path < @p)',
+        )
+        .get({ k: at.sort_key, p: at.path }) as { n: number }
+    ).n;
+  }
+
   /** Every image in natural order of their paths (for exports and detection runs). */
   all(): ImageRecord[] {
     return (
-      this.db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images ORDER BY sort_key, path`).all() as ImageRow[]
+      this.db
+        .prepare(`SELECT ${IMAGE_COLUMNS} FROM images ORDER BY sort_key, path`)
+        .all() as ImageRow[]
     ).map(toImage);
   }
 }

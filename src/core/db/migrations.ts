@@ -110,6 +110,9 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE images SET sort_key = natural_sort_key(path);
   CREATE INDEX images_sort_key ON images (sort_key, path);
   CREATE INDEX images_status_sort_key ON images (status, sort_key, path);
+  -- The image last opened in the workbench, reopened with the project (no FK: a stale id reads
+  -- as none).
+  ALTER TABLE project ADD COLUMN last_image_id INTEGER;
   `,
 ];
 

@@ -60,6 +60,11 @@ export interface ProjectInfo {
   name: string;
   imageRoot: string;
   imageCount: number;
+  /**
+   * The image last opened in the workbench (reopened with the project), if any, with its
+   * position in the unfiltered list.
+   */
+  lastImage: { id: number; index: number } | null;
 }
 
 export interface ImagePage {
@@ -100,6 +105,9 @@ export interface JobStarted {
 }
 
 /** Events the backend pushes to the UI (job progress). */
+/** How many failed images a finished job names (the rest are counted). */
+export const FAILURES_NAMED = 20;
+
 export type BackendEvent =
   | { type: 'job-progress'; jobId: string; done: number; total: number; failed: number }
   | {
@@ -108,6 +116,8 @@ export type BackendEvent =
       processed: number;
       detections: number;
       failed: number;
+      /** The images that failed, by path, with the reason (the first FAILURES_NAMED of them). */
+      failures: { path: string; reason: string }[];
       cancelled: boolean;
     }
   | { type: 'job-error'; jobId: string; message: string }
@@ -140,6 +150,8 @@ export const contract = {
   getStats: { request: empty, response: {} as ProjectStats },
   listImages: { request: ImageQuerySchema, response: {} as ImagePage },
   getImage: { request: z.strictObject({ imageId: id }), response: {} as ImageDetail },
+  /** The workbench opened this image: reopening the project returns to it. */
+  rememberImage: { request: z.strictObject({ imageId: id }), response: {} as { imageId: number } },
   setImageStatus: {
     request: z.strictObject({ imageId: id, status: z.enum(IMAGE_STATUSES) }),
     response: {} as ImageRecord,

@@ -7,13 +7,11 @@ const DIGITS = 20;
  * `<` in JS); equal keys ("a.jpg", "A.jpg") fall back to the path itself.
  */
 export function naturalSortKey(path: string): string {
-  return path
-    .toLowerCase()
-    .replace(/\d+/g, (run) => {
-      const value = run.replace(/^0+(?=\d)/, '');
-      // Leading zeros still count, last: "01" after "1" and before "2".
-      return value.padStart(DIGITS, '0') + String.fromCharCode(0x20 + run.length - value.length);
-    });
+  return path.toLowerCase().replace(/\d+/g, (run) => {
+    const value = run.replace(/^0+(?=\d)/, '');
+    // Leading zeros still count, last: "01" after "1" and before "2".
+    return value.padStart(DIGITS, '0') + String.fromCharCode(0x20 + run.length - value.length);
+  });
 }
 
 /** Comparator over naturalSortKey, then the path (for tests and in-memory lists). */

@@ -137,6 +137,18 @@ export function handleBackendEvent(event: BackendEvent): void {
         `${event.cancelled ? 'Detection cancelled' : 'Detection finished'}: ${plural(event.processed, 'image')}, ${plural(event.detections, 'box')}` +
           (event.failed ? `, ${event.failed} failed` : ''),
       );
+      if (event.failed > 0) {
+        // Name the images that failed: a count alone leaves the person searching.
+        const named = event.failures.map((f) => `${f.path} (${f.reason})`).join('; ');
+        const more = event.failed - event.failures.length;
+        setState({
+          error: {
+            code: 'internal',
+            action: 'detect every image',
+            message: `${plural(event.failed, 'image')} failed: ${named}${more > 0 ? `; and ${more} more` : ''}`,
+          },
+        });
+      }
       afterExternalChange();
       return;
     }

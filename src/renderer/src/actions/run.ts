@@ -27,6 +27,11 @@ interface PerformOptions {
   edit?: boolean;
   /** Offer a retry button when it fails (default true). */
   retryable?: boolean;
+  /**
+   * A refresh the person did not ask for (after a job, a change from the CLI): its success
+   * leaves the notice of an earlier failure standing.
+   */
+  background?: boolean;
 }
 
 /**
@@ -42,7 +47,7 @@ export function perform<T>(
     try {
       const result = await fn();
       // The next success clears a notice, whichever action failed: it is no longer news.
-      if (getState().error) setState({ error: null });
+      if (getState().error && !options.background) setState({ error: null });
       return result;
     } catch (err) {
       const { message, code } = describeError(err);
