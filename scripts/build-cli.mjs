@@ -31,33 +31,44 @@ export function staleReason() {
   return undefined;
 }
 
-/** Bundles src/cli/main.ts; both files are written under temporary names and renamed. */
+/**
+ * Bundles src/cli/main.ts. Code splitting keeps each command's heavy modules (ONNX Runtime,
+ * sharp, SQLite, zod) in chunks loaded by its action, so `--help` loads little more than
+ * commander. Chunks are content-named; every file is written under a temporary name and
+ * renamed, the entry last, so a concurrent start never sees a half-written build.
+ */
 export async function buildCli() {
   const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['src/cli/main.ts'],
+    entryPoints: { shotbox: 'src/cli/main.ts' },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
     write: false,
     metafile: true,
     logLevel: 'warning',
-    outfile: builtCli,
+    outdir: path.dirname(builtCli),
   });
-  mkdirSync(path.dirname(builtCli), { recursive: true });
   const tmp = `.${process.pid}.tmp`;
-  const code = result.outputFiles[0].text;
-  writeFileSync(`${builtCli}${tmp}`, code);
-  writeFileSync(
-    `${inputsFile}${tmp}`,
+  const put = (file, text) => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(`${file}${tmp}`, text);
+    renameSync(`${file}${tmp}`, file);
+  };
+  const entry = result.outputFiles.find((f) => f.path === builtCli);
+  if (!entry) throw new Error(`esbuild wrote no ${builtCli}`);
+  for (const f of result.outputFiles) if (f !== entry) put(f.path, f.text);
+  put(
+    inputsFile,
     JSON.stringify([...Object.keys(result.metafile.inputs), 'scripts/build-cli.mjs']),
   );
-  // Inputs first: a reader never pairs a new bundle with an old input list.
-  renameSync(`${inputsFile}${tmp}`, inputsFile);
-  renameSync(`${builtCli}${tmp}`, builtCli);
+  put(builtCli, entry.text);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,20 +1,41 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { collectImageFiles, detectFiles, type FileProblem } from '../../core/detector/batch';
-import { Detector } from '../../core/detector/detector';
-import { parseProviderList } from '../../core/detector/executionProviders';
-import { CocoDetectionsBuilder, commonRoot } from '../../core/formats/cocoDetections';
-import { writeFileAtomic } from '../../core/fs/atomicWrite';
-import { resolveModel } from '../../core/models/registry';
-import { ProjectDb } from '../../core/db/projectDb';
+import type { FileProblem } from '../../core/detector/batch';
 import type { ProviderName } from '../../core/detector/executionProviders';
-import { detectIntoProject } from '../../core/project/detectIntoProject';
-import { importFolder, relativeToRoot } from '../../core/project/importFolder';
 import { EXIT, UsageError } from '../exitCodes';
-import { openExistingProject } from './project';
-import { createProgress } from '../progress';
+
+/** What `detect` runs on, loaded when it runs: `shotbox --help` need not load ONNX Runtime. */
+async function detectModules() {
+  const [batch, detector, providers, coco, atomic, registry, db, dip, folder, project, progress] =
+    await Promise.all([
+      import('../../core/detector/batch'),
+      import('../../core/detector/detector'),
+      import('../../core/detector/executionProviders'),
+      import('../../core/formats/cocoDetections'),
+      import('../../core/fs/atomicWrite'),
+      import('../../core/models/registry'),
+      import('../../core/db/projectDb'),
+      import('../../core/project/detectIntoProject'),
+      import('../../core/project/importFolder'),
+      import('./projectFiles'),
+      import('../progress'),
+    ]);
+  return {
+    ...batch,
+    ...detector,
+    ...providers,
+    ...coco,
+    ...atomic,
+    ...registry,
+    ...db,
+    ...dip,
+    ...folder,
+    ...project,
+    ...progress,
+    cliProgress: (await import('cli-progress')).default,
+  };
+}
 
 interface DetectCliOptions {
   model?: string;
@@ -46,6 +67,17 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
     )
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (inputs: string[], opts: DetectCliOptions) => {
+      const {
+        parseProviderList,
+        resolveModel,
+        collectImageFiles,
+        Detector,
+        CocoDetectionsBuilder,
+        commonRoot,
+        cliProgress,
+        detectFiles,
+        writeFileAtomic,
+      } = await detectModules();
       const scoreThreshold = parseUnit(opts.threshold, '--threshold');
       const iouThreshold = parseUnit(opts.iou, '--iou');
       const providers = opts.provider ? parseProviderList(opts.provider) : undefined;
@@ -185,6 +217,16 @@ async function detectIntoProjectCli(
     quiet?: boolean;
   },
 ): Promise<number> {
+  const {
+    ProjectDb,
+    openExistingProject,
+    createProgress,
+    relativeToRoot,
+    importFolder,
+    Detector,
+    resolveModel,
+    detectIntoProject,
+  } = await detectModules();
   // Without inputs the project must exist: a typo must not create an empty project.
   const { project, created } =
     inputs.length > 0

@@ -1,83 +1,24 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ProjectDb } from '../../core/db/projectDb';
-import type {
-  AnnotationFormat,
-  FormatProblem,
-  ParseResult,
-} from '../../core/formats/annotationSet';
-import { parseCoco } from '../../core/formats/coco';
-import { parseVoc } from '../../core/formats/voc';
-import { FORMAT_NAMES, sniffFormat } from '../../core/formats/sniffFormat';
-import { parseYolo } from '../../core/formats/yolo';
-import { exportProject } from '../../core/project/exportAnnotations';
-import {
-  AnnotationImportError,
-  importParsedAnnotations,
-} from '../../core/project/importAnnotations';
-import { importFolder } from '../../core/project/importFolder';
+import type { FormatProblem } from '../../core/formats/annotationSet';
 import { EXIT, UsageError } from '../exitCodes';
-import { createProgress } from '../progress';
 import { formatTable } from '../table';
 
-const FORMATS: AnnotationFormat[] = ['coco', 'voc', 'yolo'];
 /** Problems printed in full; the rest are counted (the summary says how many). */
 const SHOWN_PROBLEMS = 50;
 
-function parseFormat(text: string | undefined, option: string): AnnotationFormat {
-  if (!text || !(FORMATS as string[]).includes(text)) {
-    throw new UsageError(
-      `${option} must be one of ${FORMATS.join(', ')}${text ? `, got '${text}'` : ''}`,
-    );
-  }
-  return text as AnnotationFormat;
-}
-
-/**
- * The format of `--annotations`: the one given, checked against what the path holds (a VOC
- * folder given as COCO gets a plain message, not a JSON syntax error), or the one it holds.
- */
-async function resolveAnnotationFormat(
-  given: string | undefined,
-  source: string,
-): Promise<AnnotationFormat> {
-  if (!existsSync(source)) throw new UsageError(`annotations not found: ${path.resolve(source)}`);
-  const sniffed = await sniffFormat(source);
-  if (given === undefined) {
-    if ('format' in sniffed) return sniffed.format;
-    throw new UsageError(
-      `cannot tell the format of ${source} (${sniffed.unknown}): give --format ${FORMATS.join('|')}`,
-    );
-  }
-  const format = parseFormat(given, '--format');
-  if ('format' in sniffed && sniffed.format !== format) {
-    throw new UsageError(
-      `${source} holds ${FORMAT_NAMES[sniffed.format]}, not ${FORMAT_NAMES[format]}: ` +
-        `use --format ${sniffed.format} (or leave --format out)`,
-    );
-  }
-  return format;
-}
-
-export function openExistingProject(file: string): ProjectDb {
-  if (!existsSync(file)) {
-    throw new UsageError(
-      `project ${path.resolve(file)} does not exist (create it with \`shotbox import <folder> --project ${file}\`)`,
-    );
-  }
-  return ProjectDb.open(file);
-}
-
-export async function parseAnnotations(
-  format: AnnotationFormat,
-  source: string,
-  classesFile?: string,
-): Promise<ParseResult> {
-  if (!existsSync(source)) throw new UsageError(`annotations not found: ${path.resolve(source)}`);
-  if (format === 'coco') return parseCoco(source);
-  if (format === 'voc') return parseVoc(source);
-  return parseYolo(source, classesFile ? { classesFile } : {});
+/** What the project commands run on, loaded when one runs (not for `shotbox --help`). */
+async function projectModules() {
+  const [files, db, exporter, importer, folder, progress] = await Promise.all([
+    import('./projectFiles'),
+    import('../../core/db/projectDb'),
+    import('../../core/project/exportAnnotations'),
+    import('../../core/project/importAnnotations'),
+    import('../../core/project/importFolder'),
+    import('../progress'),
+  ]);
+  return { ...files, ...db, ...exporter, ...importer, ...folder, ...progress };
 }
 
 function printProblems(problems: FormatProblem[], quiet: boolean): void {
@@ -115,6 +56,15 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     )
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (folder: string, opts: ImportOptions) => {
+      const {
+        resolveAnnotationFormat,
+        parseAnnotations,
+        AnnotationImportError,
+        ProjectDb,
+        createProgress,
+        importFolder,
+        importParsedAnnotations,
+      } = await projectModules();
       if (!existsSync(folder)) throw new UsageError(`folder not found: ${path.resolve(folder)}`);
       if (opts.format && !opts.annotations)
         throw new UsageError('--format describes --annotations: give both');
@@ -201,6 +151,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       'accepted',
     )
     .action(async (opts: { project: string; format: string; out: string; only: string }) => {
+      const { parseFormat, openExistingProject, exportProject } = await projectModules();
       const format = parseFormat(opts.format, '--format');
       if (opts.only !== 'accepted' && opts.only !== 'all')
         throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
@@ -222,7 +173,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .description('Images, annotations by class, origin and review state, images never reviewed.')
     .requiredOption('--project <file.shotbox>', 'project file')
     .option('--json', 'machine-readable output')
-    .action((opts: { project: string; json?: boolean }) => {
+    .action(async (opts: { project: string; json?: boolean }) => {
+      const { openExistingProject } = await projectModules();
       const project = openExistingProject(opts.project);
       try {
         const s = project.stats();
@@ -261,7 +213,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .description("Point a project at its images' new folder (after moving them).")
     .requiredOption('--project <file.shotbox>', 'project file')
     .requiredOption('--image-root <dir>', 'the folder that now holds the images')
-    .action((opts: { project: string; imageRoot: string }) => {
+    .action(async (opts: { project: string; imageRoot: string }) => {
+      const { openExistingProject } = await projectModules();
       const project = openExistingProject(opts.project);
       try {
         const sample = project.images.list({ limit: 20 });

@@ -2,19 +2,20 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { appVersion } from '../../core/appVersion';
-import { ProjectDb } from '../../core/db/projectDb';
+import type { ProjectDb } from '../../core/db/projectDb';
 import { packageRoot } from '../../core/packageRoot';
-import { importFolder } from '../../core/project/importFolder';
-import { startServer } from '../../server/server';
 import { EXIT, UsageError } from '../exitCodes';
 import { defaultRendererDir, ensureRendererBuilt } from '../rendererBuild';
-import { openExistingProject } from './project';
 
 /**
  * The demo project `npm start` opens: face-api's sample photos (shipped with the package the
  * embedded model comes from), made on first use under out/demo/.
  */
 async function openDemoProject(): Promise<ProjectDb> {
+  const [{ ProjectDb }, { importFolder }] = await Promise.all([
+    import('../../core/db/projectDb'),
+    import('../../core/project/importFolder'),
+  ]);
   const require = createRequire(import.meta.url);
   const photos = path.join(
     path.dirname(require.resolve('@vladmandic/face-api/package.json')),
@@ -40,6 +41,10 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
         throw new UsageError(`bad --port '${opts.port}'`);
       if (opts.project && opts.demo) throw new UsageError('give --project or --demo, not both');
       ensureRendererBuilt(opts.renderer, (line) => process.stderr.write(`${line}\n`));
+      const [{ openExistingProject }, { startServer }] = await Promise.all([
+        import('./projectFiles'),
+        import('../../server/server'),
+      ]);
       const project = opts.project
         ? openExistingProject(opts.project)
         : opts.demo

@@ -39,11 +39,12 @@ function imageId(file: string): number {
  * list row half scrolled out is not "under" anything).
  */
 async function coveredControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const problems: string[] = [];
+  // Runs in the page (a string: the test's TypeScript has no DOM types).
+  return page.evaluate<string[]>(`(() => {
+    const problems = [];
     const selector =
       'button, [role="button"], [role="slider"], [role="combobox"], [role="tab"], input:not([type="hidden"])';
-    const describe = (el: Element): string =>
+    const describe = (el) =>
       (el.getAttribute('data-testid') ??
         el.getAttribute('aria-label') ??
         (el.textContent ?? '').trim().slice(0, 30)) ||
@@ -66,15 +67,15 @@ async function coveredControls(page: Page): Promise<string[]> {
       }
       if (clipped) continue;
       if (r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) {
-        problems.push(`${describe(el)} is outside the window`);
+        problems.push(describe(el) + ' is outside the window');
         continue;
       }
       const top = document.elementFromPoint(cx, cy);
       if (top && top !== el && !el.contains(top) && !top.contains(el))
-        problems.push(`${describe(el)} is under ${describe(top)}`);
+        problems.push(describe(el) + ' is under ' + describe(top));
     }
     return problems;
-  });
+  })()`);
 }
 
 function overlaps(
@@ -170,10 +171,9 @@ describe('workbench layout, keys and notices (browser mode, Chromium)', () => {
     const before = await zoomText.textContent();
     expect(before).toMatch(/zoom \d+%/);
     await page.keyboard.press('+');
-    await page.waitForFunction((old) => {
-      const el = document.querySelector('[data-testid="status-zoom"]');
-      return el !== null && el.textContent !== old;
-    }, before);
+    await page.waitForFunction(
+      `document.querySelector('[data-testid="status-zoom"]')?.textContent !== ${JSON.stringify(before)}`,
+    );
     await page.keyboard.press('f');
   });
 
