@@ -74,6 +74,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
         Detector,
         CocoDetectionsBuilder,
         commonRoot,
+        readInterruptedDetections,
         cliProgress,
         detectFiles,
         writeFileAtomic,
@@ -118,14 +119,33 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       const interrupt = new AbortController();
       const onSigint = (): void => interrupt.abort();
       process.once('SIGINT', onSigint);
+      const root = commonRoot(collected.files);
+      const coco = new CocoDetectionsBuilder(entry.manifest.classes, entry.manifest.name, root);
+      // What a run's results depend on: an interrupted --out file continues only under the same.
+      const settings = JSON.stringify({
+        model: entry.manifest.name,
+        scoreThreshold: scoreThreshold ?? null,
+        iouThreshold: iouThreshold ?? null,
+        root,
+      });
+      let todo = collected.files;
+      if (opts.out) {
+        const previous = await readInterruptedDetections(opts.out, settings);
+        if (previous === 'other') {
+          log(
+            `${opts.out} was interrupted with other settings (model, thresholds or folder): starting over`,
+          );
+        } else if (previous) {
+          coco.resume(previous);
+          todo = todo.filter((f) => !coco.has(f));
+          log(
+            `continuing ${opts.out}: ${previous.images.length} images done before, ${todo.length} to go`,
+          );
+        }
+      }
       const detector = await Detector.load(entry, { ...(providers ? { providers } : {}) });
       log(
-        `model ${entry.manifest.name} on ${detector.provider.toUpperCase()}; ${collected.files.length} images`,
-      );
-      const coco = new CocoDetectionsBuilder(
-        entry.manifest.classes,
-        entry.manifest.name,
-        commonRoot(collected.files),
+        `model ${entry.manifest.name} on ${detector.provider.toUpperCase()}; ${todo.length} images`,
       );
       const bar =
         process.stderr.isTTY && !opts.quiet
@@ -138,13 +158,13 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
               cliProgress.Presets.shades_classic,
             )
           : undefined;
-      bar?.start(collected.files.length, 0, { rate: '0.0', failed: 0 });
+      bar?.start(todo.length, 0, { rate: '0.0', failed: 0 });
 
       const started = performance.now();
       let done = 0;
       let detections = 0;
       try {
-        for await (const item of detectFiles(detector, collected.files, {
+        for await (const item of detectFiles(detector, todo, {
           ...(scoreThreshold !== undefined ? { scoreThreshold } : {}),
           ...(iouThreshold !== undefined ? { iouThreshold } : {}),
           signal: interrupt.signal,
@@ -169,6 +189,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       }
 
       const seconds = (performance.now() - started) / 1000;
+      coco.markIncomplete(interrupt.signal.aborted ? settings : undefined);
       const json = JSON.stringify(coco.toJSON(), null, 1);
       if (opts.out) await writeFileAtomic(opts.out, `${json}\n`);
       else process.stdout.write(`${json}\n`);
@@ -184,7 +205,8 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       );
       if (interrupt.signal.aborted) {
         process.stderr.write(
-          `interrupted after ${done} of ${collected.files.length} images; the results so far were written\n`,
+          `interrupted after ${done} of ${todo.length} images; the results so far were written` +
+            (opts.out ? '; run the same command again to continue\n' : '\n'),
         );
         setExit(EXIT.interrupted);
         return;

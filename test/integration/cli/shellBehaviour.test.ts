@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runShotbox } from '../../helpers/cli';
@@ -180,9 +180,19 @@ describe('shotbox and pipes', () => {
 });
 
 describe('shotbox detect --out and Ctrl+C', () => {
+  const folder = path.join(dir, 'ctrl-c');
+  const out = path.join(dir, 'interrupted.json');
+  type Doc = { info: { incomplete?: unknown }; images: { id: number; file_name: string }[] };
+  const read = async (): Promise<Doc> => JSON.parse(await readFile(out, 'utf8')) as Doc;
+
+  beforeAll(async () => {
+    await mkdir(folder, { recursive: true });
+    const photos = (await readdir(images)).filter((f) => f.endsWith('.jpg')).slice(0, 24);
+    for (const name of photos) await copyFile(path.join(images, name), path.join(folder, name));
+  });
+
   it('exits 130 and writes the images done so far as valid COCO JSON', async () => {
-    const out = path.join(dir, 'interrupted.json');
-    const child = spawn(process.execPath, [shotboxBin, 'detect', images, '--out', out], {
+    const child = spawn(process.execPath, [shotboxBin, 'detect', folder, '--out', out], {
       cwd: repoRoot,
     });
     let stderr = '';
@@ -197,8 +207,48 @@ describe('shotbox detect --out and Ctrl+C', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code, stderr).toBe(130);
-    expect(stderr).toMatch(/interrupted after \d+ of 160 images; the results so far were written/);
-    const doc = JSON.parse(await readFile(out, 'utf8')) as { images: unknown[] };
-    expect(doc.images.length).toBeLessThan(160);
+    expect(stderr).toMatch(
+      /interrupted after \d+ of 24 images; the results so far were written; run the same command again to continue/,
+    );
+    const doc = await read();
+    expect(doc.images.length).toBeLessThan(24);
+    expect(doc.info.incomplete).toBeDefined();
+  });
+
+  it('continues when the same command runs again, keeping what was done', async () => {
+    const before = (await read()).images.map((i) => i.file_name);
+    const run = await runShotbox(['detect', folder, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      `continuing ${out}: ${before.length} images done before, ${24 - before.length} to go`,
+    );
+    const doc = await read();
+    const names = doc.images.map((i) => i.file_name);
+    expect(new Set(names).size).toBe(24); // every image once
+    expect(names.slice(0, before.length)).toEqual(before);
+    expect(doc.images.map((i) => i.id)).toEqual(names.map((_, i) => i + 1));
+    expect(doc.info.incomplete).toBeUndefined(); // finished: nothing left to continue
+  });
+
+  it('starts over, saying so, when the settings differ from the interrupted run', async () => {
+    const child = spawn(
+      process.execPath,
+      [shotboxBin, 'detect', folder, '--out', out, '--threshold', '0.9'],
+      { cwd: repoRoot },
+    );
+    let stderr = '';
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!interrupted && /images$/m.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(130);
+    const run = await runShotbox(['detect', folder, '--out', out, '--threshold', '0.3']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/interrupted with other settings .*: starting over/);
+    expect((await read()).images).toHaveLength(24);
   });
 });
