@@ -1,6 +1,9 @@
 // Runs after `npm install` / `npm ci` (DESIGN.md §8):
 //  1. best effort: the Electron binary (downloaded from outside the npm registry; may be offline);
-//  2. required: build the embedded model from face-api's weights (offline, a few seconds).
+//  2. required: build the embedded model from face-api's weights (offline, a few seconds);
+//  3. required: build the `shotbox` CLI (esbuild, under a second) so it starts without compiling;
+//  4. best effort: build the UI (electron-vite, a few seconds) so `shotbox serve` works at once
+//     (serve builds it on first use otherwise).
 // The CUDA provider of onnxruntime-node is never fetched here: `npm run setup:gpu` does that.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -65,5 +68,38 @@ function buildModels() {
   }
 }
 
+async function buildCommandLine() {
+  try {
+    const { buildCli } = await import('./build-cli.mjs');
+    await buildCli();
+  } catch (err) {
+    console.error(
+      `shotbox: building the CLI failed (${err?.message ?? err}); run \`npm run build:cli\`.`,
+    );
+    process.exit(1);
+  }
+}
+
+function buildUi() {
+  let cli;
+  try {
+    cli = path.join(
+      path.dirname(require.resolve('electron-vite/package.json')),
+      'bin',
+      'electron-vite.js',
+    );
+  } catch {
+    return; // production install without dev dependencies: nothing to build the UI with
+  }
+  const run = spawnSync(process.execPath, [cli, 'build'], { cwd: root, encoding: 'utf8' });
+  if (run.status === 0) console.log('shotbox: CLI and UI built (out/).');
+  else
+    console.log(
+      `shotbox: building the UI failed (\`npm run build\` shows why); \`shotbox serve\` will try again. ${(run.stderr ?? '').trim().split('\n').pop() ?? ''}`,
+    );
+}
+
 installElectronBinary();
 buildModels();
+await buildCommandLine();
+buildUi();

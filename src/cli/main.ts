@@ -32,6 +32,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
 /** Runs the CLI and returns the exit code (0 ok, 1 nothing could run, 2 usage, 3 some failed). */
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;
@@ -53,4 +54,17 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.failed;
   }
   return code;
+}
+
+/**
+ * `shotbox stats | head`: when the reader closes the pipe, stop quietly with 0 as Unix tools do,
+ * instead of an EPIPE stack trace.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT.ok);
+      throw err;
+    });
+  }
 }

@@ -13,7 +13,8 @@ import {
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
 } from 'electron';
-import { createBackend, dispatch, ValidationError, type Backend } from '../core/api/backend';
+import { ShotboxError, toSerializedError, type IpcOutcome } from '../shared/api/errors';
+import { createBackend, dispatch, type Backend } from '../core/api/backend';
 import { NotFoundError, serveImage } from '../core/api/imageServing';
 import { ProjectDb } from '../core/db/projectDb';
 import { importFolder } from '../core/project/importFolder';
@@ -135,22 +136,20 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
 
 function wireContract(): void {
   for (const method of METHOD_NAMES) {
-    ipcMain.handle(`shotbox:${method}`, async (event, request: unknown) => {
-      if (!isTrustedSender(event))
-        throw new Error(`refused ${method} from ${event.senderFrame?.url ?? 'an unknown frame'}`);
+    // The outcome travels as data: a thrown error would reach the page as a bare message (IPC
+    // keeps nothing else), so the error shape (name, code, message; no stack) is returned.
+    ipcMain.handle(`shotbox:${method}`, async (event, request: unknown): Promise<IpcOutcome> => {
+      if (!isTrustedSender(event)) {
+        const refused = new ShotboxError(
+          'forbidden',
+          `refused ${method} from ${event.senderFrame?.url ?? 'an unknown frame'}`,
+        );
+        return { ok: false, error: refused.toJSON() };
+      }
       try {
-        return await dispatch(backend, method, request);
+        return { ok: true, value: await dispatch(backend, method, request) };
       } catch (err) {
-        // Only the message crosses to the page (no stack, no paths of our code).
-        const kind =
-          err instanceof ValidationError
-            ? 'invalid request'
-            : err instanceof NotFoundError
-              ? 'not found'
-              : 'error';
-        throw new Error(`${kind}: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-        });
+        return { ok: false, error: toSerializedError(err) };
       }
     });
   }

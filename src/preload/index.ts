@@ -1,5 +1,6 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { BackendEvent, ShotboxApi } from '../shared/api/contract';
+import type { IpcOutcome } from '../shared/api/errors';
 import { METHOD_NAMES } from '../shared/api/methods';
 import { electronImageUrl } from '../shared/api/imageUrls';
 
@@ -11,7 +12,13 @@ import { electronImageUrl } from '../shared/api/imageUrls';
 const calls = Object.fromEntries(
   METHOD_NAMES.map((method) => [
     method,
-    (request: unknown) => ipcRenderer.invoke(`shotbox:${method}`, request),
+    async (request: unknown) => {
+      // Main answers with data (IpcOutcome); a failure is rejected with the plain error shape,
+      // which the structured clone carries intact (an Error would arrive as its message only).
+      const outcome = (await ipcRenderer.invoke(`shotbox:${method}`, request)) as IpcOutcome;
+      if (outcome.ok) return outcome.value;
+      throw outcome.error;
+    },
   ]),
 );
 

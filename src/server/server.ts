@@ -4,8 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { BackendEvent } from '../shared/api/contract';
+import { httpStatusOf, ShotboxError, toSerializedError } from '../shared/api/errors';
 import { createBackend, dispatch, ValidationError } from '../core/api/backend';
-import { NotFoundError, serveImage } from '../core/api/imageServing';
+import { serveImage } from '../core/api/imageServing';
 import type { ProjectDb } from '../core/db/projectDb';
 
 /**
@@ -72,8 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        send(res, 500, { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) sendError(res, err);
       else res.destroy();
     });
   });
@@ -94,7 +94,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (!isAuthorised(req, token)) {
-      send(res, 401, { error: 'missing or wrong token: open the URL printed by `shotbox serve`' });
+      sendError(
+        res,
+        new ShotboxError(
+          'unauthorized',
+          'missing or wrong token: open the URL printed by `shotbox serve`',
+        ),
+      );
       return;
     }
     if (url.pathname === '/api/events') {
@@ -112,7 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const imageRoute = /^\/(image|thumb)\/(\d{1,12})$/.exec(url.pathname);
     if (imageRoute) {
       if (!options.project) {
-        send(res, 404, { error: 'no project is open' });
+        sendError(res, new ShotboxError('no-project', 'no project is open'));
         return;
       }
       try {
@@ -135,14 +141,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         });
         res.end(img.body);
       } catch (err) {
-        if (err instanceof NotFoundError) send(res, 404, { error: err.message });
-        else throw err;
+        sendError(res, err);
       }
       return;
     }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') {
-        send(res, 405, { error: 'API calls are POST' });
+        res.setHeader('Allow', 'POST');
+        sendError(res, new ShotboxError('invalid-request', 'API calls are POST'));
         return;
       }
       try {
@@ -150,9 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const result = await dispatch(api, url.pathname.slice('/api/'.length), body);
         send(res, 200, result);
       } catch (err) {
-        if (err instanceof ValidationError) send(res, 400, { error: err.message });
-        else if (err instanceof NotFoundError) send(res, 404, { error: err.message });
-        else throw err;
+        sendError(res, err);
       }
       return;
     }
@@ -164,16 +168,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       rel = decodeURIComponent(pathname);
     } catch {
-      send(res, 400, { error: 'bad path' });
+      sendError(res, new ShotboxError('invalid-request', 'bad path'));
       return;
     }
     const file = path.resolve(rendererDir, `.${rel === '/' ? '/index.html' : rel}`);
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) {
-      send(res, 403, { error: 'outside the renderer folder' });
+      sendError(res, new ShotboxError('forbidden', 'outside the renderer folder'));
       return;
     }
     if (!existsSync(file) || !statSync(file).isFile()) {
-      send(res, 404, { error: 'not found' });
+      sendError(res, new ShotboxError('not-found', 'not found'));
       return;
     }
     res.writeHead(200, {
@@ -235,6 +239,12 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   } catch {
     throw new ValidationError('request body is not JSON');
   }
+}
+
+/** Every error leaves as `{ error: { name, code, message } }` with the status of its code. */
+function sendError(res: http.ServerResponse, err: unknown): void {
+  const error = toSerializedError(err);
+  send(res, httpStatusOf(error.code), { error });
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

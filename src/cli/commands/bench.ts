@@ -1,10 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runPipelineBench, type BenchReport } from '../../core/bench/pipelineBench';
-import { collectImageFiles } from '../../core/detector/batch';
-import { parseProviderList } from '../../core/detector/executionProviders';
-import { resolveModel } from '../../core/models/registry';
+import type { BenchReport } from '../../core/bench/pipelineBench';
 import { EXIT, UsageError } from '../exitCodes';
 import { formatTable } from '../table';
 
@@ -48,6 +45,14 @@ export function registerBenchCommand(program: Command, setExit: (code: number) =
     .option('--no-baseline', "skip face-api's pipeline")
     .option('--json', 'print the report as JSON')
     .action(async (opts: BenchCliOptions) => {
+      // Loaded here, not for `shotbox --help`.
+      const [{ runPipelineBench }, { collectImageFiles }, { parseProviderList }, { resolveModel }] =
+        await Promise.all([
+          import('../../core/bench/pipelineBench'),
+          import('../../core/detector/batch'),
+          import('../../core/detector/executionProviders'),
+          import('../../core/models/registry'),
+        ]);
       const runs = positiveInt(opts.runs, '--runs');
       const baselineRuns = positiveInt(opts.baselineRuns, '--baseline-runs');
       if (opts.baselineBackend !== 'wasm' && opts.baselineBackend !== 'cpu') {

@@ -1,20 +1,41 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { collectImageFiles, detectFiles, type FileProblem } from '../../core/detector/batch';
-import { Detector } from '../../core/detector/detector';
-import { parseProviderList } from '../../core/detector/executionProviders';
-import { CocoDetectionsBuilder, commonRoot } from '../../core/formats/cocoDetections';
-import { writeFileAtomic } from '../../core/fs/atomicWrite';
-import { resolveModel } from '../../core/models/registry';
-import { ProjectDb } from '../../core/db/projectDb';
+import type { FileProblem } from '../../core/detector/batch';
 import type { ProviderName } from '../../core/detector/executionProviders';
-import { detectIntoProject } from '../../core/project/detectIntoProject';
-import { importFolder, relativeToRoot } from '../../core/project/importFolder';
 import { EXIT, UsageError } from '../exitCodes';
-import { openExistingProject } from './project';
-import { createProgress } from '../progress';
+
+/** What `detect` runs on, loaded when it runs: `shotbox --help` need not load ONNX Runtime. */
+async function detectModules() {
+  const [batch, detector, providers, coco, atomic, registry, db, dip, folder, project, progress] =
+    await Promise.all([
+      import('../../core/detector/batch'),
+      import('../../core/detector/detector'),
+      import('../../core/detector/executionProviders'),
+      import('../../core/formats/cocoDetections'),
+      import('../../core/fs/atomicWrite'),
+      import('../../core/models/registry'),
+      import('../../core/db/projectDb'),
+      import('../../core/project/detectIntoProject'),
+      import('../../core/project/importFolder'),
+      import('./projectFiles'),
+      import('../progress'),
+    ]);
+  return {
+    ...batch,
+    ...detector,
+    ...providers,
+    ...coco,
+    ...atomic,
+    ...registry,
+    ...db,
+    ...dip,
+    ...folder,
+    ...project,
+    ...progress,
+    cliProgress: (await import('cli-progress')).default,
+  };
+}
 
 interface DetectCliOptions {
   model?: string;
@@ -48,6 +69,18 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
     .option('--include-reviewed', 'with --project: also run on images already reviewed')
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (inputs: string[], opts: DetectCliOptions) => {
+      const {
+        parseProviderList,
+        resolveModel,
+        collectImageFiles,
+        Detector,
+        CocoDetectionsBuilder,
+        commonRoot,
+        readInterruptedDetections,
+        cliProgress,
+        detectFiles,
+        writeFileAtomic,
+      } = await detectModules();
       const scoreThreshold = parseUnit(opts.threshold, '--threshold');
       const iouThreshold = parseUnit(opts.iou, '--iou');
       const providers = opts.provider ? parseProviderList(opts.provider) : undefined;
@@ -84,14 +117,38 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
         return;
       }
 
+      // Ctrl+C stops after the image in flight (from here on, model loading included); what was
+      // detected so far is still written.
+      const interrupt = new AbortController();
+      const onSigint = (): void => interrupt.abort();
+      process.once('SIGINT', onSigint);
+      const root = commonRoot(collected.files);
+      const coco = new CocoDetectionsBuilder(entry.manifest.classes, entry.manifest.name, root);
+      // What a run's results depend on: an interrupted --out file continues only under the same.
+      const settings = JSON.stringify({
+        model: entry.manifest.name,
+        scoreThreshold: scoreThreshold ?? null,
+        iouThreshold: iouThreshold ?? null,
+        root,
+      });
+      let todo = collected.files;
+      if (opts.out) {
+        const previous = await readInterruptedDetections(opts.out, settings);
+        if (previous === 'other') {
+          log(
+            `${opts.out} was interrupted with other settings (model, thresholds or folder): starting over`,
+          );
+        } else if (previous) {
+          coco.resume(previous);
+          todo = todo.filter((f) => !coco.has(f));
+          log(
+            `continuing ${opts.out}: ${previous.images.length} images done before, ${todo.length} to go`,
+          );
+        }
+      }
       const detector = await Detector.load(entry, { ...(providers ? { providers } : {}) });
       log(
-        `model ${entry.manifest.name} on ${detector.provider.toUpperCase()}; ${collected.files.length} images`,
-      );
-      const coco = new CocoDetectionsBuilder(
-        entry.manifest.classes,
-        entry.manifest.name,
-        commonRoot(collected.files),
+        `model ${entry.manifest.name} on ${detector.provider.toUpperCase()}; ${todo.length} images`,
       );
       const bar =
         process.stderr.isTTY && !opts.quiet
@@ -104,17 +161,13 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
               cliProgress.Presets.shades_classic,
             )
           : undefined;
-      bar?.start(collected.files.length, 0, { rate: '0.0', failed: 0 });
+      bar?.start(todo.length, 0, { rate: '0.0', failed: 0 });
 
       const started = performance.now();
       let done = 0;
       let detections = 0;
-      // Ctrl+C stops after the image in flight; what was detected so far is still written.
-      const interrupt = new AbortController();
-      const onSigint = (): void => interrupt.abort();
-      process.once('SIGINT', onSigint);
       try {
-        for await (const item of detectFiles(detector, collected.files, {
+        for await (const item of detectFiles(detector, todo, {
           ...(scoreThreshold !== undefined ? { scoreThreshold } : {}),
           ...(iouThreshold !== undefined ? { iouThreshold } : {}),
           signal: interrupt.signal,
@@ -139,6 +192,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       }
 
       const seconds = (performance.now() - started) / 1000;
+      coco.markIncomplete(interrupt.signal.aborted ? settings : undefined);
       const json = JSON.stringify(coco.toJSON(), null, 1);
       if (opts.out) await writeFileAtomic(opts.out, `${json}\n`);
       else process.stdout.write(`${json}\n`);
@@ -154,7 +208,8 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       );
       if (interrupt.signal.aborted) {
         process.stderr.write(
-          `interrupted after ${done} of ${collected.files.length} images; the results so far were written\n`,
+          `interrupted after ${done} of ${todo.length} images; the results so far were written` +
+            (opts.out ? '; run the same command again to continue\n' : '\n'),
         );
         setExit(EXIT.interrupted);
         return;
@@ -188,6 +243,16 @@ async function detectIntoProjectCli(
     quiet?: boolean;
   },
 ): Promise<number> {
+  const {
+    ProjectDb,
+    openExistingProject,
+    createProgress,
+    relativeToRoot,
+    importFolder,
+    Detector,
+    resolveModel,
+    detectIntoProject,
+  } = await detectModules();
   // Without inputs the project must exist: a typo must not create an empty project.
   const { project, created } =
     inputs.length > 0

@@ -1,11 +1,4 @@
 import type { Command } from 'commander';
-import ort from 'onnxruntime-node';
-import {
-  defaultProviderChain,
-  PROVIDERS,
-  providerUnavailableReason,
-} from '../../core/detector/executionProviders';
-import { listModels, modelsDir } from '../../core/models/registry';
 import { EXIT } from '../exitCodes';
 import { formatTable } from '../table';
 
@@ -14,7 +7,14 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
     .command('models')
     .description('List registered models and the execution providers available on this machine.')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      // Loaded here, not for `shotbox --help`.
+      const [{ default: ort }, eps, { listModels, modelsDir }] = await Promise.all([
+        import('onnxruntime-node'),
+        import('../../core/detector/executionProviders'),
+        import('../../core/models/registry'),
+      ]);
+      const { defaultProviderChain, PROVIDERS, providerUnavailableReason } = eps;
       const dir = modelsDir();
       const { models, errors } = listModels(dir);
       const providers = PROVIDERS.map((name) => {

@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../core/fs/atomicWrite';
-import { resolveModel } from '../../core/models/registry';
-import { parsePriorConfig, PRIOR_PRESETS, type PriorConfig } from '../../shared/ssd/priorConfig';
-import { generatePriors } from '../../shared/ssd/priors';
+import type { PriorConfig } from '../../shared/ssd/priorConfig';
 import { EXIT, UsageError } from '../exitCodes';
 import { formatTable } from '../table';
 
@@ -21,14 +18,19 @@ export function registerPriorsCommand(program: Command, setExit: (code: number) 
     .description('List the default boxes (priors) of a configuration, layer by layer.')
     .option(
       '--preset <name>',
-      `a built-in configuration (${Object.keys(PRIOR_PRESETS).join(', ')})`,
+      // Named here, not read from PRIOR_PRESETS: that module loads zod, and --help should not.
+      "a built-in configuration: ssd300 (the default) or ssd512 (the paper's)",
     )
     .option('--config <file.json>', 'a prior configuration file')
     .option('--model <name|path>', "a model's own prior configuration")
     .option('--json', 'print {"total":N,"layers":[…]} instead of a table')
     .option('--out <file.json>', 'write every default box as [cx,cy,w,h] (normalised), in order')
     .action(async (opts: PriorsOptions) => {
-      const { label, config } = loadConfig(opts);
+      const [{ writeFileAtomic }, { generatePriors }] = await Promise.all([
+        import('../../core/fs/atomicWrite'),
+        import('../../shared/ssd/priors'),
+      ]);
+      const { label, config } = await loadConfig(opts);
       const set = generatePriors(config);
       const layers = set.layers.map((l) => ({
         name: l.name,
@@ -69,7 +71,11 @@ export function registerPriorsCommand(program: Command, setExit: (code: number) 
     });
 }
 
-function loadConfig(opts: PriorsOptions): { label: string; config: PriorConfig } {
+async function loadConfig(opts: PriorsOptions): Promise<{ label: string; config: PriorConfig }> {
+  const [{ resolveModel }, { parsePriorConfig, PRIOR_PRESETS }] = await Promise.all([
+    import('../../core/models/registry'),
+    import('../../shared/ssd/priorConfig'),
+  ]);
   const chosen = [opts.preset, opts.config, opts.model].filter((v) => v !== undefined);
   if (chosen.length > 1) throw new UsageError('give only one of --preset, --config, --model');
   if (opts.config) {

@@ -1,57 +1,25 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ProjectDb } from '../../core/db/projectDb';
-import type {
-  AnnotationFormat,
-  FormatProblem,
-  ParseResult,
-} from '../../core/formats/annotationSet';
-import { parseCoco } from '../../core/formats/coco';
-import { parseVoc } from '../../core/formats/voc';
-import { parseYolo } from '../../core/formats/yolo';
-import { exportProject } from '../../core/project/exportAnnotations';
-import {
-  AnnotationImportError,
-  importParsedAnnotations,
-} from '../../core/project/importAnnotations';
-import { importFolder } from '../../core/project/importFolder';
-import { markReviewed, reopenImage } from '../../core/project/imageReview';
+import type { FormatProblem } from '../../core/formats/annotationSet';
 import { EXIT, UsageError } from '../exitCodes';
-import { createProgress } from '../progress';
 import { formatTable } from '../table';
 
-const FORMATS: AnnotationFormat[] = ['coco', 'voc', 'yolo'];
 /** Problems printed in full; the rest are counted (the summary says how many). */
 const SHOWN_PROBLEMS = 50;
 
-function parseFormat(text: string | undefined, option: string): AnnotationFormat {
-  if (!text || !(FORMATS as string[]).includes(text)) {
-    throw new UsageError(
-      `${option} must be one of ${FORMATS.join(', ')}${text ? `, got '${text}'` : ''}`,
-    );
-  }
-  return text as AnnotationFormat;
-}
-
-export function openExistingProject(file: string): ProjectDb {
-  if (!existsSync(file)) {
-    throw new UsageError(
-      `project ${path.resolve(file)} does not exist (create it with \`shotbox import <folder> --project ${file}\`)`,
-    );
-  }
-  return ProjectDb.open(file);
-}
-
-export async function parseAnnotations(
-  format: AnnotationFormat,
-  source: string,
-  classesFile?: string,
-): Promise<ParseResult> {
-  if (!existsSync(source)) throw new UsageError(`annotations not found: ${path.resolve(source)}`);
-  if (format === 'coco') return parseCoco(source);
-  if (format === 'voc') return parseVoc(source);
-  return parseYolo(source, classesFile ? { classesFile } : {});
+/** What the project commands run on, loaded when one runs (not for `shotbox --help`). */
+async function projectModules() {
+  const [files, db, exporter, importer, folder, progress, review] = await Promise.all([
+    import('./projectFiles'),
+    import('../../core/db/projectDb'),
+    import('../../core/project/exportAnnotations'),
+    import('../../core/project/importAnnotations'),
+    import('../../core/project/importFolder'),
+    import('../progress'),
+    import('../../core/project/imageReview'),
+  ]);
+  return { ...files, ...db, ...exporter, ...importer, ...folder, ...progress, ...review };
 }
 
 function printProblems(problems: FormatProblem[], quiet: boolean): void {
@@ -89,7 +57,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       '--annotations <path>',
       'labels to import: COCO .json, VOC folder of .xml, YOLO labels folder',
     )
-    .option('--format <coco|voc|yolo>', 'format of --annotations')
+    .option('--format <coco|voc|yolo>', 'format of --annotations (default: guessed from it)')
     .option(
       '--classes <file>',
       'YOLO class list (default: classes.txt / obj.names / data.yaml beside the labels)',
@@ -100,8 +68,21 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     )
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (folder: string, opts: ImportOptions) => {
+      const {
+        resolveAnnotationFormat,
+        parseAnnotations,
+        AnnotationImportError,
+        ProjectDb,
+        createProgress,
+        importFolder,
+        importParsedAnnotations,
+      } = await projectModules();
       if (!existsSync(folder)) throw new UsageError(`folder not found: ${path.resolve(folder)}`);
-      const format = opts.annotations ? parseFormat(opts.format, '--format') : undefined;
+      if (opts.format && !opts.annotations)
+        throw new UsageError('--format describes --annotations: give both');
+      const format = opts.annotations
+        ? await resolveAnnotationFormat(opts.format, opts.annotations)
+        : undefined;
       // Parse first: a broken label file should stop us before anything is written.
       const parsed = format
         ? await parseAnnotations(format, opts.annotations!, opts.classes)
@@ -110,6 +91,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         throw new AnnotationImportError(parsed.problems);
       }
       const { project, created } = ProjectDb.openOrCreate(opts.project, folder);
+      let removeEmptyNew = false;
       try {
         const progress = createProgress('files', opts.quiet);
         const interrupt = new AbortController();
@@ -159,9 +141,20 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         if (interrupt.signal.aborted) {
           process.stderr.write('interrupted: run the same command again to add the rest\n');
           setExit(EXIT.interrupted);
+        } else if (report.added + report.alreadyKnown === 0) {
+          // Nothing to label: exit 1 ("nothing could run"), as for detect without images. A
+          // project made by this run is removed, so its image root does not trap the next import.
+          process.stderr.write(
+            `shotbox: no images found in ${path.resolve(folder)}${created ? '; no project was created' : ''}\n`,
+          );
+          removeEmptyNew = created;
+          setExit(EXIT.failed);
         } else setExit(report.problems.length > 0 ? EXIT.partial : EXIT.ok);
       } finally {
         project.close();
+        if (removeEmptyNew)
+          for (const suffix of ['', '-wal', '-shm'])
+            rmSync(`${project.file}${suffix}`, { force: true });
       }
     });
 
@@ -188,6 +181,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         only: string;
         includeUnreviewed?: boolean;
       }) => {
+        const { parseFormat, openExistingProject, exportProject } = await projectModules();
         const format = parseFormat(opts.format, '--format');
         if (opts.only !== 'accepted' && opts.only !== 'all')
           throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
@@ -220,7 +214,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     )
     .requiredOption('--project <file.shotbox>', 'project file')
     .option('--json', 'machine-readable output')
-    .action((opts: { project: string; json?: boolean }) => {
+    .action(async (opts: { project: string; json?: boolean }) => {
+      const { openExistingProject } = await projectModules();
       const project = openExistingProject(opts.project);
       try {
         const s = project.stats();
@@ -264,7 +259,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .argument('<images...>', 'image paths as the project stores them (relative to its image root)')
     .requiredOption('--project <file.shotbox>', 'project file')
     .option('--reopen', 'take the reviewed mark away instead')
-    .action((names: string[], opts: { project: string; reopen?: boolean }) => {
+    .action(async (names: string[], opts: { project: string; reopen?: boolean }) => {
+      const { openExistingProject, markReviewed, reopenImage } = await projectModules();
       const project = openExistingProject(opts.project);
       try {
         const images = names.map((n) => {
@@ -294,7 +290,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .description("Point a project at its images' new folder (after moving them).")
     .requiredOption('--project <file.shotbox>', 'project file')
     .requiredOption('--image-root <dir>', 'the folder that now holds the images')
-    .action((opts: { project: string; imageRoot: string }) => {
+    .action(async (opts: { project: string; imageRoot: string }) => {
+      const { openExistingProject } = await projectModules();
       const project = openExistingProject(opts.project);
       try {
         const sample = project.images.list({ limit: 20 });

@@ -1,18 +1,7 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { appVersion } from '../../core/appVersion';
-import { openDemoProject } from '../../core/project/demoProject';
-import { startServer } from '../../server/server';
 import { EXIT, UsageError } from '../exitCodes';
-import { openExistingProject } from './project';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The built renderer of this checkout (`npm run build` / `npm start` make it). */
-export function defaultRendererDir(): string {
-  return path.resolve(here, '../../../out/renderer');
-}
+import { defaultRendererDir, ensureRendererBuilt } from '../rendererBuild';
 
 export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
   program
@@ -30,6 +19,12 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`bad --port '${opts.port}'`);
       if (opts.project && opts.demo) throw new UsageError('give --project or --demo, not both');
+      ensureRendererBuilt(opts.renderer, (line) => process.stderr.write(`${line}\n`));
+      const [{ openExistingProject }, { startServer }, { openDemoProject }] = await Promise.all([
+        import('./projectFiles'),
+        import('../../server/server'),
+        import('../../core/project/demoProject'),
+      ]);
       const project = opts.project
         ? openExistingProject(opts.project)
         : opts.demo

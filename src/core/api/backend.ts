@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
   contract,
+  FAILURES_NAMED,
   type BackendEvent,
   type Method,
   type ParsedRequestOf,
   type ResponseOf,
 } from '../../shared/api/contract';
+import { ShotboxError, toSerializedError, type ErrorCode } from '../../shared/api/errors';
 import type { Box, ImageListItem, ImageRecord } from '../../shared/project/types';
 import type { ProjectDb } from '../db/projectDb';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
-import { DEFAULT_MODEL, listModels, resolveModel } from '../models/registry';
+import { DEFAULT_MODEL, listModels, ModelNotFoundError, resolveModel } from '../models/registry';
 import type { HistoryOutcome } from '../db/editHistory';
 import {
   createClass,
@@ -22,13 +24,41 @@ import {
 } from '../project/classEdits';
 import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
 import { markReviewed, reopenImage } from '../project/imageReview';
+import { watchExternalChanges } from './externalChanges';
 import { NotFoundError } from './imageServing';
 
-/** A request that does not match the contract, or asks for something impossible: HTTP 400. */
-export class ValidationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationError';
+/**
+ * A request the backend turns down: it does not match the contract or asks for something
+ * impossible (`invalid-request`, HTTP 400), needs a project (`no-project`), or clashes with the
+ * current state (`conflict`). Carried to the UI as the shared error shape (shared/api/errors.ts).
+ */
+export class ValidationError extends ShotboxError {
+  constructor(message: string, code: ErrorCode = 'invalid-request') {
+    super(code, message, 'ValidationError');
+  }
+}
+
+/** A file of the project as the UI names it: its path under the image root. */
+function relativeImagePath(project: ProjectDb, file: string): string {
+  const rel = path.relative(project.imageRoot, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel)
+    ? rel.split(path.sep).join('/')
+    : file;
+}
+
+function lastImageOf(project: ProjectDb): { id: number; index: number } | null {
+  const id = project.lastImageId;
+  const index = id === null ? null : project.images.positionOf(id);
+  return id === null || index === null ? null : { id, index };
+}
+
+/** A model the page names: an unknown one is `not-found`, not an internal error. */
+function resolveKnownModel(name: string): ReturnType<typeof resolveModel> {
+  try {
+    return resolveModel(name);
+  } catch (err) {
+    if (err instanceof ModelNotFoundError) throw new NotFoundError(err.message);
+    throw err;
   }
 }
 
@@ -52,9 +82,12 @@ export function createBackend(options: BackendOptions): Backend {
   const emit = options.emit ?? (() => {});
   const detectors = new Map<string, Promise<Detector>>();
   const jobs = new Map<string, AbortController>();
+  const stopWatching = project
+    ? watchExternalChanges(project, () => emit({ type: 'project-changed', reason: 'external' }))
+    : () => {};
 
   const needProject = (): ProjectDb => {
-    if (!project) throw new ValidationError('no project is open');
+    if (!project) throw new ValidationError('no project is open', 'no-project');
     return project;
   };
   const needImage = (p: ProjectDb, imageId: number): ImageRecord => {
@@ -64,7 +97,7 @@ export function createBackend(options: BackendOptions): Backend {
   };
   const needClass = (p: ProjectDb, classId: number): void => {
     if (!p.classes.list().some((c) => c.id === classId))
-      throw new ValidationError(`class ${classId} does not exist`);
+      throw new NotFoundError(`class ${classId} does not exist`);
   };
   const needAnnotations = (p: ProjectDb, ids: readonly number[]): void => {
     const missing = ids.filter((id) => !p.annotations.get(id));
@@ -96,7 +129,7 @@ export function createBackend(options: BackendOptions): Backend {
   const detector = (name: string = DEFAULT_MODEL): Promise<Detector> => {
     let d = detectors.get(name);
     if (!d) {
-      d = Detector.load(resolveModel(name));
+      d = Detector.load(resolveKnownModel(name));
       detectors.set(name, d);
       d.catch(() => detectors.delete(name));
     }
@@ -131,6 +164,7 @@ export function createBackend(options: BackendOptions): Backend {
         name: path.basename(project.file).replace(/\.shotbox$/, ''),
         imageRoot: project.imageRoot,
         imageCount: project.images.count(),
+        lastImage: lastImageOf(project),
       };
     },
 
@@ -155,6 +189,13 @@ export function createBackend(options: BackendOptions): Backend {
     async getImage({ imageId }) {
       const p = needProject();
       return { image: needImage(p, imageId), annotations: p.annotations.ofImage(imageId) };
+    },
+
+    async rememberImage({ imageId }) {
+      const p = needProject();
+      needImage(p, imageId);
+      p.rememberImage(imageId);
+      return { imageId };
     },
 
     async setImageStatus({ imageId, status }) {
@@ -183,7 +224,7 @@ export function createBackend(options: BackendOptions): Backend {
     async createClass({ name, color }) {
       const p = needProject();
       if (p.classes.byName(name))
-        throw new ValidationError(`a class named '${name}' exists already`);
+        throw new ValidationError(`a class named '${name}' exists already`, 'conflict');
       return createClass(p, name, color);
     },
 
@@ -192,7 +233,10 @@ export function createBackend(options: BackendOptions): Backend {
       needClass(p, classId);
       const other = p.classes.byName(name);
       if (other && other.id !== classId)
-        throw new ValidationError(`a class named '${name}' exists already (merge instead)`);
+        throw new ValidationError(
+          `a class named '${name}' exists already (merge instead)`,
+          'conflict',
+        );
       return renameClass(p, classId, name);
     },
 
@@ -310,7 +354,10 @@ export function createBackend(options: BackendOptions): Backend {
     async detectImages({ imageIds, model, includeReviewed }) {
       const p = needProject();
       if (jobs.size > 0)
-        throw new ValidationError('a detection job is already running (cancel it first)');
+        throw new ValidationError(
+          'a detection job is already running (cancel it first)',
+          'conflict',
+        );
       const missing = imageIds.filter((id) => !p.images.get(id));
       if (missing.length)
         throw new NotFoundError(`image(s) ${missing.slice(0, 10).join(', ')} do not exist`);
@@ -339,6 +386,9 @@ export function createBackend(options: BackendOptions): Backend {
             processed: r.processed,
             detections: r.detections,
             failed: r.failures.length,
+            failures: r.failures
+              .slice(0, FAILURES_NAMED)
+              .map((f) => ({ path: relativeImagePath(p, f.file), reason: f.reason })),
             cancelled: r.interrupted,
             merged: r.merged,
             skippedReviewed: r.skippedReviewed,
@@ -348,7 +398,7 @@ export function createBackend(options: BackendOptions): Backend {
           emit({
             type: 'job-error',
             jobId,
-            message: err instanceof Error ? err.message : String(err),
+            message: toSerializedError(err).message,
           }),
         )
         .finally(() => jobs.delete(jobId));
@@ -362,6 +412,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
 
     async dispose() {
+      stopWatching();
       for (const job of jobs.values()) job.abort();
       for (const d of detectors.values()) await d.then((x) => x.dispose()).catch(() => {});
       detectors.clear();

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ShotboxError } from '../../shared/api/errors';
 import type { ProjectDb } from '../db/projectDb';
 import { openImage } from '../image/decode';
 
-export class NotFoundError extends Error {
+/** What a request names does not exist: code `not-found` (HTTP 404). */
+export class NotFoundError extends ShotboxError {
   constructor(message: string) {
-    super(message);
-    this.name = 'NotFoundError';
+    super('not-found', message, 'NotFoundError');
   }
 }
 

@@ -1,3 +1,4 @@
+import { naturalSortKey } from '../../shared/project/naturalSort';
 import type {
   ImageListItem,
   ImageRecord,
@@ -68,10 +69,10 @@ export class ImageRepo {
   insert(image: NewImage): number {
     const info = this.db
       .prepare(
-        `INSERT INTO images (path, sha256, bytes, mtime_ms, width, height, format, added_at)
-         VALUES (@path, @sha256, @bytes, @mtimeMs, @width, @height, @format, @addedAt)`,
+        `INSERT INTO images (path, sort_key, sha256, bytes, mtime_ms, width, height, format, added_at)
+         VALUES (@path, @sortKey, @sha256, @bytes, @mtimeMs, @width, @height, @format, @addedAt)`,
       )
-      .run({ ...image, addedAt: now() });
+      .run({ ...image, sortKey: naturalSortKey(image.path), addedAt: now() });
     return Number(info.lastInsertRowid);
   }
 
@@ -103,7 +104,7 @@ export class ImageRepo {
     ).n;
   }
 
-  /** One page of images, ordered by path, with their annotation counts. */
+  /** One page of images in natural order of their paths, with their annotation counts. */
   list(query: ImageQuery = {}): ImageListItem[] {
     const { where, params } = imageFilter(query);
     const rows = this.db
@@ -114,7 +115,7 @@ export class ImageRepo {
            (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review <> 'rejected') AS annotation_count,
            (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending') AS pending_count
          FROM images i ${where}
-         ORDER BY i.path
+         ORDER BY i.sort_key, i.path
          LIMIT @limit OFFSET @offset`,
       )
       .all({ ...params, limit: query.limit ?? 100, offset: query.offset ?? 0 }) as (ImageRow & {
@@ -130,7 +131,7 @@ export class ImageRepo {
 
   /**
    * Images whose labels are settled (DESIGN.md §6): a person reviewed them, or their labels were
-   * imported. Ordered by path.
+   * imported. In natural order of their paths.
    */
   settled(): ImageRecord[] {
     return (
@@ -138,16 +139,32 @@ export class ImageRepo {
         .prepare(
           `SELECT ${IMAGE_COLUMNS} FROM images i
            WHERE ${SETTLED_IMAGE}
-           ORDER BY i.path`,
+           ORDER BY i.sort_key, i.path`,
         )
         .all() as ImageRow[]
     ).map(toImage);
   }
 
-  /** Every image, ordered by path (for exports and detection runs). */
+  /** Where an image stands in the unfiltered list (0-based), or null when it does not exist. */
+  positionOf(id: number): number | null {
+    const at = this.db.prepare('SELECT sort_key, path FROM images WHERE id = ?').get(id) as
+      { sort_key: string; path: string } | undefined;
+    if (!at) return null;
+    return (
+      this.db
+        .prepare(
+          'SELECT count(*) AS n FROM images WHERE sort_key < @k OR (sort_key = @k AND path < @p)',
+        )
+        .get({ k: at.sort_key, p: at.path }) as { n: number }
+    ).n;
+  }
+
+  /** Every image in natural order of their paths (for exports and detection runs). */
   all(): ImageRecord[] {
     return (
-      this.db.prepare(`SELECT ${IMAGE_COLUMNS} FROM images ORDER BY path`).all() as ImageRow[]
+      this.db
+        .prepare(`SELECT ${IMAGE_COLUMNS} FROM images ORDER BY sort_key, path`)
+        .all() as ImageRow[]
     ).map(toImage);
   }
 }

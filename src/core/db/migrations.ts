@@ -193,6 +193,18 @@ export const MIGRATIONS: readonly string[] = [
     WHEN detected = 1 THEN 'nothing-found'
     ELSE 'unreviewed' END;
   `,
+  // 3: image lists in natural order (raccoon-2 before raccoon-10): a stored sort key
+  // (shared/project/naturalSort.ts; natural_sort_key() is registered by openDatabase), indexed
+  // so a page is still read in index order, filtered by status or not.
+  `
+  ALTER TABLE images ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
+  UPDATE images SET sort_key = natural_sort_key(path);
+  CREATE INDEX images_sort_key ON images (sort_key, path);
+  CREATE INDEX images_status_sort_key ON images (status, sort_key, path);
+  -- The image last opened in the workbench, reopened with the project (no FK: a stale id reads
+  -- as none).
+  ALTER TABLE project ADD COLUMN last_image_id INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

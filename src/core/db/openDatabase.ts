@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { naturalSortKey } from '../../shared/project/naturalSort';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -33,6 +34,10 @@ export function openDatabase(file: string, options: { create: boolean }): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // The natural sort key of image paths, for migration 3 (which fills images.sort_key).
+    db.function('natural_sort_key', { deterministic: true }, (p: unknown) =>
+      typeof p === 'string' ? naturalSortKey(p) : null,
+    );
     migrate(db, file);
   } catch (err) {
     db.close();

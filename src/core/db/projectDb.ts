@@ -94,6 +94,30 @@ export class ProjectDb {
     return path.resolve(path.dirname(this.file), image_root);
   }
 
+  /**
+   * SQLite's `PRAGMA data_version`: changes when another connection (the CLI, another window)
+   * commits to the file, never for this connection's own writes.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** The image last opened in the workbench, if it still exists. */
+  get lastImageId(): number | null {
+    const row = this.db
+      .prepare('SELECT i.id FROM project p JOIN images i ON i.id = p.last_image_id')
+      .get() as { id: number } | undefined;
+    return row?.id ?? null;
+  }
+
+  /**
+   * Remembers the image open in the workbench. Where the person is, not what the project holds:
+   * no edit history, and undo never moves it.
+   */
+  rememberImage(imageId: number): void {
+    this.db.prepare('UPDATE project SET last_image_id = ?').run(imageId);
+  }
+
   /** Points the project at its images' new location (after the images moved). */
   setImageRoot(root: string): void {
     this.db.prepare('UPDATE project SET image_root = ?').run(this.storedRoot(path.resolve(root)));

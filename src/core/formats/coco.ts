@@ -25,6 +25,7 @@ import {
   formatIssuePath,
   quote,
   readTextFile,
+  roundPixels,
 } from './formatUtils';
 
 const idSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -437,7 +438,8 @@ interface CocoAnnotationOut {
 
 /**
  * Writes one COCO JSON file. Ids count from 1; category_id = class index + 1 (COCO reserves 0).
- * Numbers are written as JavaScript holds them, with no rounding.
+ * Pixel numbers are written to 4 decimals (`roundPixels`): exact for whole pixels, and no
+ * float noise such as 10.300000000000001 from x2 − x1.
  */
 export async function exportCoco(set: ExportSet, outFile: string): Promise<ExportSummary> {
   const images: CocoImageOut[] = [];
@@ -457,8 +459,8 @@ export async function exportCoco(set: ExportSet, outFile: string): Promise<Expor
         id: annotations.length + 1,
         image_id: i + 1,
         category_id: box.classIndex + 1,
-        bbox: [box.x1, box.y1, w, h],
-        area: w * h,
+        bbox: [roundPixels(box.x1), roundPixels(box.y1), roundPixels(w), roundPixels(h)],
+        area: roundPixels(w * h),
         iscrowd: 0,
         ...(box.score === undefined ? {} : { score: box.score }),
       });

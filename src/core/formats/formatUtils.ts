@@ -257,6 +257,15 @@ export function assertExportableClasses(classes: readonly string[]): void {
   });
 }
 
+/** Decimals of pixel coordinates in files (COCO, VOC, detect --out): 1/10000 of a pixel. */
+export const PIXEL_DECIMALS = 4;
+
+/** A pixel coordinate as files carry it: to PIXEL_DECIMALS, no float noise (10.3, not 10.300000000000001). */
+export function roundPixels(v: number): number {
+  const scale = 10 ** PIXEL_DECIMALS;
+  return Math.round(v * scale) / scale;
+}
+
 /** Throws if a box cannot be exported: bad class index or non-finite numbers (caller bugs). */
 export function assertExportableBox(
   file: string,

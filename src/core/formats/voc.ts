@@ -28,6 +28,7 @@ import {
   readTextFile,
   toPosixRelative,
   withoutExtension,
+  roundPixels,
 } from './formatUtils';
 
 const xmlParser = new XMLParser({
@@ -338,7 +339,7 @@ function assertExportableImage(image: ExportImage, classCount: number): void {
   for (const box of image.boxes) assertExportableBox(image.file, classCount, box);
 }
 
-/** LabelImg's layout; numbers as JavaScript prints them (81, 81.5), never rounded. */
+/** LabelImg's layout; coordinates to 4 decimals at most (81, 81.5, 81.1235). */
 export function buildVocXml(image: ExportImage, classes: readonly string[]): string {
   const file = image.file.replace(/\\/g, '/');
   const folder = path.posix.dirname(file);
@@ -355,10 +356,10 @@ export function buildVocXml(image: ExportImage, classes: readonly string[]): str
       truncated: '0',
       difficult: '0',
       bndbox: {
-        xmin: String(box.x1),
-        ymin: String(box.y1),
-        xmax: String(box.x2),
-        ymax: String(box.y2),
+        xmin: String(roundPixels(box.x1)),
+        ymin: String(roundPixels(box.y1)),
+        xmax: String(roundPixels(box.x2)),
+        ymax: String(roundPixels(box.y2)),
       },
     }));
   }

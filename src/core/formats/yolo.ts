@@ -335,7 +335,7 @@ export async function exportYolo(set: ExportSet, outDir: string): Promise<Export
     path.join(outDir, 'classes.txt'),
     set.classes.map((c) => `${c}\n`).join(''),
   );
-  await writeFileAtomic(path.join(outDir, 'data.yaml'), dataYamlText(set.classes));
+  await writeFileAtomic(path.join(outDir, 'data.yaml'), dataYamlText(set.classes, outDir));
   return { files: set.images.length + 2, images: set.images.length, boxes };
 }
 
@@ -355,10 +355,19 @@ export function yoloLabelText(image: ExportImage): string {
     .join('');
 }
 
-/** JSON strings are valid YAML double-quoted scalars, so any class name survives. */
-function dataYamlText(classes: readonly string[]): string {
+/**
+ * Ultralytics' dataset file: `path` (the dataset root), `train`/`val` (image folders under it),
+ * `names`. Ultralytics finds each label by replacing `images` with `labels` in the image's path,
+ * so the images belong under `images/`, mirroring `labels/`; both splits name the same folder
+ * until the user splits it. JSON strings are valid YAML double-quoted scalars, so any class name
+ * and path survives.
+ */
+function dataYamlText(classes: readonly string[], outDir: string): string {
   return [
-    '# Written by Shotbox. Add train: and val: image folders before training with it.',
+    '# Written by Shotbox. Put (or link) the images under images/, mirroring labels/.',
+    `path: ${JSON.stringify(path.resolve(outDir))}`,
+    'train: images',
+    'val: images',
     `nc: ${classes.length}`,
     'names:',
     ...classes.map((name) => `  - ${JSON.stringify(name)}`),

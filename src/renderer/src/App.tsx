@@ -17,8 +17,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { boot } from './actions/boot';
 import { BoxList } from './components/BoxList';
 import { CanvasPane } from './components/CanvasPane';
+import { ClassNamePrompt } from './components/ClassNamePrompt';
 import { ClassManager } from './components/ClassManager';
-import { ErrorAlert } from './components/ErrorAlert';
 import { ImageList } from './components/ImageList';
 import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
@@ -27,8 +27,10 @@ import { installKeymap } from './keymap';
 import { useEditor } from './state/store';
 import { buildTheme } from './theme';
 
-const LEFT_WIDTH = 300;
-const RIGHT_WIDTH = 340;
+// The side panels give way on narrow windows (1024 px: 240 + 270, leaving the canvas and its
+// toolbar about 510 px) and keep their size from about 1250 px up.
+const LEFT_WIDTH = 'clamp(200px, 23.5vw, 300px)';
+const RIGHT_WIDTH = 'clamp(240px, 26.5vw, 340px)';
 
 function RightPanel(): React.JSX.Element {
   const [tab, setTab] = useState<'boxes' | 'classes'>('boxes');
@@ -53,7 +55,6 @@ function Workbench(): React.JSX.Element {
   return (
     <Stack sx={{ height: '100vh', overflow: 'hidden' }} data-testid="workbench">
       <TopBar />
-      <ErrorAlert />
       <Stack direction="row" sx={{ flex: 1, minHeight: 0 }}>
         <Paper
           square
@@ -76,6 +77,7 @@ function Workbench(): React.JSX.Element {
       </Stack>
       <StatusBar />
       <ShortcutSheet />
+      <ClassNamePrompt />
     </Stack>
   );
 }

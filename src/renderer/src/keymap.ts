@@ -95,7 +95,7 @@ export const KEYMAP: readonly Binding[] = [
   },
   {
     keys: ['?'],
-    label: 'Show this sheet',
+    label: 'Show or hide this sheet',
     group: 'Help',
     run: () => setHelpOpen(!getState().helpOpen),
   },
@@ -145,6 +145,19 @@ export function displayKey(key: string): string {
     .join('+');
 }
 
+const SLIDER_KEYS = new Set([
+  'arrowleft',
+  'arrowright',
+  'arrowup',
+  'arrowdown',
+  'home',
+  'end',
+  'pageup',
+  'pagedown',
+  'shift+arrowleft',
+  'shift+arrowright',
+]);
+
 /** Keys belong to the page unless the person is typing or working a focused control. */
 function ownedByTarget(e: KeyboardEvent, key: string): boolean {
   const t = e.target;
@@ -152,6 +165,9 @@ function ownedByTarget(e: KeyboardEvent, key: string): boolean {
   if (t.closest('[role="dialog"], [role="menu"], [role="listbox"]')) return true;
   if (t.isContentEditable || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement)
     return true;
+  // A focused slider (the score threshold) keeps its arrow keys however it got the focus:
+  // clicking it and then pressing → must move it, not switch the image.
+  if (SLIDER_KEYS.has(key) && t.closest('[role="slider"], input[type="range"]')) return true;
   if (t instanceof HTMLInputElement) {
     const type = t.type;
     const textual = !['checkbox', 'radio', 'range', 'button', 'submit', 'color'].includes(type);
@@ -180,8 +196,16 @@ export function installKeymap(): () => void {
     if (e.isComposing) return;
     const key = keyOf(e);
     const binding = byKey.get(key);
-    if (!binding || ownedByTarget(e, key)) return;
-    if (getState().helpOpen && key !== '?') return;
+    if (!binding) return;
+    if (getState().helpOpen) {
+      // The open sheet holds the focus (a dialog owns its keys), but `?` still closes it.
+      if (key === '?') {
+        e.preventDefault();
+        binding.run(key);
+      }
+      return;
+    }
+    if (ownedByTarget(e, key)) return;
     if (key === 'space') {
       // The canvas may have claimed it (preventDefault) to arm its pan: still ours on release.
       e.preventDefault();

@@ -61,6 +61,11 @@ export interface ProjectInfo {
   name: string;
   imageRoot: string;
   imageCount: number;
+  /**
+   * The image last opened in the workbench (reopened with the project), if any, with its
+   * position in the unfiltered list.
+   */
+  lastImage: { id: number; index: number } | null;
 }
 
 export interface ImagePage {
@@ -126,6 +131,9 @@ export interface JobStarted {
 }
 
 /** Events the backend pushes to the UI (job progress). */
+/** How many failed images a finished job names (the rest are counted). */
+export const FAILURES_NAMED = 20;
+
 export type BackendEvent =
   | { type: 'job-progress'; jobId: string; done: number; total: number; failed: number }
   | {
@@ -134,6 +142,8 @@ export type BackendEvent =
       processed: number;
       detections: number;
       failed: number;
+      /** The images that failed, by path, with the reason (the first FAILURES_NAMED of them). */
+      failures: { path: string; reason: string }[];
       cancelled: boolean;
       /** Predictions not stored: they overlap a box a person decided on. */
       merged: number;
@@ -170,6 +180,8 @@ export const contract = {
   getStats: { request: empty, response: {} as ProjectStats },
   listImages: { request: ImageQuerySchema, response: {} as ImagePage },
   getImage: { request: z.strictObject({ imageId: id }), response: {} as ImageDetail },
+  /** The workbench opened this image: reopening the project returns to it. */
+  rememberImage: { request: z.strictObject({ imageId: id }), response: {} as { imageId: number } },
   /**
    * 'reviewed' marks the image reviewed (as markReviewed); any other status takes the mark away.
    * The state itself is derived by the backend and returned.

@@ -8,6 +8,7 @@ export const METHOD_NAMES = [
   'getStats',
   'listImages',
   'getImage',
+  'rememberImage',
   'setImageStatus',
   'markReviewed',
   'listClasses',

@@ -102,10 +102,6 @@ describe('browser mode API on a real project', () => {
       ['createAnnotation', { imageId: -1, classId: 1, box: { x1: 0, y1: 0, x2: 1, y2: 1 } }],
       [
         'createAnnotation',
-        { imageId: img.id, classId: 999, box: { x1: 0, y1: 0, x2: 10, y2: 10 } },
-      ],
-      [
-        'createAnnotation',
         { imageId: img.id, classId: 1, box: { x1: 5000, y1: 5000, x2: 6000, y2: 6000 } },
       ], // outside
       [
@@ -121,7 +117,6 @@ describe('browser mode API on a real project', () => {
       ['updateAnnotations', { ids: [1], patch: {} }],
       ['updateAnnotations', { ids: [1], patch: { review: 'approved' } }],
       ['createClass', { name: 'a\nb' }],
-      ['createClass', { name: 'face' }], // exists
       ['recolorClass', { classId: 1, color: 'red; background: url(x)' }],
       ['listImages', { limit: 100000 }],
       ['listImages', { search: 'x'.repeat(1000) }],
@@ -132,14 +127,34 @@ describe('browser mode API on a real project', () => {
       ['markReviewed', { imageId: 'x' }],
       ['detectImages', { imageIds: [img.id], includeReviewed: 'yes' }],
     ];
+    type Failure = { error: { name: string; code: string; message: string } };
     for (const [method, body] of bad) {
-      const res = await call<{ error: string }>(method, body);
+      const res = await call<Failure>(method, body);
       expect(res.status, `${method} ${JSON.stringify(body)}`).toBe(400);
-      expect(res.json.error.length).toBeGreaterThan(5);
+      // The one error shape: name, code (what the UI reads), message (what a person reads).
+      expect(res.json.error).toEqual({
+        name: 'ValidationError',
+        code: 'invalid-request',
+        message: expect.stringMatching(/.{6}/),
+      });
     }
-    expect((await call('getImage', { imageId: 987654 })).status).toBe(404);
-    expect((await call('deleteAnnotations', { ids: [987654] })).status).toBe(404);
-    expect((await call('markReviewed', { imageId: 987654 })).status).toBe(404);
+    const taken = await call<Failure>('createClass', { name: 'face' });
+    expect([taken.status, taken.json.error.code]).toEqual([409, 'conflict']);
+    for (const [method, body] of [
+      ['getImage', { imageId: 987654 }],
+      ['deleteAnnotations', { ids: [987654] }],
+      ['markReviewed', { imageId: 987654 }],
+      ['detectImage', { imageId: 1, model: 'no-such-model' }],
+      [
+        'createAnnotation',
+        { imageId: img.id, classId: 999, box: { x1: 0, y1: 0, x2: 10, y2: 10 } },
+      ],
+    ] as const) {
+      const missing = await call<Failure>(method, body);
+      expect([missing.status, missing.json.error.code], method).toEqual([404, 'not-found']);
+    }
+    const unknown = await call<Failure>('dropAllTables', {});
+    expect([unknown.status, unknown.json.error.code]).toEqual([400, 'invalid-request']);
     expect(snapshot()).toBe(before);
   });
 

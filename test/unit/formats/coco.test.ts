@@ -155,11 +155,32 @@ describe('exportCoco', () => {
       image_id: 1,
       category_id: 1,
       bbox: [10.5, 20.25, 19.625, 20.25],
-      area: 19.625 * 20.25,
+      area: 397.4063, // 19.625 × 20.25 = 397.40625, to 4 decimals
       iscrowd: 0,
     });
     expect(doc.annotations[1]).toMatchObject({ id: 2, category_id: 3, score: 0.875 });
     expect(doc.annotations[2]).toMatchObject({ id: 3, image_id: 3, category_id: 2 });
+  });
+
+  it('writes pixels to 4 decimals, without float noise from x2 - x1', async () => {
+    const out = path.join(tmp, 'export', 'decimals.json');
+    const noisy: ExportSet = {
+      classes: ['a'],
+      images: [
+        {
+          file: 'a.jpg',
+          width: 100,
+          height: 100,
+          boxes: [{ classIndex: 0, x1: 0.1, y1: 1 / 3, x2: 10.4, y2: 50.123456 }],
+        },
+      ],
+    };
+    await exportCoco(noisy, out);
+    const text = await readFile(out, 'utf8');
+    const doc = JSON.parse(text) as { annotations: { bbox: number[]; area: number }[] };
+    expect(doc.annotations[0]!.bbox).toEqual([0.1, 0.3333, 10.3, 49.7901]);
+    expect(doc.annotations[0]!.area).toBe(512.8383);
+    expect(text).not.toMatch(/\d\.\d{5,}/);
   });
 
   it('round-trips unicode and &<> in class and file names, and float boxes', async () => {

@@ -161,6 +161,28 @@ describe('exportVoc', () => {
     expect(neg).not.toContain('<object>');
   });
 
+  it('writes coordinates to 4 decimals', async () => {
+    const out = path.join(tmp, 'export-decimals');
+    await exportVoc(
+      {
+        classes: ['a'],
+        images: [
+          {
+            file: 'a.jpg',
+            width: 100,
+            height: 100,
+            boxes: [{ classIndex: 0, x1: 1 / 3, y1: 0.1 + 0.2, x2: 50.123456, y2: 60 }],
+          },
+        ],
+      },
+      out,
+    );
+    const xml = await readFile(path.join(out, 'a.xml'), 'utf8');
+    expect(xml).toContain('<xmin>0.3333</xmin>');
+    expect(xml).toContain('<ymin>0.3</ymin>');
+    expect(xml).toContain('<xmax>50.1235</xmax>');
+  });
+
   it('round-trips names, file names and numbers exactly', async () => {
     const out = path.join(tmp, 'export2');
     await exportVoc(set, out);

@@ -184,6 +184,11 @@ describe('exportYolo', () => {
     ]);
     // The label has no score; the prediction reads back as one (imported as pending).
     expect(back.annotations.images[1]!.boxes.map((b) => b.score)).toEqual([undefined, 0.9]);
+    // Ultralytics' keys: the dataset root and the image folders of both splits under it.
+    const yaml = await readFile(path.join(out, 'data.yaml'), 'utf8');
+    expect(yaml).toContain(`path: ${JSON.stringify(path.resolve(out))}\n`);
+    expect(yaml).toMatch(/^train: images$/m);
+    expect(yaml).toMatch(/^val: images$/m);
     const viaYaml = await parseYolo(path.join(out, 'labels'), {
       classesFile: path.join(out, 'data.yaml'),
     });

@@ -3,7 +3,7 @@ import { getState, setState } from '../state/store';
 import { loadClasses } from './classes';
 import { handleBackendEvent } from './detect';
 import { fetchPage } from './imageList';
-import { openRow } from './navigation';
+import { openImageById, openRow } from './navigation';
 import { describeError } from './run';
 
 /** Start-up: what the backend offers, the project, its classes, the first page; then events. */
@@ -20,6 +20,11 @@ export async function boot(): Promise<void> {
       await loadClasses();
       const rows = await fetchPage(0);
       const first = rows?.[0];
+      if (project.lastImage && !getState().current) {
+        // Back to the image last worked on, at its place in the list (D and A go on from there).
+        const { id, index } = project.lastImage;
+        await openImageById(id, index).catch(() => undefined);
+      }
       if (first && !getState().current) openRow(first, 0);
     }
     setState({ boot: 'ready' });

@@ -19,7 +19,7 @@ function replaceClass(updated: ClassRecord): void {
 }
 
 export async function loadClasses(): Promise<void> {
-  const classes = await perform('load classes', () => api.listClasses({}));
+  const classes = await perform('load classes', () => api.listClasses({}), { background: true });
   if (classes) {
     setState((s) => ({
       classes,

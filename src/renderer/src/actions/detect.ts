@@ -142,13 +142,25 @@ export function handleBackendEvent(event: BackendEvent): void {
             : '') +
           (event.failed ? `, ${event.failed} failed` : ''),
       );
+      if (event.failed > 0) {
+        // Name the images that failed: a count alone leaves the person searching.
+        const named = event.failures.map((f) => `${f.path} (${f.reason})`).join('; ');
+        const more = event.failed - event.failures.length;
+        setState({
+          error: {
+            code: 'internal',
+            action: 'detect every image',
+            message: `${plural(event.failed, 'image')} failed: ${named}${more > 0 ? `; and ${more} more` : ''}`,
+          },
+        });
+      }
       afterExternalChange();
       return;
     }
     case 'job-error': {
       setState({
         job: null,
-        error: { message: event.message, validation: false, action: 'detection job' },
+        error: { message: event.message, code: 'internal', action: 'detection job' },
       });
       afterExternalChange();
       return;

@@ -57,6 +57,8 @@ export function openImage(image: ImageRecord, index: number | null): void {
     fitRequest: s.fitRequest + 1,
   });
   probePixels(image.id);
+  // Reopening the project returns here. Best effort: a failure only loses that convenience.
+  api.rememberImage({ imageId: image.id }).catch(() => undefined);
   void reloadCurrent();
   if (index !== null) void prefetchNeighbours(index);
 }
@@ -142,11 +144,14 @@ function selectOnly(id: number, index: number | null): void {
   setState({ selectedImageIds: new Set([id]), selectionAnchor: index });
 }
 
-/** Opens an image known only by id (undo/redo of an edit made on another image). */
-export async function openImageById(imageId: number): Promise<void> {
+/**
+ * Opens an image known only by id (undo/redo of an edit made on another image, the image last
+ * worked on); `knownIndex` is its place in the list when the caller knows it.
+ */
+export async function openImageById(imageId: number, knownIndex?: number): Promise<void> {
   const detail = await api.getImage({ imageId });
   cacheDetail(detail);
-  const index = findLoadedIndex(imageId);
+  const index = knownIndex ?? findLoadedIndex(imageId);
   selectOnly(imageId, index);
   openImage(detail.image, index);
 }

@@ -232,7 +232,7 @@ export async function createBox(box: Box): Promise<void> {
     setState({
       error: {
         message: 'Add a class first (Classes tab), then draw.',
-        validation: true,
+        code: 'invalid-request',
         action: 'add box',
       },
     });

@@ -1,3 +1,4 @@
+import { isRefusal, toSerializedError, type ErrorCode } from '../../../shared/api/errors';
 import { ApiError } from '../api';
 import { getState, setState } from '../state/store';
 
@@ -9,16 +10,14 @@ import { getState, setState } from '../state/store';
 
 export interface DescribedError {
   message: string;
-  validation: boolean;
+  code: ErrorCode;
 }
 
-/** Browser mode throws ApiError; Electron's IPC rethrows the backend's error by name in the text. */
+/** Any failure as message + code: both shells throw ApiError; anything else is our own bug. */
 export function describeError(err: unknown): DescribedError {
-  if (err instanceof ApiError) return { message: err.message, validation: err.validation };
-  const raw = err instanceof Error ? err.message : String(err);
-  // "Error invoking remote method 'shotbox:x': ValidationError: invalid request …"
-  const message = raw.replace(/^Error invoking remote method '[^']*': (\w*Error: )?/, '');
-  return { message, validation: /ValidationError/.test(raw) };
+  if (err instanceof ApiError) return { message: err.message, code: err.code };
+  const { message, code } = toSerializedError(err);
+  return { message, code };
 }
 
 let editQueue: Promise<unknown> = Promise.resolve();
@@ -28,6 +27,11 @@ interface PerformOptions {
   edit?: boolean;
   /** Offer a retry button when it fails (default true). */
   retryable?: boolean;
+  /**
+   * A refresh the person did not ask for (after a job, a change from the CLI): its success
+   * leaves the notice of an earlier failure standing.
+   */
+  background?: boolean;
 }
 
 /**
@@ -42,16 +46,17 @@ export function perform<T>(
   const run = async (): Promise<T | undefined> => {
     try {
       const result = await fn();
-      if (getState().error?.action === action) setState({ error: null });
+      // The next success clears a notice, whichever action failed: it is no longer news.
+      if (getState().error && !options.background) setState({ error: null });
       return result;
     } catch (err) {
-      const { message, validation } = describeError(err);
+      const { message, code } = describeError(err);
       setState({
         error: {
           message,
-          validation,
+          code,
           action,
-          ...(options.retryable === false || validation
+          ...(options.retryable === false || isRefusal(code)
             ? {}
             : { retry: () => void perform(action, fn, options) }),
         },

@@ -5,14 +5,22 @@ import { done } from './run';
 /** What only the UI owns: the tool, the view, box selection, theme, threshold, dialogs. */
 
 export function setTool(tool: CanvasTool): void {
+  if (tool === 'draw' && getState().classes.length === 0) {
+    // A box needs a class: ask for its name first (ClassNamePrompt), then draw.
+    setState({ classPrompt: true });
+    return;
+  }
   setState({ tool });
+  done(tool === 'draw' ? 'Draw: drag on the image · Esc to stop' : 'Select');
 }
 
 /** W: toggle drawing. */
 export function toggleDraw(): void {
-  const tool = getState().tool === 'draw' ? 'select' : 'draw';
-  setState({ tool });
-  done(tool === 'draw' ? 'Draw: drag on the image · Esc to stop' : 'Select');
+  setTool(getState().tool === 'draw' ? 'select' : 'draw');
+}
+
+export function closeClassPrompt(): void {
+  setState({ classPrompt: false });
 }
 
 export function fit(): void {

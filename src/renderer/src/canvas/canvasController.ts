@@ -152,6 +152,7 @@ export class CanvasController {
     this.containerRect = null;
     if (this.fitted) this.view = this.fittedView();
     this.redraw('image', 'boxes', 'interactive');
+    this.props.onViewChange?.(this.view.scale);
   }
 
   /** Show `url` (call on image change): the cached bitmap at once, else after it decodes. */
@@ -208,6 +209,7 @@ export class CanvasController {
   private setView(view: View): void {
     this.view = view;
     this.redraw('image', 'boxes', 'interactive');
+    this.props.onViewChange?.(view.scale);
   }
 
   private zoomBy(factor: number, anchor: ScreenPoint): void {

@@ -41,6 +41,8 @@ export interface AnnotationCanvasProps {
   onChange(id: number, box: Box): void;
   /** Esc during a draw or drag: the gesture was rolled back. */
   onCancel?(): void;
+  /** The view's scale changed (zoom, fit, resize): screen pixels per image pixel. */
+  onViewChange?(scale: number): void;
   /** The image finished loading and is shown (for timing and tests). */
   onImageShown?(imageUrl: string): void;
 }

@@ -2,6 +2,7 @@ import Block from '@mui/icons-material/Block';
 import Check from '@mui/icons-material/Check';
 import Delete from '@mui/icons-material/DeleteOutlineOutlined';
 import DoneAll from '@mui/icons-material/DoneAll';
+import FileDownload from '@mui/icons-material/FileDownloadOutlined';
 import Person from '@mui/icons-material/Person';
 import SmartToy from '@mui/icons-material/SmartToy';
 import {
@@ -93,9 +94,23 @@ const BoxRow = memo(function BoxRow({
         }
       >
         {a.origin === 'model' ? (
-          <SmartToy sx={{ fontSize: 16, color: 'text.secondary' }} />
+          <SmartToy
+            sx={{ fontSize: 16, color: 'text.secondary' }}
+            data-testid="origin-model"
+            aria-label="Model prediction"
+          />
+        ) : a.origin === 'manual' ? (
+          <Person
+            sx={{ fontSize: 16, color: 'text.secondary' }}
+            data-testid="origin-manual"
+            aria-label="Drawn by hand"
+          />
         ) : (
-          <Person sx={{ fontSize: 16, color: 'text.secondary' }} />
+          <FileDownload
+            sx={{ fontSize: 16, color: 'text.secondary' }}
+            data-testid="origin-imported"
+            aria-label="Imported"
+          />
         )}
       </Tooltip>
       <Chip

@@ -29,8 +29,17 @@ import { redo, undo } from '../actions/history';
 import { reloadCurrent, retryImage } from '../actions/navigation';
 import { changeBox, createBox } from '../actions/review';
 import { setFilters } from '../actions/imageList';
-import { fit, gestureCancelled, selectBoxes, setDrawClass, setTool, zoom } from '../actions/view';
+import {
+  fit,
+  gestureCancelled,
+  reportZoom,
+  selectBoxes,
+  setDrawClass,
+  setTool,
+  zoom,
+} from '../actions/view';
 import { AnnotationCanvas } from '../canvas/AnnotationCanvas';
+import { ErrorAlert } from './ErrorAlert';
 import type { CanvasTool } from '../canvas/types';
 import { selectCanvasBoxes, selectOrderedClasses } from '../state/selectors';
 import { useEditor } from '../state/store';
@@ -57,7 +66,8 @@ export function ClassPicker(): React.JSX.Element {
           blurActive();
         }}
         sx={{
-          minWidth: 140,
+          minWidth: 120,
+          maxWidth: 200,
           fontSize: 13,
           '& .MuiSelect-select': { py: 0.5, display: 'flex', alignItems: 'center' },
         }}
@@ -106,10 +116,15 @@ function CanvasToolbar(): React.JSX.Element {
   return (
     <Stack
       direction="row"
-      spacing={1}
+      useFlexGap
       sx={{
         px: 1,
         py: 0.5,
+        gap: 1,
+        // Narrower than its controls, the toolbar wraps to a second row: nothing hides under the
+        // panel beside it.
+        flexWrap: 'wrap',
+        minWidth: 0,
         alignItems: 'center',
         borderBottom: 1,
         borderColor: 'divider',
@@ -275,6 +290,7 @@ export function CanvasPane(): React.JSX.Element {
             onCreate={onCreate}
             onChange={onChange}
             onCancel={gestureCancelled}
+            onViewChange={reportZoom}
           />
         )}
         {current && current.annotations === null && !current.loadError && (
@@ -335,6 +351,7 @@ export function CanvasPane(): React.JSX.Element {
           </Stack>
         )}
         {!current && total === 0 && <NoImages />}
+        <ErrorAlert />
       </Box>
     </Stack>
   );

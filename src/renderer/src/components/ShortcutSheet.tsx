@@ -1,8 +1,10 @@
+import Close from '@mui/icons-material/Close';
 import {
   Box,
   Dialog,
   DialogContent,
   DialogTitle,
+  IconButton,
   Stack,
   Table,
   TableBody,
@@ -39,6 +41,12 @@ function Kbd({ children }: { children: string }): React.JSX.Element {
   );
 }
 
+/** The canvas's pointer gestures (they are not keys, so the keymap does not hold them). */
+const MOUSE: readonly [string[], string][] = [
+  [['Wheel'], 'Zoom at the pointer'],
+  [['Space+drag', 'Middle drag'], 'Pan the image'],
+];
+
 function keysOf(b: Binding): string[] {
   if (b.keys.length === 9 && b.keys[0] === '1') return ['1 … 9'];
   return b.keys.map(displayKey);
@@ -49,7 +57,15 @@ export function ShortcutSheet(): React.JSX.Element {
   const open = useEditor((s) => s.helpOpen);
   return (
     <Dialog open={open} onClose={() => setHelpOpen(false)} maxWidth="md" fullWidth>
-      <DialogTitle>Keyboard shortcuts</DialogTitle>
+      <DialogTitle sx={{ pr: 6 }}>Keyboard shortcuts</DialogTitle>
+      <IconButton
+        aria-label="Close"
+        data-testid="shortcut-close"
+        onClick={() => setHelpOpen(false)}
+        sx={{ position: 'absolute', top: 10, right: 10 }}
+      >
+        <Close fontSize="small" />
+      </IconButton>
       <DialogContent data-testid="shortcut-sheet">
         <Stack direction="row" spacing={3} sx={{ alignItems: 'flex-start' }}>
           {[GROUPS.slice(0, 2), GROUPS.slice(2)].map((column, i) => (
@@ -80,6 +96,20 @@ export function ShortcutSheet(): React.JSX.Element {
                   <Typography variant="overline" sx={{ color: 'text.secondary' }}>
                     Mouse
                   </Typography>
+                  <Table size="small" sx={{ mb: 1 }} data-testid="shortcut-mouse">
+                    <TableBody>
+                      {MOUSE.map(([keys, label]) => (
+                        <TableRow key={label}>
+                          <TableCell sx={{ width: '45%', py: 0.5 }}>
+                            {keys.map((k) => (
+                              <Kbd key={k}>{k}</Kbd>
+                            ))}
+                          </TableCell>
+                          <TableCell sx={{ py: 0.5 }}>{label}</TableCell>
+                        </TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
                   <Typography variant="body2">
                     Click a box to select it (Shift/Ctrl adds). Drag a box or its handles to move or
                     resize. In the image list, Shift/Ctrl+click selects several images for “Detect

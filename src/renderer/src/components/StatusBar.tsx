@@ -1,4 +1,5 @@
 import { Box, Stack, Tooltip, Typography } from '@mui/material';
+import { isRefusal } from '../../../shared/api/errors';
 import { formatBytes, formatCount, formatMs } from '../format';
 import { useEditor } from '../state/store';
 import { imageStateLabel } from './ImageStateBadge';
@@ -83,7 +84,7 @@ export function StatusBar(): React.JSX.Element {
         title={error ? error.message : lastAction?.text}
       >
         {error
-          ? `${error.validation ? 'Refused' : 'Error'} (${error.action}): ${error.message}`
+          ? `${isRefusal(error.code) ? 'Refused' : 'Error'} (${error.action}): ${error.message}`
           : lastAction
             ? `${lastAction.text}${lastAction.undoable ? ' · Ctrl+Z to undo' : ''}`
             : 'Ready · press ? for shortcuts'}

@@ -135,7 +135,6 @@ function ThresholdSlider(): React.JSX.Element {
           step={0.01}
           value={threshold}
           onChange={(_, v) => setThreshold(v)}
-          onChangeCommitted={blurActive}
           aria-label="Score threshold"
         />
       </Stack>

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { AppInfo, DetectTimings, ProjectInfo } from '../../../shared/api/contract';
+import type { ErrorCode } from '../../../shared/api/errors';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -48,8 +49,8 @@ export interface LastDetection {
 /** A failed action: shown as an Alert; `retry` runs the same action again. */
 export interface ActionError {
   message: string;
-  /** The backend refused the request itself (bad input), as opposed to failing to do it. */
-  validation: boolean;
+  /** The shared error code (shared/api/errors.ts): the UI decides by it, never by the text. */
+  code: ErrorCode;
   action: string;
   retry?: () => void;
 }
@@ -112,6 +113,10 @@ export interface EditorState {
   /** Last thing done ("Accepted box"); `undoable` adds the Ctrl+Z hint. */
   lastAction: { text: string; undoable: boolean; at: number } | null;
   error: ActionError | null;
+  /** The backend stopped answering (browser mode: the server is gone or unreachable). */
+  connectionLost: boolean;
+  /** Drawing was asked for with no class to draw: the "name a class" dialog is open. */
+  classPrompt: boolean;
   helpOpen: boolean;
   themeMode: ThemeMode;
 }
@@ -186,6 +191,8 @@ export const initialEditorState = (): EditorState => ({
   lastDetection: null,
   lastAction: null,
   error: null,
+  connectionLost: false,
+  classPrompt: false,
   helpOpen: false,
   themeMode: initialTheme(),
 });

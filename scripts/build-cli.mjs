@@ -1,0 +1,80 @@
+// Builds the `shotbox` command line once (esbuild: src/cli → out/cli/shotbox.mjs), so a start
+// costs a plain `node` load instead of compiling TypeScript every time (issue 7).
+// Packages stay external: native modules (better-sqlite3, onnxruntime-node, sharp) and everything
+// else load from node_modules as they are.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const builtCli = path.join(root, 'out', 'cli', 'shotbox.mjs');
+/** The source files of the last build (esbuild's metafile inputs), for the staleness check. */
+const inputsFile = path.join(root, 'out', 'cli', 'inputs.json');
+
+/**
+ * Why the built CLI cannot be used as it is, or undefined when it is current: missing, or older
+ * than one of the sources it was built from (a checkout or an edit since).
+ */
+export function staleReason() {
+  let builtAt;
+  let inputs;
+  try {
+    builtAt = statSync(builtCli).mtimeMs;
+    inputs = JSON.parse(readFileSync(inputsFile, 'utf8'));
+  } catch {
+    return 'the CLI is not built yet';
+  }
+  for (const rel of inputs) {
+    const at = statSync(path.join(root, rel), { throwIfNoEntry: false })?.mtimeMs;
+    if (at === undefined || at > builtAt) return `${rel} changed since the CLI was built`;
+  }
+  return undefined;
+}
+
+/**
+ * Bundles src/cli/main.ts. Code splitting keeps each command's heavy modules (ONNX Runtime,
+ * sharp, SQLite, zod) in chunks loaded by its action, so `--help` loads little more than
+ * commander. Chunks are content-named; every file is written under a temporary name and
+ * renamed, the entry last, so a concurrent start never sees a half-written build.
+ */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { shotbox: 'src/cli/main.ts' },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+    outdir: path.dirname(builtCli),
+  });
+  const tmp = `.${process.pid}.tmp`;
+  const put = (file, text) => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(`${file}${tmp}`, text);
+    renameSync(`${file}${tmp}`, file);
+  };
+  const entry = result.outputFiles.find((f) => f.path === builtCli);
+  if (!entry) throw new Error(`esbuild wrote no ${builtCli}`);
+  for (const f of result.outputFiles) if (f !== entry) put(f.path, f.text);
+  put(
+    inputsFile,
+    JSON.stringify([...Object.keys(result.metafile.inputs), 'scripts/build-cli.mjs']),
+  );
+  put(builtCli, entry.text);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const started = performance.now();
+  await buildCli();
+  console.log(
+    `shotbox: CLI built → ${path.relative(root, builtCli)} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}

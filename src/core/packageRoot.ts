@@ -1,0 +1,28 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+/**
+ * The folder of Shotbox's own package.json, found by walking up from this file: the same answer
+ * whether the code runs from src/ (tsx, tests) or from a bundle in out/ (the built CLI).
+ */
+export function packageRoot(): string {
+  if (cached) return cached;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'shotbox')
+          return (cached = dir);
+      } catch {
+        // unreadable package.json: not ours, keep walking up
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error("cannot find Shotbox's package.json above " + dir);
+    dir = parent;
+  }
+}
