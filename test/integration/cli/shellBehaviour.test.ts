@@ -126,6 +126,8 @@ describe('shotbox export files', () => {
         out,
         '--only',
         'all',
+        // Nobody reviewed these photos: settled-only exports would leave them all out.
+        '--include-unreviewed',
       ]);
       expect(run.code, run.stderr).toBe(0);
     }

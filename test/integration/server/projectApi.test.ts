@@ -121,9 +121,7 @@ describe('browser mode API on a real project', () => {
       ['listImages', { limit: 100000 }],
       ['listImages', { search: 'x'.repeat(1000) }],
       ['mergeClasses', { fromId: 1, intoId: 1 }],
-      ['deleteClass', { classId: 999 }],
       ['deleteClass', { classId: 1, reassignTo: 1 }],
-      ['deleteClass', { classId: 1, reassignTo: 999 }],
       ['markReviewed', { imageId: 'x' }],
       ['detectImages', { imageIds: [img.id], includeReviewed: 'yes' }],
     ];
@@ -144,6 +142,8 @@ describe('browser mode API on a real project', () => {
       ['getImage', { imageId: 987654 }],
       ['deleteAnnotations', { ids: [987654] }],
       ['markReviewed', { imageId: 987654 }],
+      ['deleteClass', { classId: 999 }],
+      ['deleteClass', { classId: 1, reassignTo: 999 }],
       ['detectImage', { imageId: 1, model: 'no-such-model' }],
       [
         'createAnnotation',
