@@ -6,6 +6,7 @@ import { registerDetectCommand } from './commands/detect';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
+import { registerRecoverCommand } from './commands/recover';
 import { registerServeCommand } from './commands/serve';
 import { EXIT, UsageError } from './exitCodes';
 
@@ -23,6 +24,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
   registerProjectCommands(program, setExit);
+  registerRecoverCommand(program, setExit);
   return program;
 }
 

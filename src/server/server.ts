@@ -6,12 +6,17 @@ import path from 'node:path';
 import type { BackendEvent } from '../shared/api/contract';
 import { createBackend, dispatch, ValidationError } from '../core/api/backend';
 import { NotFoundError, serveImage } from '../core/api/imageServing';
+import { ProjectLockedError, ProjectReadOnlyError } from '../core/db/projectErrors';
 import type { ProjectDb } from '../core/db/projectDb';
+import { checkApiRequest, checkHost, checkFetchSite, type Guard } from './requestGuard';
 
 /**
  * Browser mode (DESIGN.md §2, §10): the built renderer and the API contract over HTTP, bound to
  * 127.0.0.1, behind a per-launch token. The token arrives once in the URL (`/?token=…`), is moved
- * into an HttpOnly, SameSite=Strict cookie, and every request without it is refused with 401.
+ * into an HttpOnly, SameSite=Strict cookie named after this instance's port, and every request
+ * without it is refused with 401. Cookies ignore ports, so other local pages (any port of
+ * 127.0.0.1) would send it too: the checks in `requestGuard.ts` refuse requests whose Host,
+ * Origin, fetch metadata or content type show they were not made by this server's own page.
  */
 export interface ServerOptions {
   /** Folder of the built renderer (index.html + assets). */
@@ -32,7 +37,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'shotbox_token';
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -49,6 +53,8 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const MAX_BODY = 1 << 20;
+/** How long an edit waits for another program's write lock before answering 503. */
+export const WRITE_LOCK_WAIT_MS = 250;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
@@ -63,6 +69,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 `;
     for (const res of listeners) res.write(data);
   };
+  // The driver is synchronous: a write waiting for another program's lock stalls every request,
+  // so wait briefly and answer 503 (reads in WAL mode never wait).
+  options.project?.setBusyTimeout(WRITE_LOCK_WAIT_MS);
   const api = createBackend({
     shell: 'browser',
     version: options.version,
@@ -78,24 +87,40 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
+  // Set once the port is known (listen below); requests cannot arrive before that.
+  let guard: Guard = { port: -1, cookie: '' };
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    const refusal = checkHost(req, guard) ?? checkFetchSite(req);
+    if (refusal) {
+      send(res, refusal.status, { error: refusal.message });
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const fromQuery = url.searchParams.get('token');
     if (fromQuery !== null && safeEqual(fromQuery, token)) {
-      // Move the token out of the address bar (and out of history) into a cookie.
-      url.searchParams.delete('token');
+      // Move the token out of the address bar (and out of history) into a cookie. Always to
+      // `/`: echoing the path back made `/.//evil.example/?token=…` an open redirect.
       res.writeHead(303, {
-        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search,
+        'Set-Cookie': `${guard.cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: '/',
       });
       res.end();
       return;
     }
-    if (!isAuthorised(req, token)) {
+    const auth = authorisation(req, token, guard.cookie);
+    if (!auth) {
       send(res, 401, { error: 'missing or wrong token: open the URL printed by `shotbox serve`' });
       return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      const bad = checkApiRequest(req, guard, auth, url.pathname === '/api/events');
+      if (bad) {
+        send(res, bad.status, { error: bad.message });
+        return;
+      }
     }
     if (url.pathname === '/api/events') {
       // Server-sent events: job progress for the page.
@@ -152,6 +177,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       } catch (err) {
         if (err instanceof ValidationError) send(res, 400, { error: err.message });
         else if (err instanceof NotFoundError) send(res, 404, { error: err.message });
+        else if (err instanceof ProjectReadOnlyError) send(res, 409, { error: err.message });
+        else if (err instanceof ProjectLockedError) send(res, 503, { error: err.message });
         else throw err;
       }
       return;
@@ -189,6 +216,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // One cookie per instance: a second server on another port no longer overwrites this one's.
+  guard = { port, cookie: `shotbox_token_${port}` };
   const url = `http://127.0.0.1:${port}/`;
   return {
     url,
@@ -204,15 +233,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-function isAuthorised(req: http.IncomingMessage, token: string): boolean {
+/** How the request proved it holds the token: a script's bearer header, or the page's cookie. */
+function authorisation(
+  req: http.IncomingMessage,
+  token: string,
+  cookieName: string,
+): 'bearer' | 'cookie' | null {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7), token)) return true;
+  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7), token)) return 'bearer';
   const cookie = req.headers.cookie ?? '';
   for (const part of cookie.split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === COOKIE && safeEqual(rest.join('='), token)) return true;
+    if (name === cookieName && safeEqual(rest.join('='), token)) return 'cookie';
   }
-  return false;
+  return null;
 }
 
 function safeEqual(a: string, b: string): boolean {

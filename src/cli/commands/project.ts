@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ProjectDb } from '../../core/db/projectDb';
+import { ProjectDb, type OpenProjectOptions } from '../../core/db/projectDb';
 import type {
   AnnotationFormat,
   FormatProblem,
@@ -33,13 +33,13 @@ function parseFormat(text: string | undefined, option: string): AnnotationFormat
   return text as AnnotationFormat;
 }
 
-export function openExistingProject(file: string): ProjectDb {
+export function openExistingProject(file: string, options: OpenProjectOptions = {}): ProjectDb {
   if (!existsSync(file)) {
     throw new UsageError(
       `project ${path.resolve(file)} does not exist (create it with \`shotbox import <folder> --project ${file}\`)`,
     );
   }
-  return ProjectDb.open(file);
+  return ProjectDb.open(file, options);
 }
 
 export async function parseAnnotations(
@@ -161,7 +161,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       const format = parseFormat(opts.format, '--format');
       if (opts.only !== 'accepted' && opts.only !== 'all')
         throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
-      const project = openExistingProject(opts.project);
+      const project = openExistingProject(opts.project, { readOnly: true });
       try {
         const summary = await exportProject(project, format, opts.out, opts.only);
         process.stderr.write(
@@ -180,7 +180,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .requiredOption('--project <file.shotbox>', 'project file')
     .option('--json', 'machine-readable output')
     .action((opts: { project: string; json?: boolean }) => {
-      const project = openExistingProject(opts.project);
+      const project = openExistingProject(opts.project, { readOnly: true });
       try {
         const s = project.stats();
         if (opts.json) {

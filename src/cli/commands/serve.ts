@@ -46,7 +46,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
         throw new UsageError(`bad --port '${opts.port}'`);
       if (opts.project && opts.demo) throw new UsageError('give --project or --demo, not both');
       const project = opts.project
-        ? openExistingProject(opts.project)
+        ? openExistingProject(opts.project, { onDamage: 'read-only' })
         : opts.demo
           ? await openDemoProject()
           : null;

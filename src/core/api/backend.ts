@@ -11,8 +11,14 @@ import type { Box, ImageRecord } from '../../shared/project/types';
 import type { ProjectDb } from '../db/projectDb';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
-import { DEFAULT_MODEL, listModels, resolveModel } from '../models/registry';
+import {
+  DEFAULT_MODEL,
+  listModels,
+  ModelNotFoundError,
+  resolveRegisteredModel,
+} from '../models/registry';
 import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
+import { explainDbError, ProjectReadOnlyError } from '../db/projectErrors';
 import { NotFoundError } from './imageServing';
 
 /** A request that does not match the contract, or asks for something impossible: HTTP 400. */
@@ -76,14 +82,22 @@ export function createBackend(options: BackendOptions): Backend {
   const detector = (name: string = DEFAULT_MODEL): Promise<Detector> => {
     let d = detectors.get(name);
     if (!d) {
-      d = Detector.load(resolveModel(name));
+      // Names only: a path reaches a model loader from the CLI or main's own dialog, never here.
+      let entry;
+      try {
+        entry = resolveRegisteredModel(name);
+      } catch (err) {
+        if (err instanceof ModelNotFoundError) throw new ValidationError(err.message);
+        throw err;
+      }
+      d = Detector.load(entry);
       detectors.set(name, d);
       d.catch(() => detectors.delete(name));
     }
     return d;
   };
 
-  return {
+  const methods: Backend = {
     async getAppInfo() {
       const { models } = listModels();
       return {
@@ -111,6 +125,7 @@ export function createBackend(options: BackendOptions): Backend {
         name: path.basename(project.file).replace(/\.shotbox$/, ''),
         imageRoot: project.imageRoot,
         imageCount: project.images.count(),
+        ...(project.readOnlyReason ? { readOnlyReason: project.readOnlyReason } : {}),
       };
     },
 
@@ -260,6 +275,8 @@ export function createBackend(options: BackendOptions): Backend {
 
     async detectImages({ imageIds, model }) {
       const p = needProject();
+      // Checked up front: the job runs detached, and its first write would fail only later.
+      if (p.readOnlyReason) throw new ProjectReadOnlyError(p.readOnlyReason);
       if (jobs.size > 0)
         throw new ValidationError('a detection job is already running (cancel it first)');
       const missing = imageIds.filter((id) => !p.images.get(id));
@@ -292,13 +309,10 @@ export function createBackend(options: BackendOptions): Backend {
             cancelled: r.interrupted,
           }),
         )
-        .catch((err: unknown) =>
-          emit({
-            type: 'job-error',
-            jobId,
-            message: err instanceof Error ? err.message : String(err),
-          }),
-        )
+        .catch((err: unknown) => {
+          const e = explainDbError(err, p.file, p.readOnlyReason);
+          emit({ type: 'job-error', jobId, message: e instanceof Error ? e.message : String(e) });
+        })
         .finally(() => jobs.delete(jobId));
       return { jobId };
     },
@@ -315,6 +329,25 @@ export function createBackend(options: BackendOptions): Backend {
       detectors.clear();
     },
   };
+  return explainingDbErrors(methods, project);
+}
+
+/**
+ * Every method with SQLite's bare result codes turned into errors that name the project and say
+ * what to do (locked by another program, read-only, damaged): one place for both shells.
+ */
+function explainingDbErrors(methods: Backend, project: ProjectDb | null): Backend {
+  if (!project) return methods;
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(methods) as [string, (r: unknown) => Promise<unknown>][])
+    wrapped[name] = async (request: unknown) => {
+      try {
+        return await fn(request);
+      } catch (err) {
+        throw explainDbError(err, project.file, project.readOnlyReason);
+      }
+    };
+  return wrapped as Backend;
 }
 
 /**

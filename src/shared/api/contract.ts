@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
+import { MODEL_NAME } from '../models/modelName';
 import { METHOD_NAMES } from './methods';
 import type {
   AnnotationRecord,
@@ -31,6 +32,10 @@ const className = z
   .refine((s) => !/[\r\n\t]/.test(s), 'class name must be one line');
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
 const empty = z.strictObject({});
+/** A registered model's name (the model picker's list); paths are refused here already. */
+const modelName = z
+  .string()
+  .regex(MODEL_NAME, 'model must be the name of a registered model (see getAppInfo)');
 
 export interface ModelSummary {
   name: string;
@@ -60,6 +65,8 @@ export interface ProjectInfo {
   name: string;
   imageRoot: string;
   imageCount: number;
+  /** Set when the project cannot be changed (damaged, or opened read-only): shown as a banner. */
+  readOnlyReason?: string;
 }
 
 export interface ImagePage {
@@ -186,7 +193,7 @@ export const contract = {
   detectImage: {
     request: z.strictObject({
       imageId: id,
-      model: z.string().max(200).optional(),
+      model: modelName.optional(),
       scoreThreshold: z.number().min(0).max(1).optional(),
     }),
     response: {} as DetectImageResult,
@@ -195,7 +202,7 @@ export const contract = {
   detectImages: {
     request: z.strictObject({
       imageIds: z.array(id).min(1).max(1_000_000),
-      model: z.string().max(200).optional(),
+      model: modelName.optional(),
     }),
     response: {} as JobStarted,
   },
