@@ -50,6 +50,9 @@ export function openDatabase(file: string, options: OpenOptions): Db {
       const check = quickCheck(db);
       if (check !== 'ok') throw new ProjectDamagedError(file, check);
     }
+    // Opening (not creating) an empty file must not write even the WAL header into it.
+    if (!readOnly && !options.create && isEmptyDatabase(db))
+      throw new ProjectFileError(`${file} is empty: not a Shotbox project`);
     if (!readOnly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -87,6 +90,10 @@ function schemaVersion(db: Db, file: string): number {
     );
   }
   return version;
+}
+
+function isEmptyDatabase(db: Db): boolean {
+  return (db.pragma('user_version', { simple: true }) as number) === 0 && tableCount(db) === 0;
 }
 
 function tableCount(db: Db): number {

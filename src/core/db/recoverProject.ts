@@ -13,8 +13,8 @@ export interface RecoveryReport {
 }
 
 const CHUNK = 500;
-/** Forward jumps tried past a damaged stretch of rowids (1, 16, 256, … up to 2^40). */
-const SKIP_STEPS = Array.from({ length: 11 }, (_, i) => 16 ** i);
+/** Forward jumps tried past a damaged stretch of rowids (1, 2, 4, … up to 2^44). */
+const SKIP_STEPS = Array.from({ length: 45 }, (_, i) => 2 ** i);
 
 /**
  * Copies what can still be read from a damaged project into a new project file. The damaged
@@ -113,18 +113,24 @@ function copyByRowid(
   const chunk = select(CHUNK);
   const one = select(1);
   const insert = inserter(to, table, columns);
-  let after = -(2 ** 53);
+  let after = Number.MIN_SAFE_INTEGER;
   let copied = 0;
   let skippedRanges = 0;
   const write = to.transaction((rows: unknown[][]) => {
     for (const r of rows) insert(r.slice(1));
   });
+  let careful = 0; // rows left to read one by one after a damaged stretch
   for (;;) {
     let rows: unknown[][];
     try {
-      rows = chunk.all(after) as unknown[][];
+      rows = (careful > 0 ? one : chunk).all(after) as unknown[][];
     } catch {
-      // Damaged stretch: find the next readable row by jumping forward.
+      if (careful === 0) {
+        // The chunk ran into a damaged page: read up to it row by row.
+        careful = CHUNK;
+        continue;
+      }
+      // This row is on a damaged page: find the next readable one by jumping forward.
       const next = nextReadable(one, after);
       skippedRanges++;
       if (next === null) break;
@@ -135,15 +141,16 @@ function copyByRowid(
     write(rows);
     copied += rows.length;
     after = Number(rows[rows.length - 1]![0]);
+    if (careful > 0) careful--;
   }
   return { copied, skippedRanges };
 }
 
 function nextReadable(one: Database.Statement, after: number): number | null {
-  const start = Math.max(after, 0);
+  const base = Math.max(after, 0);
   for (const step of SKIP_STEPS) {
     try {
-      const row = one.get(start + step) as unknown[] | undefined;
+      const row = one.get(base + step) as unknown[] | undefined;
       if (!row) return null;
       return Number(row[0]);
     } catch {
