@@ -20,6 +20,7 @@ import { CanvasPane } from './components/CanvasPane';
 import { ClassManager } from './components/ClassManager';
 import { ErrorAlert } from './components/ErrorAlert';
 import { ImageList } from './components/ImageList';
+import { ReadOnlyBanner } from './components/ReadOnlyBanner';
 import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
@@ -53,6 +54,7 @@ function Workbench(): React.JSX.Element {
   return (
     <Stack sx={{ height: '100vh', overflow: 'hidden' }} data-testid="workbench">
       <TopBar />
+      <ReadOnlyBanner />
       <ErrorAlert />
       <Stack direction="row" sx={{ flex: 1, minHeight: 0 }}>
         <Paper
