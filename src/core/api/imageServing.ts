@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectDb } from '../db/projectDb';
+import { isInside } from '../fs/walkFiles';
 import { openImage } from '../image/decode';
 
 export class NotFoundError extends Error {
@@ -73,9 +74,15 @@ export async function serveImage(
 
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    // The real path, not the text: a link (or a swapped folder) under the root must not lead
+    // out of it. The same NotFoundError either way, so a page cannot probe what lies outside.
+    const [realFile, realRoot] = await Promise.all([realpath(file), realpath(root)]);
+    if (!isInside(realRoot, realFile) || realFile === realRoot) throw new Error('outside');
+    bytes = await readFile(realFile);
   } catch {
-    throw new NotFoundError(`${image.path} is missing from ${root} (moved? \`shotbox relocate\`)`);
+    throw new NotFoundError(
+      `${image.path} is missing from ${root}, or leads out of it (moved? \`shotbox relocate\`)`,
+    );
   }
   if (variant === 'thumb') {
     const { image: pixels } = await openImage(bytes, image.path);
