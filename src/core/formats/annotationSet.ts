@@ -74,3 +74,27 @@ export interface ExportSummary {
   images: number;
   boxes: number;
 }
+
+/**
+ * Most boxes one image may bring in an import. Far above any real dataset (COCO's densest image
+ * has under 100), low enough that one image's boxes stay a small API response and a quick draw.
+ */
+export const MAX_BOXES_PER_IMAGE = 10_000;
+
+/**
+ * Drops the boxes of any image that brings more than `max`, with a warning naming the image: a
+ * hostile or broken label file (10⁶ boxes on one image) costs nothing, the rest imports.
+ */
+export function capBoxesPerImage(result: ParseResult, max = MAX_BOXES_PER_IMAGE): ParseResult {
+  const problems = [...result.problems];
+  const images = result.annotations.images.map((image) => {
+    if (image.boxes.length <= max) return image;
+    problems.push({
+      severity: 'warning',
+      where: image.where,
+      message: `${image.boxes.length} boxes for one image (at most ${max}): none of them imported`,
+    });
+    return { ...image, boxes: [] };
+  });
+  return { annotations: { ...result.annotations, images }, problems };
+}

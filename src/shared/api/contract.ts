@@ -76,8 +76,14 @@ export interface ImagePage {
 
 export interface ImageDetail {
   image: ImageRecord;
+  /** One page of the image's boxes (`annotationOffset`, `annotationLimit` of the request). */
   annotations: AnnotationRecord[];
+  /** How many boxes the image has in all (more than `annotations` when paged). */
+  annotationTotal: number;
 }
+
+/** Most boxes one getImage response carries (import caps an image at 10 000 too). */
+export const MAX_BOXES_PER_RESPONSE = 10_000;
 
 export interface HistoryResult {
   /** What was undone or redone ("accept box"), or null when there was nothing to do. */
@@ -146,7 +152,19 @@ export const contract = {
   getProject: { request: empty, response: {} as ProjectInfo | null },
   getStats: { request: empty, response: {} as ProjectStats },
   listImages: { request: ImageQuerySchema, response: {} as ImagePage },
-  getImage: { request: z.strictObject({ imageId: id }), response: {} as ImageDetail },
+  getImage: {
+    request: z.strictObject({
+      imageId: id,
+      annotationOffset: z.number().int().min(0).max(10_000_000).default(0),
+      annotationLimit: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_BOXES_PER_RESPONSE)
+        .default(MAX_BOXES_PER_RESPONSE),
+    }),
+    response: {} as ImageDetail,
+  },
   setImageStatus: {
     request: z.strictObject({ imageId: id, status: z.enum(IMAGE_STATUSES) }),
     response: {} as ImageRecord,
