@@ -9,6 +9,7 @@ import { registerProjectCommands } from './commands/project';
 import { registerRecoverCommand } from './commands/recover';
 import { registerServeCommand } from './commands/serve';
 import { EXIT, UsageError } from './exitCodes';
+import { escapeControls as safe } from '../shared/text/unsafeChars';
 
 /** Builds the `shotbox` program; each command sets `process.exitCode` through its return value. */
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -42,10 +43,11 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`shotbox: ${err.message}\n`);
+      process.stderr.write(`shotbox: ${safe(err.message, { keepNewlines: true })}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`shotbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`shotbox: ${safe(message, { keepNewlines: true })}\n`);
     if (process.env.SHOTBOX_DEBUG && err instanceof Error && err.stack)
       process.stderr.write(`${err.stack}\n`);
     return EXIT.failed;

@@ -15,6 +15,7 @@ import { importFolder, relativeToRoot } from '../../core/project/importFolder';
 import { EXIT, UsageError } from '../exitCodes';
 import { openExistingProject } from './project';
 import { createProgress } from '../progress';
+import { escapeControls as safe } from '../../shared/text/unsafeChars';
 
 interface DetectCliOptions {
   model?: string;
@@ -72,7 +73,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       const collected = await collectImageFiles(inputs);
       const failures: FileProblem[] = [...collected.problems];
       const log = (line: string): void => {
-        if (!opts.quiet) process.stderr.write(`${line}\n`);
+        if (!opts.quiet) process.stderr.write(`${safe(line)}\n`);
       };
       for (const p of collected.problems) log(`skipped ${p.file}: ${p.reason}`);
       if (collected.files.length === 0) {
@@ -143,7 +144,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       const processed = done - (failures.length - collected.problems.length);
       if (failures.length > 0) {
         process.stderr.write(`${failures.length} input(s) could not be processed:\n`);
-        for (const f of failures) process.stderr.write(`  ${f.file}: ${f.reason}\n`);
+        for (const f of failures) process.stderr.write(`  ${safe(f.file)}: ${safe(f.reason)}\n`);
       }
       process.stderr.write(
         `detect: ${processed} images, ${detections} detections, ${(done / seconds).toFixed(2)} images/s, ` +
@@ -240,7 +241,8 @@ async function detectIntoProjectCli(
       progress.stop();
       await detector.dispose();
     }
-    for (const f of report.failures) process.stderr.write(`failed ${f.file}: ${f.reason}\n`);
+    for (const f of report.failures)
+      process.stderr.write(`failed ${safe(f.file)}: ${safe(f.reason)}\n`);
     process.stderr.write(
       `detect: ${report.processed} images, ${report.detections} detections stored as pending` +
         (report.replaced ? ` (replacing ${report.replaced} older predictions)` : '') +

@@ -19,6 +19,7 @@ import { importFolder } from '../../core/project/importFolder';
 import { EXIT, UsageError } from '../exitCodes';
 import { createProgress } from '../progress';
 import { formatTable } from '../table';
+import { escapeControls as safe } from '../../shared/text/unsafeChars';
 
 const FORMATS: AnnotationFormat[] = ['coco', 'voc', 'yolo'];
 /** Problems printed in full; the rest are counted (the summary says how many). */
@@ -56,7 +57,7 @@ export async function parseAnnotations(
 function printProblems(problems: FormatProblem[], quiet: boolean): void {
   if (quiet) return;
   for (const p of problems.slice(0, SHOWN_PROBLEMS))
-    process.stderr.write(`${p.severity}: ${p.where}: ${p.message}\n`);
+    process.stderr.write(`${p.severity}: ${safe(p.where)}: ${safe(p.message)}\n`);
   if (problems.length > SHOWN_PROBLEMS)
     process.stderr.write(`… and ${problems.length - SHOWN_PROBLEMS} more\n`);
 }
@@ -114,10 +115,11 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           progress.stop();
         }
         if (!opts.quiet) {
-          for (const p of report.problems) process.stderr.write(`skipped ${p.file}: ${p.reason}\n`);
+          for (const p of report.problems)
+            process.stderr.write(`skipped ${safe(p.file)}: ${safe(p.reason)}\n`);
           for (const d of report.duplicates) {
             process.stderr.write(
-              `note: ${d.file} has the same content as ${d.of} (both kept; check for train/test leaks)\n`,
+              `note: ${safe(d.file)} has the same content as ${safe(d.of)} (both kept; check for train/test leaks)\n`,
             );
           }
         }
@@ -202,7 +204,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           process.stdout.write(
             formatTable(
               ['class', 'boxes'],
-              s.byClass.map((c) => [c.name, String(c.count)]),
+              s.byClass.map((c) => [safe(c.name), String(c.count)]),
               ['left', 'right'],
             ),
           );

@@ -1,3 +1,5 @@
+import { checkClassName } from '../../shared/text/unsafeChars';
+
 /**
  * The format-neutral shape annotation files are parsed into and exported from. Parsers
  * (coco.ts, voc.ts, yolo.ts) check structure and report problems; the project importer
@@ -97,4 +99,44 @@ export function capBoxesPerImage(result: ParseResult, max = MAX_BOXES_PER_IMAGE)
     return { ...image, boxes: [] };
   });
   return { annotations: { ...result.annotations, images }, problems };
+}
+
+/**
+ * Applies the shared class-name rule to parsed labels: names are NFC-normalised (two spellings
+ * of "é" become one class), boxes whose class name is refused (controls, bidi overrides, line
+ * separators) are dropped with a warning, and invisible characters are warned about. One
+ * message per name, not per box.
+ */
+export function checkParsedClassNames(result: ParseResult): ParseResult {
+  const problems = [...result.problems];
+  const verdicts = new Map<string, string | null>();
+  const verdict = (label: string, where: string): string | null => {
+    let v = verdicts.get(label);
+    if (v !== undefined) return v;
+    const check = checkClassName(label);
+    if (check.ok) {
+      v = check.name;
+      for (const w of check.warnings) problems.push({ severity: 'warning', where, message: w });
+    } else {
+      v = null;
+      problems.push({
+        severity: 'warning',
+        where,
+        message: `${check.reason}: its boxes were not imported`,
+      });
+    }
+    verdicts.set(label, v);
+    return v;
+  };
+  const classes = [
+    ...new Set(result.annotations.classes.flatMap((c) => verdict(c, 'class list') ?? [])),
+  ];
+  const images = result.annotations.images.map((image) => ({
+    ...image,
+    boxes: image.boxes.flatMap((b) => {
+      const label = verdict(b.label, b.where);
+      return label === null ? [] : [{ ...b, label }];
+    }),
+  }));
+  return { annotations: { ...result.annotations, classes, images }, problems };
 }

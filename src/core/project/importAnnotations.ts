@@ -3,6 +3,7 @@ import type { ImageRecord } from '../../shared/project/types';
 import type { ProjectDb } from '../db/projectDb';
 import {
   capBoxesPerImage,
+  checkParsedClassNames,
   type FormatProblem,
   type ParsedImage,
   type ParseResult,
@@ -45,7 +46,8 @@ export function importParsedAnnotations(
   project: ProjectDb,
   input: ParseResult,
 ): AnnotationImportReport {
-  const parsed = capBoxesPerImage(input);
+  // Hostile-input bounds and the class-name rule, before anything is matched or written.
+  const parsed = checkParsedClassNames(capBoxesPerImage(input));
   const problems = [...parsed.problems];
   if (problems.some((p) => p.severity === 'error')) throw new AnnotationImportError(problems);
 
