@@ -18,6 +18,7 @@ import { createBackend, dispatch, ValidationError, type Backend } from '../core/
 import { NotFoundError, serveImage } from '../core/api/imageServing';
 import { ProjectDb } from '../core/db/projectDb';
 import { importFolder } from '../core/project/importFolder';
+import { openFolderProject } from '../core/project/openFolderProject';
 import type { BackendEvent } from '../shared/api/contract';
 import { IMAGE_PROTOCOL } from '../shared/api/imageUrls';
 import { METHOD_NAMES } from '../shared/api/methods';
@@ -130,8 +131,7 @@ async function openFolderDialog(): Promise<void> {
   const folder = r.filePaths[0];
   if (r.canceled || !folder) return;
   try {
-    const file = path.join(folder, `${path.basename(folder)}.shotbox`);
-    const { project: opened } = ProjectDb.openOrCreate(file, folder);
+    const { project: opened } = openFolderProject(folder);
     await switchProject(opened);
     await importFolder(opened, folder, {
       onProgress: (done, total) =>

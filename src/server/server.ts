@@ -4,9 +4,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { BackendEvent } from '../shared/api/contract';
-import { createBackend, dispatch, ValidationError } from '../core/api/backend';
+import { createBackend, dispatch, ValidationError, type Backend } from '../core/api/backend';
+import { FolderRoots, OutsideRootsError } from '../core/api/folderRoots';
 import { NotFoundError, serveImage } from '../core/api/imageServing';
-import { ProjectLockedError, ProjectReadOnlyError } from '../core/db/projectErrors';
+import {
+  ProjectDamagedError,
+  ProjectLockedError,
+  ProjectReadOnlyError,
+} from '../core/db/projectErrors';
+import { ProjectFileError } from '../core/db/openDatabase';
 import type { ProjectDb } from '../core/db/projectDb';
 import { checkApiRequest, checkHost, checkFetchSite, type Guard } from './requestGuard';
 
@@ -25,6 +31,11 @@ export interface ServerOptions {
   version: string;
   /** The open project (null: the UI says how to open one). */
   project: ProjectDb | null;
+  /**
+   * Folders (`--root`) under which the page may open projects and folders. Projects opened that
+   * way are closed by the server; the one given in `project` stays its owner's.
+   */
+  roots?: string[];
   /** Fixed token (tests); default: 32 random bytes. */
   token?: string;
 }
@@ -69,15 +80,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 `;
     for (const res of listeners) res.write(data);
   };
-  // The driver is synchronous: a write waiting for another program's lock stalls every request,
-  // so wait briefly and answer 503 (reads in WAL mode never wait).
-  options.project?.setBusyTimeout(WRITE_LOCK_WAIT_MS);
-  const api = createBackend({
-    shell: 'browser',
-    version: options.version,
-    project: options.project,
-    emit,
-  });
+  const roots = FolderRoots.fromCommandLine(options.roots ?? []);
+  let project = options.project;
+  let opened: ProjectDb | null = null; // a project the page opened: ours to close
+  const makeBackend = (p: ProjectDb | null): Backend => {
+    // The driver is synchronous: a write waiting for another program's lock stalls every
+    // request, so wait briefly and answer 503 (reads in WAL mode never wait).
+    p?.setBusyTimeout(WRITE_LOCK_WAIT_MS);
+    return createBackend({
+      shell: 'browser',
+      version: options.version,
+      project: p,
+      emit,
+      workspace: { roots, switchProject },
+    });
+  };
+  async function switchProject(next: ProjectDb): Promise<void> {
+    const old = api;
+    const previous = opened;
+    api = makeBackend(next);
+    project = next;
+    opened = next;
+    await old.dispose();
+    if (previous && previous !== next) previous.close();
+    emit({ type: 'project-changed', reason: 'opened' });
+  }
+  let api = makeBackend(project);
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -136,13 +164,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const imageRoute = /^\/(image|thumb)\/(\d{1,12})$/.exec(url.pathname);
     if (imageRoute) {
-      if (!options.project) {
+      if (!project) {
         send(res, 404, { error: 'no project is open' });
         return;
       }
       try {
         const img = await serveImage(
-          options.project,
+          project,
           Number(imageRoute[2]),
           imageRoute[1] === 'thumb' ? 'thumb' : 'full',
         );
@@ -178,6 +206,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (err instanceof ValidationError) send(res, 400, { error: err.message });
         else if (err instanceof NotFoundError) send(res, 404, { error: err.message });
         else if (err instanceof ProjectReadOnlyError) send(res, 409, { error: err.message });
+        else if (err instanceof OutsideRootsError) send(res, 403, { error: err.message });
+        else if (err instanceof ProjectDamagedError) send(res, 409, { error: err.message });
+        else if (err instanceof ProjectFileError) send(res, 400, { error: err.message });
         else if (err instanceof ProjectLockedError) send(res, 503, { error: err.message });
         else throw err;
       }
@@ -226,7 +257,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       new Promise<void>((resolve) => {
         for (const l of listeners) l.end();
-        void api.dispose();
+        void api.dispose().then(() => opened?.close());
         server.closeAllConnections();
         server.close(() => resolve());
       }),

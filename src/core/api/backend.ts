@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
   contract,
+  type ProjectInfo,
   type BackendEvent,
   type Method,
   type ParsedRequestOf,
   type ResponseOf,
 } from '../../shared/api/contract';
 import type { Box, ImageRecord } from '../../shared/project/types';
-import type { ProjectDb } from '../db/projectDb';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
 import {
@@ -18,7 +18,11 @@ import {
   resolveRegisteredModel,
 } from '../models/registry';
 import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
+import { ProjectDb } from '../db/projectDb';
 import { explainDbError, ProjectReadOnlyError } from '../db/projectErrors';
+import { importFolder } from '../project/importFolder';
+import { openFolderProject } from '../project/openFolderProject';
+import { OutsideRootsError, type FolderRoots } from './folderRoots';
 import { NotFoundError } from './imageServing';
 
 /** A request that does not match the contract, or asks for something impossible: HTTP 400. */
@@ -41,6 +45,11 @@ export interface BackendOptions {
   project: ProjectDb | null;
   /** Pushes an event to the UI (IPC in Electron, server-sent events in browser mode). */
   emit?: (event: BackendEvent) => void;
+  /**
+   * Folders the page may open projects and folders under (browser mode's `--root`), and how the
+   * shell puts a newly opened project in place. Without them, openProject/openFolder refuse.
+   */
+  workspace?: { roots: FolderRoots; switchProject(next: ProjectDb): Promise<void> };
 }
 
 /** The backend behind both shells: the contract implemented over src/core. */
@@ -50,6 +59,17 @@ export function createBackend(options: BackendOptions): Backend {
   const detectors = new Map<string, Promise<Detector>>();
   const jobs = new Map<string, AbortController>();
 
+  const projectInfo = (p: ProjectDb): ProjectInfo => ({
+    file: p.file,
+    name: path.basename(p.file).replace(/\.shotbox$/, ''),
+    imageRoot: p.imageRoot,
+    imageCount: p.images.count(),
+    ...(p.readOnlyReason ? { readOnlyReason: p.readOnlyReason } : {}),
+  });
+  const needWorkspace = (): NonNullable<BackendOptions['workspace']> => {
+    if (!options.workspace || options.workspace.roots.empty) throw new OutsideRootsError();
+    return options.workspace;
+  };
   const needProject = (): ProjectDb => {
     if (!project) throw new ValidationError('no project is open');
     return project;
@@ -119,14 +139,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
 
     async getProject() {
-      if (!project) return null;
-      return {
-        file: project.file,
-        name: path.basename(project.file).replace(/\.shotbox$/, ''),
-        imageRoot: project.imageRoot,
-        imageCount: project.images.count(),
-        ...(project.readOnlyReason ? { readOnlyReason: project.readOnlyReason } : {}),
-      };
+      return project ? projectInfo(project) : null;
     },
 
     async getStats() {
@@ -324,6 +337,31 @@ export function createBackend(options: BackendOptions): Backend {
       const job = jobs.get(jobId);
       job?.abort();
       return { cancelled: job !== undefined };
+    },
+
+    async listFolder({ path: folder }) {
+      const roots = options.workspace?.roots;
+      if (!roots) return { roots: [], folder: null, parent: null, entries: [] };
+      return roots.list(folder);
+    },
+
+    async openProject({ file }) {
+      const ws = needWorkspace();
+      const next = ProjectDb.open(ws.roots.resolve(file, 'project'), { onDamage: 'read-only' });
+      await ws.switchProject(next);
+      return projectInfo(next);
+    },
+
+    async openFolder({ folder }) {
+      const ws = needWorkspace();
+      const { project: next } = openFolderProject(ws.roots.resolve(folder, 'folder'));
+      await ws.switchProject(next);
+      const report = await importFolder(next, next.imageRoot, {
+        onProgress: (done, total) =>
+          emit({ type: 'job-progress', jobId: 'import', done, total, failed: 0 }),
+      });
+      emit({ type: 'project-changed', reason: 'imported' });
+      return { project: projectInfo(next), added: report.added, problems: report.problems.length };
     },
 
     async dispose() {

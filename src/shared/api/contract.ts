@@ -37,6 +37,12 @@ const className = z
   });
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
 const empty = z.strictObject({});
+/** A path the page names (the open dialog); the backend resolves it against its roots. */
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'path contains a NUL character');
 /** A registered model's name (the model picker's list); paths are refused here already. */
 const modelName = z
   .string()
@@ -111,6 +117,29 @@ export interface DetectImageResult {
   provider: string;
   model: string;
   timings: DetectTimings;
+}
+
+/** A folder or project file the open dialog can show (browser mode, under `--root` only). */
+export interface FolderEntry {
+  name: string;
+  path: string;
+  kind: 'folder' | 'project';
+}
+
+export interface FolderListing {
+  /** The folders given with `shotbox serve --root` (empty: nothing can be opened this way). */
+  roots: string[];
+  /** The folder listed; null when the roots themselves are listed. */
+  folder: string | null;
+  parent: string | null;
+  entries: FolderEntry[];
+}
+
+export interface OpenedFolder {
+  project: ProjectInfo;
+  /** Images newly imported, and files that were not usable images. */
+  added: number;
+  problems: number;
 }
 
 export interface JobStarted {
@@ -232,6 +261,24 @@ export const contract = {
   cancelJob: {
     request: z.strictObject({ jobId: z.string().max(100) }),
     response: {} as { cancelled: boolean },
+  },
+  /**
+   * Browser mode's open dialog: the roots given on the command line, or one folder under them.
+   * Every path is checked against those roots in the backend (real paths, links followed).
+   */
+  listFolder: {
+    request: z.strictObject({ path: absolutePath.optional() }),
+    response: {} as FolderListing,
+  },
+  /** Opens a project file under a root in place of the current one. */
+  openProject: {
+    request: z.strictObject({ file: absolutePath }),
+    response: {} as ProjectInfo,
+  },
+  /** Opens a folder under a root as a project (`<folder>/<name>.shotbox`) and imports it. */
+  openFolder: {
+    request: z.strictObject({ folder: absolutePath }),
+    response: {} as OpenedFolder,
   },
 } as const;
 

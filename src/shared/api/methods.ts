@@ -22,4 +22,7 @@ export const METHOD_NAMES = [
   'detectImage',
   'detectImages',
   'cancelJob',
+  'listFolder',
+  'openProject',
+  'openFolder',
 ] as const;
