@@ -20,6 +20,7 @@ import { CanvasPane } from './components/CanvasPane';
 import { ClassManager } from './components/ClassManager';
 import { ErrorAlert } from './components/ErrorAlert';
 import { ImageList } from './components/ImageList';
+import { OpenFolderButton } from './components/OpenFolderDialog';
 import { ReadOnlyBanner } from './components/ReadOnlyBanner';
 import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
@@ -173,6 +174,7 @@ function Screens(): React.JSX.Element {
           it with <code>shotbox serve --project &lt;file&gt;</code> (or from the app&apos;s File
           menu).
         </Typography>
+        <OpenFolderButton />
       </Centered>
     );
   }
