@@ -130,10 +130,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const fromQuery = url.searchParams.get('token');
     if (fromQuery !== null && safeEqual(fromQuery, token)) {
       // Move the token out of the address bar (and out of history) into a cookie. Always to
-      // `/`: echoing the path back made `/.//evil.example/?token=…` an open redirect.
+      // `/` (the rest of the query kept): echoing the path back made `/.//evil.example/?token=…`
+      // an open redirect.
+      url.searchParams.delete('token');
       res.writeHead(303, {
         'Set-Cookie': `${guard.cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: '/',
+        Location: `/${url.search}`,
       });
       res.end();
       return;

@@ -145,6 +145,12 @@ describe('forged requests against browser mode', () => {
       expect(res.status, p).toBe(303);
       expect(res.headers.location, p).toBe('/');
     }
+    // The rest of the query survives (the UI's ?testhooks), still on this server's root.
+    const kept = await rawRequest(
+      `${s.server.url}.//evil.example/?testhooks&token=${s.server.token}`,
+      {},
+    );
+    expect(kept.headers.location).toBe('/?testhooks=');
   });
 
   it('gives each instance its own cookie, so a second one does not log the first out', async () => {
