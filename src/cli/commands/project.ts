@@ -40,7 +40,10 @@ export function openExistingProject(file: string, options: OpenProjectOptions = 
       `project ${path.resolve(file)} does not exist (create it with \`shotbox import <folder> --project ${file}\`)`,
     );
   }
-  return ProjectDb.open(file, options);
+  const project = ProjectDb.open(file, options);
+  // A read-only command still runs on a damaged file (what can be read is shown), but says so.
+  if (project.damaged) process.stderr.write(`warning: ${safe(project.readOnlyReason ?? '')}\n`);
+  return project;
 }
 
 export async function parseAnnotations(

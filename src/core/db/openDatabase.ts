@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
-import { ProjectDamagedError } from './projectErrors';
+import { ProjectDamagedError, sqliteCode } from './projectErrors';
 
 export type Db = Database.Database;
 
@@ -44,6 +44,7 @@ export function openDatabase(file: string, options: OpenOptions): Db {
     );
   }
   try {
+    db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
     if (!readOnly) {
       // Before anything is written: a damaged file is never written into (a WAL switch or a
       // migration on bad pages can spread the damage).
@@ -56,16 +57,17 @@ export function openDatabase(file: string, options: OpenOptions): Db {
     if (!readOnly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
     if (readOnly) checkReadable(db, file);
     else migrate(db, file, options.create);
   } catch (err) {
     db.close();
     if (err instanceof ProjectFileError || err instanceof ProjectDamagedError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
+    // Damage SQLite meets before quick_check can report it (schema pages) is damage too.
+    if (sqliteCode(err)?.startsWith('SQLITE_CORRUPT')) throw new ProjectDamagedError(file, msg);
     throw new ProjectFileError(
-      /not a database|malformed/i.test(msg)
-        ? `${file} is not a Shotbox project (not an SQLite database, or damaged: ${msg})`
+      sqliteCode(err) === 'SQLITE_NOTADB' || /not a database/i.test(msg)
+        ? `${file} is not a Shotbox project (not an SQLite database)`
         : `${file}: ${msg}`,
       { cause: err },
     );

@@ -40,6 +40,8 @@ export class ProjectDb {
     private readonly db: Db,
     /** Null when writable; else why not (damaged, or opened by a read-only command). */
     readonly readOnlyReason: string | null = null,
+    /** True when quick_check found damage (the file is then open read-only). */
+    readonly damaged = false,
   ) {
     this.images = new ImageRepo(db);
     this.classes = new ClassRepo(db);
@@ -53,10 +55,12 @@ export class ProjectDb {
     const abs = path.resolve(file);
     let db: Db;
     let reason: string | null = null;
+    let damaged = false;
     if (options.readOnly) {
       db = openDatabase(abs, { create: false, readOnly: true });
       const check = quickCheck(db);
-      reason = check === 'ok' ? `${abs} was opened read-only` : damagedMessage(abs, check);
+      damaged = check !== 'ok';
+      reason = damaged ? damagedMessage(abs, check) : `${abs} was opened read-only`;
     } else {
       try {
         db = openDatabase(abs, { create: false });
@@ -64,9 +68,10 @@ export class ProjectDb {
         if (!(err instanceof ProjectDamagedError) || options.onDamage !== 'read-only') throw err;
         db = openDatabase(abs, { create: false, readOnly: true });
         reason = err.message;
+        damaged = true;
       }
     }
-    const project = new ProjectDb(abs, db, reason);
+    const project = new ProjectDb(abs, db, reason, damaged);
     if (!db.prepare('SELECT 1 FROM project').get()) {
       db.close();
       throw new ProjectFileError(`${abs} has no project record (was its creation interrupted?)`);

@@ -63,6 +63,9 @@ describe('damaged and empty project files', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(damaged);
     expect(run.stderr).toMatch(/shotbox recover/);
+    // A read-only command reads what it can, says the file is damaged, and writes nothing.
+    const stats = await runShotbox(['stats', '--project', damaged]);
+    expect(stats.stderr).toMatch(/warning: .*damaged\.shotbox is damaged/);
     expect(sha(damaged)).toBe(before);
   });
 
