@@ -1,7 +1,9 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectDb } from '../db/projectDb';
+import { readBoundedFileAsync } from '../fs/readBoundedFile';
 import { isInside } from '../fs/walkFiles';
+import { MAX_IMAGE_FILE_BYTES } from '../project/importFolder';
 import { openImage } from '../image/decode';
 
 export class NotFoundError extends Error {
@@ -78,7 +80,8 @@ export async function serveImage(
     // out of it. The same NotFoundError either way, so a page cannot probe what lies outside.
     const [realFile, realRoot] = await Promise.all([realpath(file), realpath(root)]);
     if (!isInside(realRoot, realFile) || realFile === realRoot) throw new Error('outside');
-    bytes = await readFile(realFile);
+    // A regular file within the import's size cap: never a pipe swapped in after import.
+    bytes = await readBoundedFileAsync(realFile, MAX_IMAGE_FILE_BYTES);
   } catch {
     throw new NotFoundError(
       `${image.path} is missing from ${root}, or leads out of it (moved? \`shotbox relocate\`)`,

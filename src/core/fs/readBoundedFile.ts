@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** A file that is not a regular file, or larger than the caller allows. */
 export class UnreadableFileError extends Error {
@@ -41,5 +42,30 @@ export function readBoundedFile(file: string, maxBytes: number): Buffer {
     return buf.subarray(0, read);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** `readBoundedFile` without blocking the event loop (images: megabytes, served while others wait). */
+export async function readBoundedFileAsync(file: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new UnreadableFileError(`${file} cannot be opened (${err.code ?? 'error'})`);
+    },
+  );
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new UnreadableFileError(`${file} is not a regular file`);
+    if (st.size > maxBytes)
+      throw new UnreadableFileError(`${file} is larger than ${maxBytes} bytes`);
+    const buf = Buffer.alloc(st.size);
+    let read = 0;
+    while (read < st.size) {
+      const { bytesRead } = await handle.read(buf, read, st.size - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return buf.subarray(0, read);
+  } finally {
+    await handle.close();
   }
 }

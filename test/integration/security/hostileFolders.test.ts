@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cp, mkdir, readFile, rm, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,7 @@ describe('hostile image folders', () => {
     await writeFile(path.join(work, 'served', 'index.html'), '<!doctype html>');
     await cp(demoPhotos[0]!, path.join(root, 'a.jpg'));
     await cp(demoPhotos[1]!, path.join(root, 'b.jpg'));
+    await cp(demoPhotos[3]!, path.join(root, 'c.jpg'));
     const secret = await readFile(demoPhotos[2]!);
     await writeFile(path.join(outside, 'secret.jpg'), secret);
     const project = ProjectDb.create(path.join(work, 'served', 'p.shotbox'), root);
@@ -122,6 +123,9 @@ describe('hostile image folders', () => {
     // After import, b.jpg becomes a link out of the root (the path text still looks inside).
     await unlink(path.join(root, 'b.jpg'));
     await symlink(path.join(outside, 'secret.jpg'), path.join(root, 'b.jpg'));
+    // And c.jpg becomes a FIFO: serving must not hang on it.
+    await unlink(path.join(root, 'c.jpg'));
+    execFileSync('mkfifo', [path.join(root, 'c.jpg')]);
     const s = await serveOpenProject(project, path.join(work, 'served'));
     try {
       const get = (name: string) =>
@@ -132,6 +136,7 @@ describe('hostile image folders', () => {
       const out = await get('b.jpg');
       expect(out.status).toBe(404);
       expect(out.body.length).toBeLessThan(1000);
+      expect((await get('c.jpg')).status).toBe(404);
     } finally {
       await s.close();
     }
