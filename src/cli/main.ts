@@ -7,8 +7,10 @@ import { registerEvalCommand } from './commands/eval';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
+import { registerRecoverCommand } from './commands/recover';
 import { registerServeCommand } from './commands/serve';
 import { EXIT, UsageError } from './exitCodes';
+import { escapeControls as safe } from '../shared/text/unsafeChars';
 
 /** Builds the `shotbox` program; each command sets `process.exitCode` through its return value. */
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -27,6 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
   registerProjectCommands(program, setExit);
+  registerRecoverCommand(program, setExit);
   return program;
 }
 
@@ -45,10 +48,11 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`shotbox: ${err.message}\n`);
+      process.stderr.write(`shotbox: ${safe(err.message, { keepNewlines: true })}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`shotbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`shotbox: ${safe(message, { keepNewlines: true })}\n`);
     if (process.env.SHOTBOX_DEBUG && err instanceof Error && err.stack)
       process.stderr.write(`${err.stack}\n`);
     return EXIT.failed;

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { escapeControls } from '../shared/text/unsafeChars';
 
 export interface Progress {
   update(done: number, total: number, extra?: string): void;
@@ -33,7 +34,8 @@ export function createProgress(unit: string, quiet = false): Progress {
       if (quiet) return;
       // Erase the bar's line first; the next update redraws it below the message.
       if (bar) process.stderr.write('\r\x1b[K');
-      process.stderr.write(`${line}\n`);
+      // Lines may carry file names: escape their control characters (no fake lines, no codes).
+      process.stderr.write(`${escapeControls(line)}\n`);
     },
     stop() {
       bar?.stop();

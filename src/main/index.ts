@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -18,23 +19,43 @@ import { createBackend, dispatch, type Backend } from '../core/api/backend';
 import { NotFoundError, serveImage } from '../core/api/imageServing';
 import { ProjectDb } from '../core/db/projectDb';
 import { importFolder } from '../core/project/importFolder';
+import { openFolderProject } from '../core/project/openFolderProject';
 import type { BackendEvent } from '../shared/api/contract';
 import { IMAGE_PROTOCOL } from '../shared/api/imageUrls';
 import { METHOD_NAMES } from '../shared/api/methods';
+import { APP_ENTRY, APP_SCHEME, isAppUrl, mimeType, resolveAppAsset } from './security/appProtocol';
+import { devRendererUrl, isDevelopment, type BuildFacts } from './security/buildMode';
+import { isAllowedExternalLink } from './security/externalLinks';
 
 /**
  * Electron main process: windows, menus, dialogs and the IPC wiring of the API contract to
- * src/core — thin. Security per DESIGN.md §10: sandboxed, isolated renderer; no navigation, no new
- * windows, no permissions; every IPC message checked for its sender and validated against the
- * contract; images only through our protocol, by id.
+ * src/core — thin. Security per DESIGN.md §10 and docs/SECURITY.md §8: sandboxed, isolated
+ * renderer loaded from our own privileged scheme (not file://); no navigation, redirects, frames
+ * or new windows; no permissions; external links only to an allow-list, after a confirmation;
+ * every IPC message checked for its sender and validated against the contract; images only
+ * through our protocol, by id; the dev server URL and DevTools only in development builds.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererDir = path.join(here, '../renderer');
+const build: BuildFacts = {
+  isPackaged: app.isPackaged,
+  // electron-vite replaces import.meta.env.DEV: true only in `electron-vite dev`.
+  isDevBuild: import.meta.env?.DEV === true,
+  env: process.env,
+};
+const development = isDevelopment(build);
+const rendererUrl = devRendererUrl(build);
+/** Edits wait this long for another program's write lock before answering "locked". */
+const WRITE_LOCK_WAIT_MS = 250;
 if (app.isPackaged && !process.env.SHOTBOX_MODELS_DIR) {
   process.env.SHOTBOX_MODELS_DIR = path.join(process.resourcesPath, 'models');
 }
 
 protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+  },
   {
     scheme: IMAGE_PROTOCOL,
     privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false },
@@ -80,6 +101,8 @@ async function switchProject(next: ProjectDb): Promise<void> {
   await backend.dispose();
   project?.close();
   project = next;
+  // The driver is synchronous: main must not freeze for seconds behind another program's lock.
+  project.setBusyTimeout(WRITE_LOCK_WAIT_MS);
   backend = createBackend({ shell: 'electron', version: app.getVersion(), project, emit });
   saveState({ lastProject: project.file });
   win?.setTitle(`${path.basename(project.file)} — Shotbox`);
@@ -94,7 +117,7 @@ async function openProjectDialog(): Promise<void> {
   });
   if (r.canceled || !r.filePaths[0]) return;
   try {
-    await switchProject(ProjectDb.open(r.filePaths[0]));
+    await switchProject(ProjectDb.open(r.filePaths[0], { onDamage: 'read-only' }));
   } catch (err) {
     dialog.showErrorBox('Cannot open project', err instanceof Error ? err.message : String(err));
   }
@@ -109,8 +132,7 @@ async function openFolderDialog(): Promise<void> {
   const folder = r.filePaths[0];
   if (r.canceled || !folder) return;
   try {
-    const file = path.join(folder, `${path.basename(folder)}.shotbox`);
-    const { project: opened } = ProjectDb.openOrCreate(file, folder);
+    const { project: opened } = openFolderProject(folder);
     await switchProject(opened);
     await importFolder(opened, folder, {
       onProgress: (done, total) =>
@@ -127,11 +149,8 @@ async function openFolderDialog(): Promise<void> {
 function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   const url = event.senderFrame?.url ?? '';
   if (!win || event.sender !== win.webContents) return false;
-  if (rendererUrl) return url.startsWith(rendererUrl);
-  return (
-    url.startsWith('file://') &&
-    decodeURIComponent(new URL(url).pathname).endsWith('/renderer/index.html')
-  );
+  // The top frame of our window, showing our own origin: never an iframe, never another page.
+  return event.senderFrame === win.webContents.mainFrame && isAppUrl(url, rendererUrl);
 }
 
 function wireContract(): void {
@@ -153,6 +172,35 @@ function wireContract(): void {
       }
     });
   }
+}
+
+/** The built renderer, served from its folder only (no directory listing, no other file). */
+function wireAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveAppAsset(rendererDir, request.url);
+    if (!file) return new Response('not found', { status: 404 });
+    try {
+      return new Response(new Uint8Array(await readFile(file)), {
+        headers: { 'Content-Type': mimeType(file), 'X-Content-Type-Options': 'nosniff' },
+      });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
+}
+
+/** Opens an allowed https link in the user's browser after asking; anything else is refused. */
+async function openExternalLink(url: string): Promise<void> {
+  if (!isAllowedExternalLink(url)) return;
+  const { response } = await dialog.showMessageBox(win!, {
+    type: 'question',
+    buttons: ['Open in browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: 'Open this link in your browser?',
+    detail: url,
+  });
+  if (response === 0) await shell.openExternal(url);
 }
 
 function wireImageProtocol(): void {
@@ -191,18 +239,18 @@ function createWindow(): BrowserWindow {
       sandbox: true,
       webSecurity: true,
       spellcheck: false,
+      devTools: development,
+      navigateOnDragDrop: false,
     },
   });
   if (saved.maximized) w.maximize();
   w.once('ready-to-show', () => w.show());
   w.on('close', () => saveState({ bounds: w.getNormalBounds(), maximized: w.isMaximized() }));
   w.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    void openExternalLink(url);
     return { action: 'deny' };
   });
-  w.webContents.on('will-navigate', (event) => event.preventDefault());
-  if (rendererUrl) void w.loadURL(rendererUrl);
-  else void w.loadFile(path.join(here, '../renderer/index.html'));
+  void w.loadURL(rendererUrl ?? APP_ENTRY);
   return w;
 }
 
@@ -225,7 +273,19 @@ function buildMenu(): void {
     },
     // Undo/redo are the workbench's own (Ctrl+Z in the page); the Edit menu keeps text editing.
     { role: 'editMenu' },
-    { role: 'viewMenu' },
+    // View without DevTools outside development (the role menu would include them).
+    development
+      ? { role: 'viewMenu' }
+      : {
+          label: 'View',
+          submenu: [
+            { role: 'resetZoom' },
+            { role: 'zoomIn' },
+            { role: 'zoomOut' },
+            { type: 'separator' },
+            { role: 'togglefullscreen' },
+          ],
+        },
     { role: 'windowMenu' },
     {
       role: 'help',
@@ -243,16 +303,20 @@ function buildMenu(): void {
 
 app.enableSandbox();
 app.whenReady().then(async () => {
+  // The workbench needs no permission at all: refuse requests and checks, and devices.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) =>
     callback(false),
   );
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setDevicePermissionHandler(() => false);
+  wireAppProtocol();
   wireContract();
   wireImageProtocol();
   buildMenu();
   const last = process.env.SHOTBOX_PROJECT ?? loadState().lastProject;
   if (last && existsSync(last)) {
     try {
-      await switchProject(ProjectDb.open(last));
+      await switchProject(ProjectDb.open(last, { onDamage: 'read-only' }));
     } catch {
       // A project that cannot be opened any more is simply not reopened.
     }
@@ -265,6 +329,14 @@ app.whenReady().then(async () => {
 
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  // No page of ours ever navigates: the renderer is one page. Frames and redirects included.
+  const stayHome = (event: { preventDefault(): void }, url: string): void => {
+    if (!isAppUrl(url, rendererUrl)) event.preventDefault();
+  };
+  contents.on('will-navigate', (event) => stayHome(event, event.url));
+  contents.on('will-frame-navigate', (event) => stayHome(event, event.url));
+  contents.on('will-redirect', (event) => stayHome(event, event.url));
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
 app.on('window-all-closed', () => {

@@ -5,14 +5,19 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { BackendEvent } from '../shared/api/contract';
 import { httpStatusOf, ShotboxError, toSerializedError } from '../shared/api/errors';
-import { createBackend, dispatch, ValidationError } from '../core/api/backend';
+import { createBackend, dispatch, ValidationError, type Backend } from '../core/api/backend';
+import { FolderRoots } from '../core/api/folderRoots';
 import { serveImage } from '../core/api/imageServing';
 import type { ProjectDb } from '../core/db/projectDb';
+import { checkApiRequest, checkHost, checkFetchSite, type Guard } from './requestGuard';
 
 /**
  * Browser mode (DESIGN.md §2, §10): the built renderer and the API contract over HTTP, bound to
  * 127.0.0.1, behind a per-launch token. The token arrives once in the URL (`/?token=…`), is moved
- * into an HttpOnly, SameSite=Strict cookie, and every request without it is refused with 401.
+ * into an HttpOnly, SameSite=Strict cookie named after this instance's port, and every request
+ * without it is refused with 401. Cookies ignore ports, so other local pages (any port of
+ * 127.0.0.1) would send it too: the checks in `requestGuard.ts` refuse requests whose Host,
+ * Origin, fetch metadata or content type show they were not made by this server's own page.
  */
 export interface ServerOptions {
   /** Folder of the built renderer (index.html + assets). */
@@ -21,6 +26,11 @@ export interface ServerOptions {
   version: string;
   /** The open project (null: the UI says how to open one). */
   project: ProjectDb | null;
+  /**
+   * Folders (`--root`) under which the page may open projects and folders. Projects opened that
+   * way are closed by the server; the one given in `project` stays its owner's.
+   */
+  roots?: string[];
   /** Fixed token (tests); default: 32 random bytes. */
   token?: string;
 }
@@ -33,7 +43,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'shotbox_token';
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -50,6 +59,8 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const MAX_BODY = 1 << 20;
+/** How long an edit waits for another program's write lock before answering 503. */
+export const WRITE_LOCK_WAIT_MS = 250;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
@@ -64,12 +75,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 `;
     for (const res of listeners) res.write(data);
   };
-  const api = createBackend({
-    shell: 'browser',
-    version: options.version,
-    project: options.project,
-    emit,
-  });
+  const roots = FolderRoots.fromCommandLine(options.roots ?? []);
+  let project = options.project;
+  let opened: ProjectDb | null = null; // a project the page opened: ours to close
+  const makeBackend = (p: ProjectDb | null): Backend => {
+    // The driver is synchronous: a write waiting for another program's lock stalls every
+    // request, so wait briefly and answer 503 (reads in WAL mode never wait).
+    p?.setBusyTimeout(WRITE_LOCK_WAIT_MS);
+    return createBackend({
+      shell: 'browser',
+      version: options.version,
+      project: p,
+      emit,
+      workspace: { roots, switchProject },
+    });
+  };
+  async function switchProject(next: ProjectDb): Promise<void> {
+    const old = api;
+    const previous = opened;
+    api = makeBackend(next);
+    project = next;
+    opened = next;
+    await old.dispose();
+    if (previous && previous !== next) previous.close();
+    emit({ type: 'project-changed', reason: 'opened' });
+  }
+  let api = makeBackend(project);
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -78,22 +109,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
+  // Set once the port is known (listen below); requests cannot arrive before that.
+  let guard: Guard = { port: -1, cookie: '' };
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    const refusal = checkHost(req, guard) ?? checkFetchSite(req);
+    if (refusal) {
+      sendRefusal(res, refusal);
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const fromQuery = url.searchParams.get('token');
     if (fromQuery !== null && safeEqual(fromQuery, token)) {
-      // Move the token out of the address bar (and out of history) into a cookie.
+      // Move the token out of the address bar (and out of history) into a cookie. Always to
+      // `/` (the rest of the query kept): echoing the path back made `/.//evil.example/?token=…`
+      // an open redirect.
       url.searchParams.delete('token');
       res.writeHead(303, {
-        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search,
+        'Set-Cookie': `${guard.cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: `/${url.search}`,
       });
       res.end();
       return;
     }
-    if (!isAuthorised(req, token)) {
+    const auth = authorisation(req, token, guard.cookie);
+    if (!auth) {
       sendError(
         res,
         new ShotboxError(
@@ -102,6 +144,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ),
       );
       return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      const bad = checkApiRequest(req, guard, auth, url.pathname === '/api/events');
+      if (bad) {
+        sendRefusal(res, bad);
+        return;
+      }
     }
     if (url.pathname === '/api/events') {
       // Server-sent events: job progress for the page.
@@ -117,13 +166,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const imageRoute = /^\/(image|thumb)\/(\d{1,12})$/.exec(url.pathname);
     if (imageRoute) {
-      if (!options.project) {
+      if (!project) {
         sendError(res, new ShotboxError('no-project', 'no project is open'));
         return;
       }
       try {
         const img = await serveImage(
-          options.project,
+          project,
           Number(imageRoute[2]),
           imageRoute[1] === 'thumb' ? 'thumb' : 'full',
         );
@@ -193,6 +242,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // One cookie per instance: a second server on another port no longer overwrites this one's.
+  guard = { port, cookie: `shotbox_token_${port}` };
   const url = `http://127.0.0.1:${port}/`;
   return {
     url,
@@ -201,22 +252,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       new Promise<void>((resolve) => {
         for (const l of listeners) l.end();
-        void api.dispose();
+        void api.dispose().then(() => opened?.close());
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
 }
 
-function isAuthorised(req: http.IncomingMessage, token: string): boolean {
+/** How the request proved it holds the token: a script's bearer header, or the page's cookie. */
+function authorisation(
+  req: http.IncomingMessage,
+  token: string,
+  cookieName: string,
+): 'bearer' | 'cookie' | null {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7), token)) return true;
+  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7), token)) return 'bearer';
   const cookie = req.headers.cookie ?? '';
   for (const part of cookie.split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === COOKIE && safeEqual(rest.join('='), token)) return true;
+    if (name === cookieName && safeEqual(rest.join('='), token)) return 'cookie';
   }
-  return false;
+  return null;
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -245,6 +301,13 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 function sendError(res: http.ServerResponse, err: unknown): void {
   const error = toSerializedError(err);
   send(res, httpStatusOf(error.code), { error });
+}
+
+/** A request the guard turns away (wrong Host, foreign page, not JSON): its own status, the shape. */
+function sendRefusal(res: http.ServerResponse, refusal: { status: number; message: string }): void {
+  send(res, refusal.status, {
+    error: toSerializedError(new ShotboxError('forbidden', refusal.message, 'RequestRefused')),
+  });
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

@@ -25,8 +25,13 @@ export interface ServedApp {
 }
 
 /** Runs `shotbox serve --project …` as a real process and waits for its URL. */
-export async function serveProject(projectFile: string): Promise<ServedApp> {
-  const child = spawn(process.execPath, [shotboxBin, 'serve', '--project', projectFile], {
+export function serveProject(projectFile: string): Promise<ServedApp> {
+  return serveWith(['--project', projectFile]);
+}
+
+/** Runs `shotbox serve <args>` as a real process and waits for its URL. */
+export async function serveWith(args: string[]): Promise<ServedApp> {
+  const child = spawn(process.execPath, [shotboxBin, 'serve', ...args], {
     cwd: repoRoot,
   });
   let output = '';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { FileProblem } from '../../core/detector/batch';
 import type { ProviderName } from '../../core/detector/executionProviders';
+import { escapeControls as safe } from '../../shared/text/unsafeChars';
 import { EXIT, UsageError } from '../exitCodes';
 
 /** What `detect` runs on, loaded when it runs: `shotbox --help` need not load ONNX Runtime. */
@@ -108,7 +109,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       const collected = await collectImageFiles(inputs);
       const failures: FileProblem[] = [...collected.problems];
       const log = (line: string): void => {
-        if (!opts.quiet) process.stderr.write(`${line}\n`);
+        if (!opts.quiet) process.stderr.write(`${safe(line)}\n`);
       };
       for (const p of collected.problems) log(`skipped ${p.file}: ${p.reason}`);
       if (collected.files.length === 0) {
@@ -200,7 +201,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       const processed = done - (failures.length - collected.problems.length);
       if (failures.length > 0) {
         process.stderr.write(`${failures.length} input(s) could not be processed:\n`);
-        for (const f of failures) process.stderr.write(`  ${f.file}: ${f.reason}\n`);
+        for (const f of failures) process.stderr.write(`  ${safe(f.file)}: ${safe(f.reason)}\n`);
       }
       process.stderr.write(
         `detect: ${processed} images, ${detections} detections, ${(done / seconds).toFixed(2)} images/s, ` +
@@ -310,7 +311,8 @@ async function detectIntoProjectCli(
       progress.stop();
       await detector.dispose();
     }
-    for (const f of report.failures) process.stderr.write(`failed ${f.file}: ${f.reason}\n`);
+    for (const f of report.failures)
+      process.stderr.write(`failed ${safe(f.file)}: ${safe(f.reason)}\n`);
     process.stderr.write(
       `detect: ${report.processed} images, ${report.detections} detections stored as pending` +
         (report.replaced ? ` (replacing ${report.replaced} older predictions)` : '') +

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { FormatProblem } from '../../core/formats/annotationSet';
 import { EXIT, UsageError } from '../exitCodes';
 import { formatTable } from '../table';
+import { escapeControls as safe } from '../../shared/text/unsafeChars';
 
 /** Problems printed in full; the rest are counted (the summary says how many). */
 const SHOWN_PROBLEMS = 50;
@@ -25,7 +26,7 @@ async function projectModules() {
 function printProblems(problems: FormatProblem[], quiet: boolean): void {
   if (quiet) return;
   for (const p of problems.slice(0, SHOWN_PROBLEMS))
-    process.stderr.write(`${p.severity}: ${p.where}: ${p.message}\n`);
+    process.stderr.write(`${p.severity}: ${safe(p.where)}: ${safe(p.message)}\n`);
   if (problems.length > SHOWN_PROBLEMS)
     process.stderr.write(`… and ${problems.length - SHOWN_PROBLEMS} more\n`);
 }
@@ -108,10 +109,11 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           progress.stop();
         }
         if (!opts.quiet) {
-          for (const p of report.problems) process.stderr.write(`skipped ${p.file}: ${p.reason}\n`);
+          for (const p of report.problems)
+            process.stderr.write(`skipped ${safe(p.file)}: ${safe(p.reason)}\n`);
           for (const d of report.duplicates) {
             process.stderr.write(
-              `note: ${d.file} has the same content as ${d.of} (both kept; check for train/test leaks)\n`,
+              `note: ${safe(d.file)} has the same content as ${safe(d.of)} (both kept; check for train/test leaks)\n`,
             );
           }
         }
@@ -185,7 +187,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         const format = parseFormat(opts.format, '--format');
         if (opts.only !== 'accepted' && opts.only !== 'all')
           throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
-        const project = openExistingProject(opts.project);
+        const project = openExistingProject(opts.project, { readOnly: true });
         try {
           const summary = await exportProject(project, format, opts.out, {
             only: opts.only,
@@ -216,7 +218,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .option('--json', 'machine-readable output')
     .action(async (opts: { project: string; json?: boolean }) => {
       const { openExistingProject } = await projectModules();
-      const project = openExistingProject(opts.project);
+      const project = openExistingProject(opts.project, { readOnly: true });
       try {
         const s = project.stats();
         if (opts.json) {
@@ -240,7 +242,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           process.stdout.write(
             formatTable(
               ['class', 'boxes'],
-              s.byClass.map((c) => [c.name, String(c.count)]),
+              s.byClass.map((c) => [safe(c.name), String(c.count)]),
               ['left', 'right'],
             ),
           );

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ProjectDb } from '../../core/db/projectDb';
+import { ProjectDb, type OpenProjectOptions } from '../../core/db/projectDb';
 import type { AnnotationFormat, ParseResult } from '../../core/formats/annotationSet';
 import { parseCoco } from '../../core/formats/coco';
 import { FORMAT_NAMES, sniffFormat } from '../../core/formats/sniffFormat';
 import { parseVoc } from '../../core/formats/voc';
 import { parseYolo } from '../../core/formats/yolo';
+import { escapeControls as safe } from '../../shared/text/unsafeChars';
 import { UsageError } from '../exitCodes';
 
 /**
@@ -50,13 +51,16 @@ export async function resolveAnnotationFormat(
   return format;
 }
 
-export function openExistingProject(file: string): ProjectDb {
+export function openExistingProject(file: string, options: OpenProjectOptions = {}): ProjectDb {
   if (!existsSync(file)) {
     throw new UsageError(
       `project ${path.resolve(file)} does not exist (create it with \`shotbox import <folder> --project ${file}\`)`,
     );
   }
-  return ProjectDb.open(file);
+  const project = ProjectDb.open(file, options);
+  // A read-only command still runs on a damaged file (what can be read is shown), but says so.
+  if (project.damaged) process.stderr.write(`warning: ${safe(project.readOnlyReason ?? '')}\n`);
+  return project;
 }
 
 export async function parseAnnotations(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   contract,
   FAILURES_NAMED,
+  type ProjectInfo,
   type BackendEvent,
   type Method,
   type ParsedRequestOf,
@@ -10,11 +11,17 @@ import {
 } from '../../shared/api/contract';
 import { ShotboxError, toSerializedError, type ErrorCode } from '../../shared/api/errors';
 import type { Box, ImageListItem, ImageRecord } from '../../shared/project/types';
-import type { ProjectDb } from '../db/projectDb';
+import { ProjectDb } from '../db/projectDb';
+import { explainDbError, ProjectReadOnlyError } from '../db/projectErrors';
+import type { HistoryOutcome } from '../db/editHistory';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
-import { DEFAULT_MODEL, listModels, ModelNotFoundError, resolveModel } from '../models/registry';
-import type { HistoryOutcome } from '../db/editHistory';
+import {
+  DEFAULT_MODEL,
+  listModels,
+  ModelNotFoundError,
+  resolveRegisteredModel,
+} from '../models/registry';
 import {
   createClass,
   deleteClass,
@@ -24,7 +31,10 @@ import {
 } from '../project/classEdits';
 import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
 import { markReviewed, reopenImage } from '../project/imageReview';
+import { importFolder } from '../project/importFolder';
+import { openFolderProject } from '../project/openFolderProject';
 import { watchExternalChanges } from './externalChanges';
+import { OutsideRootsError, type FolderRoots } from './folderRoots';
 import { NotFoundError } from './imageServing';
 
 /**
@@ -52,10 +62,13 @@ function lastImageOf(project: ProjectDb): { id: number; index: number } | null {
   return id === null || index === null ? null : { id, index };
 }
 
-/** A model the page names: an unknown one is `not-found`, not an internal error. */
-function resolveKnownModel(name: string): ReturnType<typeof resolveModel> {
+/**
+ * A model the page names, among the registered ones (never a path): an unknown one is
+ * `not-found`, not an internal error.
+ */
+function resolveKnownModel(name: string): ReturnType<typeof resolveRegisteredModel> {
   try {
-    return resolveModel(name);
+    return resolveRegisteredModel(name);
   } catch (err) {
     if (err instanceof ModelNotFoundError) throw new NotFoundError(err.message);
     throw err;
@@ -74,6 +87,11 @@ export interface BackendOptions {
   project: ProjectDb | null;
   /** Pushes an event to the UI (IPC in Electron, server-sent events in browser mode). */
   emit?: (event: BackendEvent) => void;
+  /**
+   * Folders the page may open projects and folders under (browser mode's `--root`), and how the
+   * shell puts a newly opened project in place. Without them, openProject/openFolder refuse.
+   */
+  workspace?: { roots: FolderRoots; switchProject(next: ProjectDb): Promise<void> };
 }
 
 /** The backend behind both shells: the contract implemented over src/core. */
@@ -86,6 +104,18 @@ export function createBackend(options: BackendOptions): Backend {
     ? watchExternalChanges(project, () => emit({ type: 'project-changed', reason: 'external' }))
     : () => {};
 
+  const projectInfo = (p: ProjectDb): ProjectInfo => ({
+    file: p.file,
+    name: path.basename(p.file).replace(/\.shotbox$/, ''),
+    imageRoot: p.imageRoot,
+    imageCount: p.images.count(),
+    lastImage: lastImageOf(p),
+    ...(p.readOnlyReason ? { readOnlyReason: p.readOnlyReason } : {}),
+  });
+  const needWorkspace = (): NonNullable<BackendOptions['workspace']> => {
+    if (!options.workspace || options.workspace.roots.empty) throw new OutsideRootsError();
+    return options.workspace;
+  };
   const needProject = (): ProjectDb => {
     if (!project) throw new ValidationError('no project is open', 'no-project');
     return project;
@@ -129,6 +159,7 @@ export function createBackend(options: BackendOptions): Backend {
   const detector = (name: string = DEFAULT_MODEL): Promise<Detector> => {
     let d = detectors.get(name);
     if (!d) {
+      // Names only: a path reaches a model loader from the CLI or main's own dialog, never here.
       d = Detector.load(resolveKnownModel(name));
       detectors.set(name, d);
       d.catch(() => detectors.delete(name));
@@ -136,7 +167,7 @@ export function createBackend(options: BackendOptions): Backend {
     return d;
   };
 
-  return {
+  const methods: Backend = {
     async getAppInfo() {
       const { models } = listModels();
       return {
@@ -158,14 +189,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
 
     async getProject() {
-      if (!project) return null;
-      return {
-        file: project.file,
-        name: path.basename(project.file).replace(/\.shotbox$/, ''),
-        imageRoot: project.imageRoot,
-        imageCount: project.images.count(),
-        lastImage: lastImageOf(project),
-      };
+      return project ? projectInfo(project) : null;
     },
 
     async getStats() {
@@ -186,9 +210,12 @@ export function createBackend(options: BackendOptions): Backend {
       };
     },
 
-    async getImage({ imageId }) {
+    async getImage({ imageId, annotationOffset, annotationLimit }) {
       const p = needProject();
-      return { image: needImage(p, imageId), annotations: p.annotations.ofImage(imageId) };
+      const image = needImage(p, imageId);
+      // Paged: one image with 10⁶ boxes once made a 271 MB response that stalled the server.
+      const page = p.annotations.pageOfImage(imageId, annotationOffset, annotationLimit);
+      return { image, annotations: page.items, annotationTotal: page.total };
     },
 
     async rememberImage({ imageId }) {
@@ -353,6 +380,8 @@ export function createBackend(options: BackendOptions): Backend {
 
     async detectImages({ imageIds, model, includeReviewed }) {
       const p = needProject();
+      // Checked up front: the job runs detached, and its first write would fail only later.
+      if (p.readOnlyReason) throw new ProjectReadOnlyError(p.readOnlyReason);
       if (jobs.size > 0)
         throw new ValidationError(
           'a detection job is already running (cancel it first)',
@@ -398,7 +427,7 @@ export function createBackend(options: BackendOptions): Backend {
           emit({
             type: 'job-error',
             jobId,
-            message: toSerializedError(err).message,
+            message: toSerializedError(explainDbError(err, p.file, p.readOnlyReason)).message,
           }),
         )
         .finally(() => jobs.delete(jobId));
@@ -411,6 +440,31 @@ export function createBackend(options: BackendOptions): Backend {
       return { cancelled: job !== undefined };
     },
 
+    async listFolder({ path: folder }) {
+      const roots = options.workspace?.roots;
+      if (!roots) return { roots: [], folder: null, parent: null, entries: [] };
+      return roots.list(folder);
+    },
+
+    async openProject({ file }) {
+      const ws = needWorkspace();
+      const next = ProjectDb.open(ws.roots.resolve(file, 'project'), { onDamage: 'read-only' });
+      await ws.switchProject(next);
+      return projectInfo(next);
+    },
+
+    async openFolder({ folder }) {
+      const ws = needWorkspace();
+      const { project: next } = openFolderProject(ws.roots.resolve(folder, 'folder'));
+      await ws.switchProject(next);
+      const report = await importFolder(next, next.imageRoot, {
+        onProgress: (done, total) =>
+          emit({ type: 'job-progress', jobId: 'import', done, total, failed: 0 }),
+      });
+      emit({ type: 'project-changed', reason: 'imported' });
+      return { project: projectInfo(next), added: report.added, problems: report.problems.length };
+    },
+
     async dispose() {
       stopWatching();
       for (const job of jobs.values()) job.abort();
@@ -418,6 +472,25 @@ export function createBackend(options: BackendOptions): Backend {
       detectors.clear();
     },
   };
+  return explainingDbErrors(methods, project);
+}
+
+/**
+ * Every method with SQLite's bare result codes turned into errors that name the project and say
+ * what to do (locked by another program, read-only, damaged): one place for both shells.
+ */
+function explainingDbErrors(methods: Backend, project: ProjectDb | null): Backend {
+  if (!project) return methods;
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(methods) as [string, (r: unknown) => Promise<unknown>][])
+    wrapped[name] = async (request: unknown) => {
+      try {
+        return await fn(request);
+      } catch (err) {
+        throw explainDbError(err, project.file, project.readOnlyReason);
+      }
+    };
+  return wrapped as Backend;
 }
 
 /**

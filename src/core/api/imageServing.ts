@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotboxError } from '../../shared/api/errors';
 import type { ProjectDb } from '../db/projectDb';
+import { readBoundedFileAsync } from '../fs/readBoundedFile';
+import { isInside } from '../fs/walkFiles';
+import { MAX_IMAGE_FILE_BYTES } from '../project/importFolder';
 import { openImage } from '../image/decode';
 
 /** What a request names does not exist: code `not-found` (HTTP 404). */
@@ -74,9 +77,16 @@ export async function serveImage(
 
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    // The real path, not the text: a link (or a swapped folder) under the root must not lead
+    // out of it. The same NotFoundError either way, so a page cannot probe what lies outside.
+    const [realFile, realRoot] = await Promise.all([realpath(file), realpath(root)]);
+    if (!isInside(realRoot, realFile) || realFile === realRoot) throw new Error('outside');
+    // A regular file within the import's size cap: never a pipe swapped in after import.
+    bytes = await readBoundedFileAsync(realFile, MAX_IMAGE_FILE_BYTES);
   } catch {
-    throw new NotFoundError(`${image.path} is missing from ${root} (moved? \`shotbox relocate\`)`);
+    throw new NotFoundError(
+      `${image.path} is missing from ${root}, or leads out of it (moved? \`shotbox relocate\`)`,
+    );
   }
   if (variant === 'thumb') {
     const { image: pixels } = await openImage(bytes, image.path);

@@ -47,6 +47,23 @@ export class AnnotationRepo {
     ).map(toAnnotation);
   }
 
+  /** One page of an image's boxes (by id), and how many it has in all. */
+  pageOfImage(
+    imageId: number,
+    offset: number,
+    limit: number,
+  ): { total: number; items: AnnotationRecord[] } {
+    const { n } = this.db
+      .prepare('SELECT count(*) AS n FROM annotations WHERE image_id = ?')
+      .get(imageId) as { n: number };
+    const rows = this.db
+      .prepare(
+        `SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE image_id = ? ORDER BY id LIMIT ? OFFSET ?`,
+      )
+      .all(imageId, limit, offset) as AnnotationRow[];
+    return { total: n, items: rows.map(toAnnotation) };
+  }
+
   private insertStatement?: ReturnType<Db['prepare']>;
 
   insert(a: NewAnnotation): number {

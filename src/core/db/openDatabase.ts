@@ -1,14 +1,29 @@
 import Database from 'better-sqlite3';
+import { ShotboxError } from '../../shared/api/errors';
 import { naturalSortKey } from '../../shared/project/naturalSort';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { ProjectDamagedError, sqliteCode } from './projectErrors';
 
 export type Db = Database.Database;
 
-export class ProjectFileError extends Error {
+/** The file is no project this Shotbox can open (missing, empty, foreign, newer): a bad request. */
+export class ProjectFileError extends ShotboxError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProjectFileError';
+    super('invalid-request', message, 'ProjectFileError', options);
   }
+}
+
+/** How long a write waits for another program's lock by default (the CLI's batch commands). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export interface OpenOptions {
+  /** May initialise a new or empty file with the schema (else an empty file is refused). */
+  create: boolean;
+  /**
+   * Open without ever writing: no WAL switch, no migration, no schema into an empty file. A file
+   * that needs either is refused with a message instead.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -16,10 +31,11 @@ export class ProjectFileError extends Error {
  * to date. WAL: readers never block the writer and a crash loses at most the transaction in
  * flight; synchronous=NORMAL is durable against process crashes (not power loss) and much faster.
  */
-export function openDatabase(file: string, options: { create: boolean }): Db {
+export function openDatabase(file: string, options: OpenOptions): Db {
+  const readOnly = options.readOnly === true;
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: !options.create });
+    db = new Database(file, { fileMustExist: !options.create || readOnly, readonly: readOnly });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new ProjectFileError(
@@ -30,21 +46,33 @@ export function openDatabase(file: string, options: { create: boolean }): Db {
     );
   }
   try {
-    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
+    if (!readOnly) {
+      // Before anything is written: a damaged file is never written into (a WAL switch or a
+      // migration on bad pages can spread the damage).
+      const check = quickCheck(db);
+      if (check !== 'ok') throw new ProjectDamagedError(file, check);
+    }
+    // Opening (not creating) an empty file must not write even the WAL header into it.
+    if (!readOnly && !options.create && isEmptyDatabase(db))
+      throw new ProjectFileError(`${file} is empty: not a Shotbox project`);
+    if (!readOnly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     // The natural sort key of image paths, for migration 3 (which fills images.sort_key).
     db.function('natural_sort_key', { deterministic: true }, (p: unknown) =>
       typeof p === 'string' ? naturalSortKey(p) : null,
     );
-    migrate(db, file);
+    if (readOnly) checkReadable(db, file);
+    else migrate(db, file, options.create);
   } catch (err) {
     db.close();
-    if (err instanceof ProjectFileError) throw err;
+    if (err instanceof ProjectFileError || err instanceof ProjectDamagedError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
+    // Damage SQLite meets before quick_check can report it (schema pages) is damage too.
+    if (sqliteCode(err)?.startsWith('SQLITE_CORRUPT')) throw new ProjectDamagedError(file, msg);
     throw new ProjectFileError(
-      /not a database|malformed/i.test(msg)
+      sqliteCode(err) === 'SQLITE_NOTADB' || /not a database/i.test(msg)
         ? `${file} is not a Shotbox project (not an SQLite database)`
         : `${file}: ${msg}`,
       { cause: err },
@@ -53,20 +81,63 @@ export function openDatabase(file: string, options: { create: boolean }): Db {
   return db;
 }
 
-function migrate(db: Db, file: string): void {
+/**
+ * SQLite's quick consistency check (pages and indexes, not every constraint: linear in the
+ * file, about a second per few hundred MB). "ok" when sound, else the first problems found.
+ */
+export function quickCheck(db: Db): string {
+  const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
+  return rows.map((r) => r.quick_check).join('; ');
+}
+
+function schemaVersion(db: Db, file: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new ProjectFileError(
       `${file} was written by a newer Shotbox (schema ${version}, this one knows ${SCHEMA_VERSION}); update Shotbox`,
     );
   }
+  return version;
+}
+
+function isEmptyDatabase(db: Db): boolean {
+  return (db.pragma('user_version', { simple: true }) as number) === 0 && tableCount(db) === 0;
+}
+
+function tableCount(db: Db): number {
+  return (
+    db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
+      n: number;
+    }
+  ).n;
+}
+
+/** A read-only open accepts only a complete project of the current schema. */
+function checkReadable(db: Db, file: string): void {
+  const version = schemaVersion(db, file);
   if (version === 0) {
-    // An existing SQLite file that is not ours must not be silently turned into a project.
-    const tables = db
-      .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'")
-      .get() as { n: number };
-    if (tables.n > 0)
+    throw new ProjectFileError(
+      tableCount(db) > 0
+        ? `${file} is an SQLite database but not a Shotbox project`
+        : `${file} is empty: not a Shotbox project`,
+    );
+  }
+  if (version < SCHEMA_VERSION) {
+    throw new ProjectFileError(
+      `${file} uses an older project schema (${version} of ${SCHEMA_VERSION}); open it once with ` +
+        'a command that writes (e.g. `shotbox serve --project`) to upgrade it',
+    );
+  }
+}
+
+function migrate(db: Db, file: string, create: boolean): void {
+  const version = schemaVersion(db, file);
+  if (version === 0) {
+    // An existing SQLite file that is not ours must not be silently turned into a project, and
+    // opening (not creating) an empty file must not write a schema into it.
+    if (tableCount(db) > 0)
       throw new ProjectFileError(`${file} is an SQLite database but not a Shotbox project`);
+    if (!create) throw new ProjectFileError(`${file} is empty: not a Shotbox project`);
   }
   if (version === SCHEMA_VERSION) return;
   // Migrations rebuild tables (SQLite's documented 12-step procedure): foreign keys are off while

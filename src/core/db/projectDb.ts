@@ -6,12 +6,24 @@ import { ClassRepo } from './classRepo';
 import { EditHistory } from './editHistory';
 import { ImageRepo } from './imageRepo';
 import { refreshImageStates } from './imageState';
-import { openDatabase, ProjectFileError, type Db } from './openDatabase';
+import { openDatabase, ProjectFileError, quickCheck, type Db } from './openDatabase';
+import { damagedMessage, ProjectDamagedError } from './projectErrors';
 import { now } from './rows';
 import { RunRepo } from './runRepo';
 import { projectStats } from './stats';
 
 export { ProjectFileError } from './openDatabase';
+
+export interface OpenProjectOptions {
+  /** Never write into the file (read-only commands: stats, export, …). */
+  readOnly?: boolean;
+  /**
+   * What a damaged file (quick_check fails) gives: 'refuse' throws ProjectDamagedError (the
+   * CLI's writing commands); 'read-only' opens it read-only with `readOnlyReason` saying why
+   * (the UI shows it as a banner). Read-only opens always proceed and record the damage.
+   */
+  onDamage?: 'refuse' | 'read-only';
+}
 
 /**
  * One project: an SQLite file holding images (by path relative to the image root), classes,
@@ -27,6 +39,10 @@ export class ProjectDb {
   private constructor(
     readonly file: string,
     private readonly db: Db,
+    /** Null when writable; else why not (damaged, or opened by a read-only command). */
+    readonly readOnlyReason: string | null = null,
+    /** True when quick_check found damage (the file is then open read-only). */
+    readonly damaged = false,
   ) {
     this.images = new ImageRepo(db);
     this.classes = new ClassRepo(db);
@@ -35,11 +51,28 @@ export class ProjectDb {
     this.runs = new RunRepo(db);
   }
 
-  /** Opens an existing project. */
-  static open(file: string): ProjectDb {
+  /** Opens an existing project (checked with quick_check first; see OpenProjectOptions). */
+  static open(file: string, options: OpenProjectOptions = {}): ProjectDb {
     const abs = path.resolve(file);
-    const db = openDatabase(abs, { create: false });
-    const project = new ProjectDb(abs, db);
+    let db: Db;
+    let reason: string | null = null;
+    let damaged = false;
+    if (options.readOnly) {
+      db = openDatabase(abs, { create: false, readOnly: true });
+      const check = quickCheck(db);
+      damaged = check !== 'ok';
+      reason = damaged ? damagedMessage(abs, check) : `${abs} was opened read-only`;
+    } else {
+      try {
+        db = openDatabase(abs, { create: false });
+      } catch (err) {
+        if (!(err instanceof ProjectDamagedError) || options.onDamage !== 'read-only') throw err;
+        db = openDatabase(abs, { create: false, readOnly: true });
+        reason = err.message;
+        damaged = true;
+      }
+    }
+    const project = new ProjectDb(abs, db, reason, damaged);
     if (!db.prepare('SELECT 1 FROM project').get()) {
       db.close();
       throw new ProjectFileError(`${abs} has no project record (was its creation interrupted?)`);
@@ -67,7 +100,7 @@ export class ProjectDb {
     if (!existsSync(abs)) return { project: ProjectDb.create(abs, imageRoot), created: true };
     // A creation killed between the schema and the project row leaves an empty project file:
     // finish it rather than refusing the command that made it.
-    const db = openDatabase(abs, { create: false });
+    const db = openDatabase(abs, { create: true });
     const unfinished =
       !db.prepare('SELECT 1 FROM project').get() &&
       !db.prepare('SELECT 1 FROM images LIMIT 1').get();
@@ -126,6 +159,19 @@ export class ProjectDb {
   /** Absolute path of an image given its stored relative path. */
   imagePath(relative: string): string {
     return path.join(this.imageRoot, ...relative.split('/'));
+  }
+
+  /** True when a change could be written (not damaged, not opened read-only). */
+  get writable(): boolean {
+    return this.readOnlyReason === null;
+  }
+
+  /**
+   * How long a write waits for another program's lock before SQLITE_BUSY. The driver is
+   * synchronous, so a server keeps this short: a wait blocks every request, reads included.
+   */
+  setBusyTimeout(ms: number): void {
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
   }
 
   /** Runs `fn` in one transaction: all of it is written, or none of it. */

@@ -1,3 +1,5 @@
+import { checkClassName } from '../../shared/text/unsafeChars';
+
 /**
  * The format-neutral shape annotation files are parsed into and exported from. Parsers
  * (coco.ts, voc.ts, yolo.ts) check structure and report problems; the project importer
@@ -75,4 +77,68 @@ export interface ExportSummary {
   files: number;
   images: number;
   boxes: number;
+}
+
+/**
+ * Most boxes one image may bring in an import. Far above any real dataset (COCO's densest image
+ * has under 100), low enough that one image's boxes stay a small API response and a quick draw.
+ */
+export const MAX_BOXES_PER_IMAGE = 10_000;
+
+/**
+ * Drops the boxes of any image that brings more than `max`, with a warning naming the image: a
+ * hostile or broken label file (10⁶ boxes on one image) costs nothing, the rest imports.
+ */
+export function capBoxesPerImage(result: ParseResult, max = MAX_BOXES_PER_IMAGE): ParseResult {
+  const problems = [...result.problems];
+  const images = result.annotations.images.map((image) => {
+    if (image.boxes.length <= max) return image;
+    problems.push({
+      severity: 'warning',
+      where: image.where,
+      message: `${image.boxes.length} boxes for one image (at most ${max}): none of them imported`,
+    });
+    return { ...image, boxes: [] };
+  });
+  return { annotations: { ...result.annotations, images }, problems };
+}
+
+/**
+ * Applies the shared class-name rule to parsed labels: names are NFC-normalised (two spellings
+ * of "é" become one class), boxes whose class name is refused (controls, bidi overrides, line
+ * separators) are dropped with a warning, and invisible characters are warned about. One
+ * message per name, not per box.
+ */
+export function checkParsedClassNames(result: ParseResult): ParseResult {
+  const problems = [...result.problems];
+  const verdicts = new Map<string, string | null>();
+  const verdict = (label: string, where: string): string | null => {
+    let v = verdicts.get(label);
+    if (v !== undefined) return v;
+    const check = checkClassName(label);
+    if (check.ok) {
+      v = check.name;
+      for (const w of check.warnings) problems.push({ severity: 'warning', where, message: w });
+    } else {
+      v = null;
+      problems.push({
+        severity: 'warning',
+        where,
+        message: `${check.reason}: its boxes were not imported`,
+      });
+    }
+    verdicts.set(label, v);
+    return v;
+  };
+  const classes = [
+    ...new Set(result.annotations.classes.flatMap((c) => verdict(c, 'class list') ?? [])),
+  ];
+  const images = result.annotations.images.map((image) => ({
+    ...image,
+    boxes: image.boxes.flatMap((b) => {
+      const label = verdict(b.label, b.where);
+      return label === null ? [] : [{ ...b, label }];
+    }),
+  }));
+  return { annotations: { ...result.annotations, classes, images }, problems };
 }

@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelManifest, type ModelManifest } from '../../shared/models/manifest';
+import { MODEL_NAME } from '../../shared/models/modelName';
+import { readBoundedFile, UnreadableFileError } from '../fs/readBoundedFile';
 
 /** The embedded default model. */
 export const DEFAULT_MODEL = 'ssd-mobilenetv1-face';
@@ -39,15 +41,20 @@ export function modelsDir(): string {
   }
 }
 
-/** Reads and validates one manifest file. */
+/** A manifest is a few kilobytes; anything far larger is not one. */
+export const MAX_MANIFEST_BYTES = 1 << 20;
+
+/**
+ * Reads and validates one manifest file: a regular file under the size cap. Errors name the
+ * file but never quote its contents (JSON.parse's messages do: that leaked /etc/shadow).
+ */
 export function readManifest(manifestPath: string): ModelEntry {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    json = JSON.parse(readBoundedFile(manifestPath, MAX_MANIFEST_BYTES).toString('utf8'));
   } catch (err) {
-    throw new Error(`${manifestPath}: cannot read manifest (${(err as Error).message})`, {
-      cause: err,
-    });
+    const why = err instanceof UnreadableFileError ? err.message : 'not valid JSON';
+    throw new ModelNotFoundError(`${manifestPath}: cannot read manifest (${why})`);
   }
   const manifest = parseModelManifest(json, manifestPath);
   const onnxPath = path.resolve(path.dirname(manifestPath), manifest.file);
@@ -69,6 +76,23 @@ export function listModels(dir = modelsDir()): { models: ModelEntry[]; errors: s
   }
   models.sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
   return { models, errors };
+}
+
+/**
+ * A registered model by name only: what the API accepts (a page names a model, never a file).
+ * The error does not repeat what was asked for.
+ */
+export function resolveRegisteredModel(
+  name: string = DEFAULT_MODEL,
+  dir = modelsDir(),
+): ModelEntry {
+  const { models } = listModels(dir);
+  const entry = MODEL_NAME.test(name) ? models.find((m) => m.manifest.name === name) : undefined;
+  if (!entry) {
+    const known = models.map((m) => m.manifest.name).join(', ') || 'none';
+    throw new ModelNotFoundError(`unknown model (registered: ${known})`);
+  }
+  return entry;
 }
 
 /**

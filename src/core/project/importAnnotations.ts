@@ -1,7 +1,13 @@
 import path from 'node:path';
 import type { ImageRecord } from '../../shared/project/types';
 import type { ProjectDb } from '../db/projectDb';
-import type { FormatProblem, ParsedImage, ParseResult } from '../formats/annotationSet';
+import {
+  capBoxesPerImage,
+  checkParsedClassNames,
+  type FormatProblem,
+  type ParsedImage,
+  type ParseResult,
+} from '../formats/annotationSet';
 
 /** An import refused as a whole; `problems` lists every error (and the warnings seen so far). */
 export class AnnotationImportError extends Error {
@@ -44,9 +50,11 @@ const CLIP_EPSILON = 1e-6;
  */
 export function importParsedAnnotations(
   project: ProjectDb,
-  parsed: ParseResult,
+  input: ParseResult,
   options: { asLabels?: boolean } = {},
 ): AnnotationImportReport {
+  // Hostile-input bounds and the class-name rule, before anything is matched or written.
+  const parsed = checkParsedClassNames(capBoxesPerImage(input));
   const problems = [...parsed.problems];
   if (problems.some((p) => p.severity === 'error')) throw new AnnotationImportError(problems);
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectDb } from '../db/projectDb';
 import type { NewImage } from '../db/imageRepo';
 import { ImageDecodeError, probeImage } from '../image/decode';
+import { SNIFF_BYTES, sniffImageFormat } from '../image/sniffImage';
 import { walkFiles } from '../fs/walkFiles';
 
 /** Files next to images that are expected and not worth a warning (labels, lists, notes). */
@@ -18,6 +19,44 @@ const SIDECAR_EXTENSIONS = new Set([
   '.md',
   '.tsv',
 ]);
+
+/**
+ * Largest image file read (bytes). Decoding needs the whole file in memory, four at a time; a
+ * larger "image" is reported instead, so a hostile folder cannot exhaust memory.
+ */
+export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Reads the head of a file and, only when it is a recognised image, the rest with its hash. */
+async function readImageFile(
+  file: string,
+  size: number,
+): Promise<{ bytes: Buffer; sha256: string } | { reason: string }> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+    await handle.read(head, 0, head.length, 0);
+    if (size === 0) return { reason: 'file is empty (0 bytes)' };
+    if (!sniffImageFormat(head)) return { reason: 'not a supported image (unrecognised header)' };
+    if (size > MAX_IMAGE_FILE_BYTES)
+      return {
+        reason: `image file too large (${size} bytes; at most ${MAX_IMAGE_FILE_BYTES} are read)`,
+      };
+    // Hashed chunk by chunk as it streams in, in the same pass that gathers the bytes to decode.
+    const hash = createHash('sha256');
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) {
+      const b = chunk as Buffer;
+      total += b.length;
+      if (total > MAX_IMAGE_FILE_BYTES) return { reason: 'image file grew while it was read' };
+      hash.update(b);
+      chunks.push(b);
+    }
+    return { bytes: Buffer.concat(chunks, total), sha256: hash.digest('hex') };
+  } finally {
+    await handle.close();
+  }
+}
 
 export interface FolderImportReport {
   /** Images newly recorded. */
@@ -79,7 +118,7 @@ export async function importFolder(
     sidecars: 0,
     seconds: 0,
   };
-  const files = await walkFiles(absFolder, report.problems);
+  const files = await walkFiles(absFolder, report.problems, { root });
   const known = project.images.fingerprints();
   let pending: NewImage[] = [];
   let done = 0;
@@ -123,8 +162,12 @@ export async function importFolder(
       report.alreadyKnown++;
       return;
     }
-    const bytes = await readFile(file);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const read = await readImageFile(file, info.size);
+    if ('reason' in read) {
+      report.problems.push({ file, reason: read.reason });
+      return;
+    }
+    const { bytes, sha256 } = read;
     let probe;
     try {
       probe = await probeImage(bytes, file);

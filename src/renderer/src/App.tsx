@@ -20,6 +20,8 @@ import { CanvasPane } from './components/CanvasPane';
 import { ClassNamePrompt } from './components/ClassNamePrompt';
 import { ClassManager } from './components/ClassManager';
 import { ImageList } from './components/ImageList';
+import { OpenFolderButton } from './components/OpenFolderDialog';
+import { ReadOnlyBanner } from './components/ReadOnlyBanner';
 import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
@@ -55,6 +57,7 @@ function Workbench(): React.JSX.Element {
   return (
     <Stack sx={{ height: '100vh', overflow: 'hidden' }} data-testid="workbench">
       <TopBar />
+      <ReadOnlyBanner />
       <Stack direction="row" sx={{ flex: 1, minHeight: 0 }}>
         <Paper
           square
@@ -173,6 +176,7 @@ function Screens(): React.JSX.Element {
           it with <code>shotbox serve --project &lt;file&gt;</code> (or from the app&apos;s File
           menu).
         </Typography>
+        <OpenFolderButton />
       </Centered>
     );
   }

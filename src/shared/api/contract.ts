@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
+import { MODEL_NAME } from '../models/modelName';
+import { checkClassName } from '../text/unsafeChars';
 import { METHOD_NAMES } from './methods';
 import type {
   AnnotationRecord,
@@ -24,14 +26,28 @@ const coord = z.number().finite().min(-1e6).max(1e6);
 export const BoxSchema = z
   .strictObject({ x1: coord, y1: coord, x2: coord, y2: coord })
   .refine((b) => b.x2 > b.x1 && b.y2 > b.y1, 'box must have x2 > x1 and y2 > y1');
+/** The shared class-name rule (NFC, no controls, no bidi overrides), applied at the boundary. */
 const className = z
   .string()
-  .trim()
-  .min(1, 'class name is empty')
-  .max(100)
-  .refine((s) => !/[\r\n\t]/.test(s), 'class name must be one line');
+  .max(1000)
+  .transform((raw, ctx) => {
+    const check = checkClassName(raw);
+    if (check.ok) return check.name;
+    ctx.addIssue({ code: 'custom', message: check.reason });
+    return z.NEVER;
+  });
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
 const empty = z.strictObject({});
+/** A path the page names (the open dialog); the backend resolves it against its roots. */
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'path contains a NUL character');
+/** A registered model's name (the model picker's list); paths are refused here already. */
+const modelName = z
+  .string()
+  .regex(MODEL_NAME, 'model must be the name of a registered model (see getAppInfo)');
 
 export interface ModelSummary {
   name: string;
@@ -66,6 +82,8 @@ export interface ProjectInfo {
    * position in the unfiltered list.
    */
   lastImage: { id: number; index: number } | null;
+  /** Set when the project cannot be changed (damaged, or opened read-only): shown as a banner. */
+  readOnlyReason?: string;
 }
 
 export interface ImagePage {
@@ -75,8 +93,14 @@ export interface ImagePage {
 
 export interface ImageDetail {
   image: ImageRecord;
+  /** One page of the image's boxes (`annotationOffset`, `annotationLimit` of the request). */
   annotations: AnnotationRecord[];
+  /** How many boxes the image has in all (more than `annotations` when paged). */
+  annotationTotal: number;
 }
+
+/** Most boxes one getImage response carries (import caps an image at 10 000 too). */
+export const MAX_BOXES_PER_RESPONSE = 10_000;
 
 export interface HistoryResult {
   /** What was undone or redone ("accept box"), or null when there was nothing to do. */
@@ -124,6 +148,29 @@ export interface DetectImageResult {
   provider: string;
   model: string;
   timings: DetectTimings;
+}
+
+/** A folder or project file the open dialog can show (browser mode, under `--root` only). */
+export interface FolderEntry {
+  name: string;
+  path: string;
+  kind: 'folder' | 'project';
+}
+
+export interface FolderListing {
+  /** The folders given with `shotbox serve --root` (empty: nothing can be opened this way). */
+  roots: string[];
+  /** The folder listed; null when the roots themselves are listed. */
+  folder: string | null;
+  parent: string | null;
+  entries: FolderEntry[];
+}
+
+export interface OpenedFolder {
+  project: ProjectInfo;
+  /** Images newly imported, and files that were not usable images. */
+  added: number;
+  problems: number;
 }
 
 export interface JobStarted {
@@ -179,7 +226,19 @@ export const contract = {
   getProject: { request: empty, response: {} as ProjectInfo | null },
   getStats: { request: empty, response: {} as ProjectStats },
   listImages: { request: ImageQuerySchema, response: {} as ImagePage },
-  getImage: { request: z.strictObject({ imageId: id }), response: {} as ImageDetail },
+  getImage: {
+    request: z.strictObject({
+      imageId: id,
+      annotationOffset: z.number().int().min(0).max(10_000_000).default(0),
+      annotationLimit: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_BOXES_PER_RESPONSE)
+        .default(MAX_BOXES_PER_RESPONSE),
+    }),
+    response: {} as ImageDetail,
+  },
   /** The workbench opened this image: reopening the project returns to it. */
   rememberImage: { request: z.strictObject({ imageId: id }), response: {} as { imageId: number } },
   /**
@@ -242,7 +301,7 @@ export const contract = {
   detectImage: {
     request: z.strictObject({
       imageId: id,
-      model: z.string().max(200).optional(),
+      model: modelName.optional(),
       scoreThreshold: z.number().min(0).max(1).optional(),
     }),
     response: {} as DetectImageResult,
@@ -254,7 +313,7 @@ export const contract = {
   detectImages: {
     request: z.strictObject({
       imageIds: z.array(id).min(1).max(1_000_000),
-      model: z.string().max(200).optional(),
+      model: modelName.optional(),
       includeReviewed: z.boolean().optional(),
     }),
     response: {} as JobStarted,
@@ -262,6 +321,24 @@ export const contract = {
   cancelJob: {
     request: z.strictObject({ jobId: z.string().max(100) }),
     response: {} as { cancelled: boolean },
+  },
+  /**
+   * Browser mode's open dialog: the roots given on the command line, or one folder under them.
+   * Every path is checked against those roots in the backend (real paths, links followed).
+   */
+  listFolder: {
+    request: z.strictObject({ path: absolutePath.optional() }),
+    response: {} as FolderListing,
+  },
+  /** Opens a project file under a root in place of the current one. */
+  openProject: {
+    request: z.strictObject({ file: absolutePath }),
+    response: {} as ProjectInfo,
+  },
+  /** Opens a folder under a root as a project (`<folder>/<name>.shotbox`) and imports it. */
+  openFolder: {
+    request: z.strictObject({ folder: absolutePath }),
+    response: {} as OpenedFolder,
   },
 } as const;
 

@@ -17,8 +17,12 @@ export const ERROR_CODES = [
   'conflict',
   /** Missing or wrong launch token (browser mode). */
   'unauthorized',
-  /** The sender may not make this call (foreign frame or origin). */
+  /** The sender may not make this call (foreign frame or origin, a path outside the roots). */
   'forbidden',
+  /** Another program holds the project's write lock: nothing changed; try again later. */
+  'locked',
+  /** The project is open read-only (damaged, or opened so): no change can be made. */
+  'read-only',
   /** Anything else: a bug or an environment problem; retrying may help. */
   'internal',
 ] as const;
@@ -38,6 +42,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,
+  locked: 503,
+  'read-only': 409,
   internal: 500,
 };
 
@@ -52,6 +58,7 @@ export function codeOfHttpStatus(status: number): ErrorCode {
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
   if (status === 409) return 'conflict';
+  if (status === 503) return 'locked';
   if (status >= 400 && status < 500) return 'invalid-request';
   return 'internal';
 }
@@ -61,7 +68,7 @@ export function codeOfHttpStatus(status: number): ErrorCode {
  * same way (the UI offers no Retry). `internal` errors may pass on a retry.
  */
 export function isRefusal(code: ErrorCode): boolean {
-  return code !== 'internal';
+  return code !== 'internal' && code !== 'locked';
 }
 
 /** An error the backend means to report, with its code. */
@@ -70,8 +77,9 @@ export class ShotboxError extends Error {
     readonly code: ErrorCode,
     message: string,
     name = 'ShotboxError',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = name;
   }
 

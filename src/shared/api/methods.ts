@@ -25,4 +25,7 @@ export const METHOD_NAMES = [
   'detectImage',
   'detectImages',
   'cancelJob',
+  'listFolder',
+  'openProject',
+  'openFolder',
 ] as const;

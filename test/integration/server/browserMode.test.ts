@@ -58,7 +58,7 @@ describe('browser mode server', () => {
     const post = (method: string, body: string): Promise<Response> =>
       fetch(`${server.url}api/${method}`, {
         method: 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
+        headers: { cookie, 'content-type': 'application/json', origin: server.url.slice(0, -1) },
         body,
       });
     const info = await post('getAppInfo', '{}');

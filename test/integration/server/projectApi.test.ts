@@ -48,7 +48,8 @@ describe('browser mode API on a real project', () => {
   const call = async <T>(method: string, body: unknown): Promise<{ status: number; json: T }> => {
     const res = await fetch(`${server.url}api/${method}`, {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/json' },
+      // What the server's own page sends (a page of another origin is refused: serverGuard test).
+      headers: { cookie, 'content-type': 'application/json', origin: server.url.slice(0, -1) },
       body: JSON.stringify(body),
     });
     return { status: res.status, json: (await res.json()) as T };
@@ -192,7 +193,7 @@ describe('browser mode API on a real project', () => {
     const events: string[] = [];
     const controller = new AbortController();
     const stream = fetch(`${server.url}api/events`, {
-      headers: { cookie },
+      headers: { cookie, 'sec-fetch-site': 'same-origin' },
       signal: controller.signal,
     }).then(async (res) => {
       const reader = res.body!.getReader();

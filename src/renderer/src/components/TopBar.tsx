@@ -21,6 +21,7 @@ import {
 import { cancelJob, detectBatch, detectCurrent, setModel } from '../actions/detect';
 import { setHelpOpen, setThreshold, toggleTheme } from '../actions/view';
 import { useEditor } from '../state/store';
+import { OpenFolderButton } from './OpenFolderDialog';
 import { formatCount, formatDuration } from '../format';
 
 function blurActive(): void {
@@ -179,6 +180,7 @@ export function TopBar(): React.JSX.Element {
           >
             {project?.name ?? 'Shotbox'}
           </Typography>
+          <OpenFolderButton />
         </Stack>
         <ModelPicker />
         <Tooltip title="Run the model on this image now (Ctrl+D)">

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedDir, repoRoot } from '../../helpers/paths';
+import { startProjectServer, type ProjectServer } from '../../helpers/projectServer';
+
+/** Another program holding the project's write lock until it is killed. */
+function holdWriteLock(file: string): Promise<ChildProcess> {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(process.argv[1]);
+    db.exec('BEGIN IMMEDIATE');
+    db.prepare("UPDATE project SET settings = settings").run();
+    process.stdout.write('locked\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['-e', script, file], { cwd: repoRoot });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+  });
+}
+
+// Issue 8.3: the driver is synchronous, so a write waiting on another program's lock used to
+// freeze every request for the 5 s busy timeout. Now: a quick 503 naming the cause, reads go on.
+describe('a project locked by another program', () => {
+  const work = path.join(generatedDir, 'locked-project');
+  let s: ProjectServer;
+  let holder: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    s = await startProjectServer(work);
+  });
+  afterAll(async () => {
+    holder?.kill('SIGKILL');
+    await s.close();
+  });
+
+  it('answers edits with a prompt 503 while reads keep going', async () => {
+    const imageId = s.project.images.all()[0]!.id;
+    const before = s.snapshot();
+    holder = await holdWriteLock(s.projectFile);
+
+    for (const [method, body] of [
+      ['createClass', { name: 'face' }],
+      ['setImageStatus', { imageId, status: 'reviewed' }],
+    ] as const) {
+      const started = performance.now();
+      const res = await s.call(method, body);
+      const ms = performance.now() - started;
+      expect(res.status, method).toBe(503);
+      expect(JSON.parse(res.body).error).toMatch(/the project is locked by another program/);
+      // The acceptance bound of issue 8 (the old behaviour waited 5 s per edit).
+      expect(ms, method).toBeLessThan(1000);
+    }
+    const page = await s.call('listImages', {});
+    expect(page.status).toBe(200);
+    expect(JSON.parse(page.body).total).toBe(2);
+    expect((await s.call('getImage', { imageId })).status).toBe(200);
+    expect(s.snapshot()).toBe(before);
+
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder!.once('exit', r));
+    const res = await s.call('createClass', { name: 'face' });
+    expect(res.status).toBe(200);
+  });
+});
