@@ -80,7 +80,9 @@ describe('damaged and empty project files', () => {
       expect(info.readOnlyReason).toMatch(/shotbox recover/);
       const res = await s.call('createClass', { name: 'forbidden' });
       expect(res.status).toBe(409);
-      expect(JSON.parse(res.body).error).toContain(damaged);
+      const { error } = JSON.parse(res.body) as { error: { code: string; message: string } };
+      expect(error.code).toBe('read-only');
+      expect(error.message).toContain(damaged);
     } finally {
       await s.close();
     }

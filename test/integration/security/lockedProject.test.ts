@@ -49,7 +49,9 @@ describe('a project locked by another program', () => {
       const res = await s.call(method, body);
       const ms = performance.now() - started;
       expect(res.status, method).toBe(503);
-      expect(JSON.parse(res.body).error).toMatch(/the project is locked by another program/);
+      const { error } = JSON.parse(res.body) as { error: { code: string; message: string } };
+      expect(error.code, method).toBe('locked');
+      expect(error.message).toMatch(/the project is locked by another program/);
       // The acceptance bound of issue 8 (the old behaviour waited 5 s per edit).
       expect(ms, method).toBeLessThan(1000);
     }

@@ -64,7 +64,8 @@ describe('model field probes', () => {
   it('refuses a name that is not registered without repeating it', async () => {
     const imageId = s.project.images.all()[0]!.id;
     const res = await s.call('detectImage', { imageId, model: 'no-such-model' });
-    expect(res.status).toBe(400);
+    // A well-formed name that is not registered: not-found (paths never get this far).
+    expect(res.status).toBe(404);
     expect(res.body).toMatch(/unknown model \(registered: ssd-mobilenetv1-face/);
     expect(res.body).not.toContain('no-such-model');
   });
