@@ -56,3 +56,27 @@ export {
 export type { Detections, SelectDetectionsInput } from './nms';
 export { partialSortByScore } from './topK';
 export { formatSchemaError } from './schemaError';
+export {
+  STRETCH,
+  canvasFor,
+  canvasToImage,
+  canvasToImageUnclipped,
+  imageToCanvas,
+} from './canvasMapping';
+export type { Canvas } from './canvasMapping';
+export { cellAt, describePrior, priorsAtPoint, priorsOfCell } from './priorLookup';
+export type { PriorInfo } from './priorLookup';
+export { buildPriorIndex, expandMatch, matchSparse } from './priorIndex';
+export type { GtMatch, PriorIndex, SparseMatch } from './priorIndex';
+export { DEFAULT_BACKGROUND_CLASS, computeTargets } from './targets';
+export type { TargetsInput, TrainingTargets } from './targets';
+export {
+  DEFAULT_NEG_POS_RATIO,
+  backgroundConfidenceLoss,
+  selectHardNegatives,
+} from './hardNegatives';
+export type { HardNegativeOptions } from './hardNegatives';
+export { computeCoverage } from './coverage';
+export type { BoxCoverage, CoverageImage, CoverageOptions, CoverageStats } from './coverage';
+export { CANDIDATE_RATIOS, optimizePriors } from './priorOptimizer';
+export type { OptimizeOptions, OptimizeResult } from './priorOptimizer';

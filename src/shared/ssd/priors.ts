@@ -23,6 +23,11 @@ export interface PriorLayerSummary {
    * TF: scale_k of the layer.
    */
   scale: number;
+  /**
+   * Cell centres, normalised: cell (row, col) is centred at
+   * (offsetX + col·strideX, offsetY + row·strideY) before any clip.
+   */
+  grid: { strideX: number; strideY: number; offsetX: number; offsetY: number };
 }
 
 export interface PriorSet {
@@ -31,6 +36,8 @@ export interface PriorSet {
   /** N. */
   count: number;
   layers: PriorLayerSummary[];
+  /** The network input the priors are normalised to, in pixels (aspect ratios use it). */
+  image: { width: number; height: number };
 }
 
 /** Which feature-map cell, and which box of that cell, a prior is. */
@@ -82,6 +89,7 @@ export function generatePriors(config: PriorConfig): PriorSet {
       count,
       start: total,
       scale: g.scale,
+      grid: { strideX: g.strideX, strideY: g.strideY, offsetX: g.offsetX, offsetY: g.offsetY },
     });
     total += count;
   }
@@ -103,7 +111,12 @@ export function generatePriors(config: PriorConfig): PriorSet {
       }
     }
   }
-  return { boxes, count: total, layers };
+  return {
+    boxes,
+    count: total,
+    layers,
+    image: { width: config.image.width, height: config.image.height },
+  };
 }
 
 /**
