@@ -3,6 +3,7 @@ import { appVersion } from '../core/appVersion';
 import { registerBenchCommand } from './commands/bench';
 import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
+import { registerLensCommands } from './commands/lens';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
@@ -23,6 +24,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
   registerProjectCommands(program, setExit);
+  registerLensCommands(program, setExit);
   return program;
 }
 

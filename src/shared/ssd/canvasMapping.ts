@@ -73,11 +73,11 @@ export function canvasToImage(
 
 /**
  * The inverse of {@link canvasToImage} without the clip: image-pixel boxes (x1,y1,x2,y2) to
- * boxes normalised to the canvas. Returns a new array of 4·K values (float32, as the matcher
- * takes them).
+ * boxes normalised to the canvas. Returns a new array of 4·K values (double precision: the lens
+ * measures with it).
  */
-export function imageToCanvas(boxes: ArrayLike<number>, canvas: Canvas): Float32Array {
-  const out = new Float32Array(boxes.length);
+export function imageToCanvas(boxes: ArrayLike<number>, canvas: Canvas): Float64Array {
+  const out = new Float64Array(boxes.length);
   for (let i = 0; i < boxes.length; i += 4) {
     out[i] = (boxes[i]! + canvas.offsetX) / canvas.width;
     out[i + 1] = (boxes[i + 1]! + canvas.offsetY) / canvas.height;

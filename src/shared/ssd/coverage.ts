@@ -4,13 +4,14 @@
  * number of positives; over the dataset: the share of boxes whose best IoU reaches the
  * threshold, histograms, positives per layer and per aspect ratio, and the worst boxes.
  */
+import type { BoxArray } from './boxes';
 import { matchSparse, type GtMatch, type PriorIndex } from './priorIndex';
 import { describePrior } from './priorLookup';
 import { DEFAULT_MATCH_THRESHOLD } from './matching';
 
 /** One image's ground truth, normalised to the model canvas `(x1, y1, x2, y2)`. */
 export interface CoverageImage {
-  gtXyxy: Float32Array;
+  gtXyxy: BoxArray;
 }
 
 export interface BoxCoverage {

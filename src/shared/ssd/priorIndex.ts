@@ -5,10 +5,11 @@
  * (the bipartite step only takes positive IoUs) nor positive, and the candidates keep their
  * ascending order, so the matcher's lowest-index tie-breaks are unchanged.
  */
-import { boxCount, cxcywhToXyxy, validateXyxy } from './boxes';
+import { boxCount, cxcywhToXyxy64, validateXyxy, type BoxArray } from './boxes';
 import {
   DEFAULT_MATCH_THRESHOLD,
   matchPriors,
+  snapIou,
   type MatchOptions,
   type MatchResult,
 } from './matching';
@@ -17,7 +18,7 @@ import type { PriorSet } from './priors';
 export interface PriorIndex {
   set: PriorSet;
   /** The priors as `(x1, y1, x2, y2)`, exactly as the matcher sees them. */
-  xyxy: Float32Array;
+  xyxy: Float64Array;
   /**
    * One entry per (layer, box within cell): the largest half width/height over its cells, its
    * smallest and largest area, and whether every such prior sits at its grid's cell centre
@@ -61,7 +62,7 @@ export interface SparseMatch {
 }
 
 export function buildPriorIndex(set: PriorSet): PriorIndex {
-  const xyxy = cxcywhToXyxy(set.boxes);
+  const xyxy = cxcywhToXyxy64(set.boxes64);
   const shapes: PriorShape[] = [];
   set.layers.forEach((l, layer) => {
     const { strideX, strideY, offsetX, offsetY } = l.grid;
@@ -78,8 +79,8 @@ export function buildPriorIndex(set: PriorSet): PriorIndex {
       };
       for (let cell = 0; cell < l.featureMap[0] * cols; cell++) {
         const i = l.start + cell * l.boxesPerCell + box;
-        const w = set.boxes[4 * i + 2]!;
-        const h = set.boxes[4 * i + 3]!;
+        const w = set.boxes64[4 * i + 2]!;
+        const h = set.boxes64[4 * i + 3]!;
         s.halfW = Math.max(s.halfW, w / 2);
         s.halfH = Math.max(s.halfH, h / 2);
         s.minArea = Math.min(s.minArea, w * h);
@@ -87,8 +88,8 @@ export function buildPriorIndex(set: PriorSet): PriorIndex {
         const cx = offsetX + (cell % cols) * strideX;
         const cy = offsetY + Math.floor(cell / cols) * strideY;
         if (
-          Math.abs(set.boxes[4 * i]! - cx) > 1e-6 ||
-          Math.abs(set.boxes[4 * i + 1]! - cy) > 1e-6
+          Math.abs(set.boxes64[4 * i]! - cx) > 1e-6 ||
+          Math.abs(set.boxes64[4 * i + 1]! - cy) > 1e-6
         ) {
           s.onGrid = false;
         }
@@ -111,7 +112,7 @@ export function buildPriorIndex(set: PriorSet): PriorIndex {
  */
 function relevantPriors(
   index: PriorIndex,
-  gtXyxy: Float32Array,
+  gtXyxy: BoxArray,
   threshold: number,
   scratch: Uint8Array,
 ): { priors: Int32Array; best: Array<{ iou: number; prior: number | null }> } {
@@ -159,8 +160,8 @@ function relevantPriors(
         const pa = (xyxy[4 * p + 2]! - xyxy[4 * p]!) * (xyxy[4 * p + 3]! - xyxy[4 * p + 1]!);
         const inter = iw * ih;
         const union = area + pa - inter;
-        // Rounded as iouMatrix stores it, so ties compare as the matcher sees them.
-        const v = union > 0 ? Math.fround(inter / union) : 0;
+        // Computed and snapped exactly as the matcher does, so ties compare the same.
+        const v = union > 0 ? snapIou(inter / union) : 0;
         if (v <= 0) return;
         scored.push(p, v);
         if (v > bestIou || (v === bestIou && p < bestPrior)) {
@@ -217,7 +218,7 @@ function relevantPriors(
  */
 export function matchSparse(
   index: PriorIndex,
-  gtXyxy: Float32Array,
+  gtXyxy: BoxArray,
   options: MatchOptions = {},
   scratch: Uint8Array = new Uint8Array(index.set.count),
 ): SparseMatch {
@@ -225,7 +226,7 @@ export function matchSparse(
   validateXyxy(gtXyxy, 'ground-truth boxes');
   const { priors: candidates, best } = relevantPriors(index, gtXyxy, threshold, scratch);
   const c = candidates.length;
-  const sub = new Float32Array(4 * c);
+  const sub = new Float64Array(4 * c);
   for (let k = 0; k < c; k++) {
     sub.set(index.xyxy.subarray(4 * candidates[k]!, 4 * candidates[k]! + 4), 4 * k);
   }

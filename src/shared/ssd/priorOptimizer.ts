@@ -12,6 +12,7 @@
  * plain prior config (docs/priors.md) that `generatePriors` and every shell accept.
  */
 import { parsePriorConfig, type CaffePriorConfig } from './priorConfig';
+import type { BoxArray } from './boxes';
 import type { PriorSet } from './priors';
 import { DEFAULT_MATCH_THRESHOLD } from './matching';
 
@@ -78,7 +79,7 @@ export interface OptimizeResult {
  */
 export function optimizePriors(
   base: PriorSet,
-  gtXyxy: Float32Array,
+  gtXyxy: BoxArray,
   options: OptimizeOptions = {},
 ): OptimizeResult {
   const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
@@ -287,10 +288,10 @@ function nearest(v: number, offset: number, stride: number, n: number): number {
   return i < 0 ? 0 : i > n - 1 ? n - 1 : i;
 }
 
-function subsample(b: Float32Array, max: number): Float32Array {
+function subsample(b: BoxArray, max: number): BoxArray {
   const n = b.length / 4;
   if (n <= max) return b;
-  const out = new Float32Array(4 * max);
+  const out = new Float64Array(4 * max);
   for (let k = 0; k < max; k++) {
     const i = Math.floor((k * n) / max);
     out.set(b.subarray(4 * i, 4 * i + 4), 4 * k);

@@ -33,6 +33,8 @@ export interface PriorLayerSummary {
 export interface PriorSet {
   /** 4N numbers `(cx, cy, w, h)`, normalised. */
   boxes: Float32Array;
+  /** The same in double precision, for measuring (the lens, coverage, targets). */
+  boxes64: Float64Array;
   /** N. */
   count: number;
   layers: PriorLayerSummary[];
@@ -94,7 +96,7 @@ export function generatePriors(config: PriorConfig): PriorSet {
     total += count;
   }
 
-  const boxes = new Float32Array(4 * total);
+  const boxes64 = new Float64Array(4 * total);
   let o = 0;
   for (const g of grids) {
     const { widths, heights } = g.shapes;
@@ -103,16 +105,17 @@ export function generatePriors(config: PriorConfig): PriorSet {
       for (let col = 0; col < g.cols; col++) {
         const cx = g.offsetX + col * g.strideX;
         for (let b = 0; b < widths.length; b++) {
-          boxes[o++] = clip ? clamp01(cx) : cx;
-          boxes[o++] = clip ? clamp01(cy) : cy;
-          boxes[o++] = clip ? clamp01(widths[b]!) : widths[b]!;
-          boxes[o++] = clip ? clamp01(heights[b]!) : heights[b]!;
+          boxes64[o++] = clip ? clamp01(cx) : cx;
+          boxes64[o++] = clip ? clamp01(cy) : cy;
+          boxes64[o++] = clip ? clamp01(widths[b]!) : widths[b]!;
+          boxes64[o++] = clip ? clamp01(heights[b]!) : heights[b]!;
         }
       }
     }
   }
   return {
-    boxes,
+    boxes: Float32Array.from(boxes64),
+    boxes64,
     count: total,
     layers,
     image: { width: config.image.width, height: config.image.height },

@@ -4,7 +4,7 @@
  * target, a positive flag and, for positives, the location target encoded by the model's own
  * box coder (variances included).
  */
-import { boxCount, cxcywhToXyxy } from './boxes';
+import { boxCount, cxcywhToXyxy64, type BoxArray } from './boxes';
 import type { BoxCoder } from './boxCoder';
 import { matchPriors, type MatchOptions, type MatchResult } from './matching';
 
@@ -13,9 +13,9 @@ export const DEFAULT_BACKGROUND_CLASS = 0;
 
 export interface TargetsInput {
   /** P priors, 4P numbers `(cx, cy, w, h)`, normalised. */
-  priorsCxcywh: Float32Array;
+  priorsCxcywh: BoxArray;
   /** G ground-truth boxes, 4G numbers `(x1, y1, x2, y2)`, normalised to the same canvas. */
-  gtXyxy: Float32Array;
+  gtXyxy: BoxArray;
   /** G class targets (the score column each gt trains, e.g. 1..C with background 0). */
   gtClasses: ArrayLike<number>;
   coder: BoxCoder;
@@ -46,7 +46,7 @@ export function computeTargets(input: TargetsInput): TrainingTargets {
   if (gtClasses.length !== g) {
     throw new Error(`${gtClasses.length} class targets for ${g} ground-truth boxes`);
   }
-  const match = matchPriors(gtXyxy, cxcywhToXyxy(priorsCxcywh), input.match);
+  const match = matchPriors(gtXyxy, cxcywhToXyxy64(priorsCxcywh), input.match);
   const background = input.backgroundClass ?? DEFAULT_BACKGROUND_CLASS;
   const positive = new Uint8Array(p);
   const classes = new Int32Array(p).fill(background);

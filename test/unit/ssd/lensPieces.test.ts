@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   PRIOR_PRESETS,
   SsdBoxCoder,
-  cxcywhToXyxy,
+  cxcywhToXyxy64,
   generatePriors,
   matchPriors,
 } from '../../../src/shared/ssd';
@@ -115,7 +115,7 @@ describe('sparse matching over the prior index', () => {
     const rand = rng(7);
     for (const set of [ssd300, generatePriors(PRIOR_PRESETS.ssd512)]) {
       const index = buildPriorIndex(set);
-      const all = cxcywhToXyxy(set.boxes);
+      const all = cxcywhToXyxy64(set.boxes64);
       for (let t = 0; t < 60; t++) {
         // Large, small and thin boxes, up to 12 per image (crowded images test the bipartite step).
         const [lo, hi] = (
