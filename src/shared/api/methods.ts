@@ -22,4 +22,9 @@ export const METHOD_NAMES = [
   'detectImage',
   'detectImages',
   'cancelJob',
+  // The SSD lens (lensContract.ts; repeated here because the preload cannot load zod).
+  'getLensSource',
+  'lensMatchImage',
+  'lensCoverage',
+  'lensSuggestPriors',
 ] as const;
