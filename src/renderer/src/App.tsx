@@ -24,6 +24,8 @@ import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
 import { installKeymap } from './keymap';
+import { installLensSync } from './lens/lensActions';
+import { LensPage } from './lens/LensPage';
 import { useEditor } from './state/store';
 import { buildTheme } from './theme';
 
@@ -65,6 +67,7 @@ function Workbench(): React.JSX.Element {
         <Box sx={{ flex: 1, minWidth: 0 }}>
           <CanvasPane />
         </Box>
+        <LensPage />
         <Paper
           square
           elevation={0}
@@ -139,7 +142,12 @@ function Screens(): React.JSX.Element {
 
   useEffect(() => {
     void boot();
-    return installKeymap();
+    const uninstallLens = installLensSync();
+    const uninstallKeys = installKeymap();
+    return () => {
+      uninstallLens();
+      uninstallKeys();
+    };
   }, []);
 
   if (state === 'loading') return <BootSkeleton />;

@@ -1,0 +1,131 @@
+/**
+ * The lens drawn on the canvas (a CanvasOverlay): priors of the chosen layers and ratios as
+ * one path per layer (a single stroke for thousands of boxes, never a node per box), or the
+ * priors of the cell under the pointer, or a density map; the selected box's matched priors;
+ * and a badge on every labelled box ("trains" / "no prior ≥ t").
+ */
+import type { LensImageMatch } from '../../../shared/api/lensContract';
+import { imageToCanvas } from '../../../shared/ssd/canvasMapping';
+import { priorsAtPoint } from '../../../shared/ssd/priorLookup';
+import type { Box } from '../../../shared/project/types';
+import type { ImagePoint, Size, View } from '../canvas/geometry';
+import type { CanvasOverlay } from '../canvas/types';
+import type { PriorView } from './lensStore';
+import { densityImage, layerColor, type PlacedPriors } from './priorGeometry';
+
+export interface LensOverlayInput {
+  placed: PlacedPriors;
+  imageWidth: number;
+  imageHeight: number;
+  view: PriorView;
+  layerOn: readonly boolean[];
+  ratioOff: ReadonlySet<number>;
+  match: LensImageMatch | null;
+  threshold: number;
+  /** Labelled boxes by annotation id (for badges). */
+  boxes: ReadonlyMap<number, Box>;
+  selectedId: number | null;
+}
+
+export function createLensOverlay(input: LensOverlayInput): CanvasOverlay {
+  const { placed, view: mode, layerOn, ratioOff } = input;
+  const visible = (i: number): boolean =>
+    layerOn[placed.layer[i]!] !== false && !ratioOff.has(placed.ratio[i]!);
+  let density: HTMLCanvasElement | null = null;
+
+  const strokePriors = (
+    ctx: CanvasRenderingContext2D,
+    v: View,
+    indices: readonly number[] | null,
+    width: number,
+  ): void => {
+    const { xyxy } = placed;
+    ctx.lineWidth = width;
+    for (let k = 0; k < placed.set.layers.length; k++) {
+      if (layerOn[k] === false) continue;
+      const l = placed.set.layers[k]!;
+      ctx.beginPath();
+      const add = (i: number): void => {
+        if (!visible(i)) return;
+        const x = xyxy[4 * i]! * v.scale + v.x;
+        const y = xyxy[4 * i + 1]! * v.scale + v.y;
+        const w = (xyxy[4 * i + 2]! - xyxy[4 * i]!) * v.scale;
+        const h = (xyxy[4 * i + 3]! - xyxy[4 * i + 1]!) * v.scale;
+        ctx.rect(x, y, w, h);
+      };
+      if (indices === null) for (let i = l.start; i < l.start + l.count; i++) add(i);
+      else for (const i of indices) if (placed.layer[i] === k) add(i);
+      ctx.strokeStyle = layerColor(k);
+      ctx.stroke();
+    }
+  };
+
+  return {
+    followsPointer: mode === 'cell',
+    draw(ctx: CanvasRenderingContext2D, v: View, _viewport: Size, pointer: ImagePoint | null) {
+      ctx.save();
+      if (mode === 'all') {
+        ctx.globalAlpha = 0.35;
+        strokePriors(ctx, v, null, 1);
+      } else if (mode === 'density') {
+        if (!density) {
+          const img = densityImage(placed, visible, input.imageWidth, input.imageHeight);
+          density = document.createElement('canvas');
+          density.width = img.width;
+          density.height = img.height;
+          density.getContext('2d')?.putImageData(img, 0, 0);
+        }
+        ctx.imageSmoothingEnabled = true;
+        ctx.drawImage(density, v.x, v.y, input.imageWidth * v.scale, input.imageHeight * v.scale);
+      } else if (mode === 'cell' && pointer) {
+        const p = imageToCanvas([pointer.x, pointer.y, pointer.x, pointer.y], placed.canvas);
+        const cells = priorsAtPoint(placed.set, p[0]!, p[1]!).flat();
+        ctx.globalAlpha = 0.9;
+        strokePriors(ctx, v, cells, 1.5);
+      }
+      ctx.restore();
+      drawMatch(ctx, v, input);
+    },
+  };
+}
+
+function drawMatch(ctx: CanvasRenderingContext2D, v: View, input: LensOverlayInput): void {
+  const { match, placed, boxes, selectedId, threshold } = input;
+  if (!match) return;
+  ctx.save();
+  const selected = match.gts.find((g) => g.annotationId === selectedId);
+  if (selected) {
+    for (const p of selected.priors) {
+      const i = p.index;
+      const x = placed.xyxy[4 * i]! * v.scale + v.x;
+      const y = placed.xyxy[4 * i + 1]! * v.scale + v.y;
+      ctx.strokeStyle = p.forced ? '#ff9800' : '#00e676';
+      ctx.lineWidth = p.forced ? 2.5 : 1.5;
+      ctx.setLineDash(p.iou >= threshold ? [] : [5, 3]);
+      ctx.strokeRect(
+        x,
+        y,
+        (placed.xyxy[4 * i + 2]! - placed.xyxy[4 * i]!) * v.scale,
+        (placed.xyxy[4 * i + 3]! - placed.xyxy[4 * i + 1]!) * v.scale,
+      );
+    }
+    ctx.setLineDash([]);
+  }
+  ctx.font = '600 12px system-ui, sans-serif';
+  ctx.textBaseline = 'top';
+  for (const g of match.gts) {
+    const b = boxes.get(g.annotationId);
+    if (!b) continue;
+    const text = g.trains
+      ? `trains · ${g.priors.length} · IoU ${g.bestIou.toFixed(2)}`
+      : `no prior ≥ ${threshold} · best ${g.bestIou.toFixed(2)}`;
+    const x = b.x1 * v.scale + v.x;
+    const y = b.y2 * v.scale + v.y + 2;
+    const w = ctx.measureText(text).width + 8;
+    ctx.fillStyle = g.trains ? 'rgba(27, 94, 32, 0.85)' : 'rgba(183, 28, 28, 0.9)';
+    ctx.fillRect(x, y, w, 17);
+    ctx.fillStyle = '#fff';
+    ctx.fillText(text, x + 4, y + 2.5);
+  }
+  ctx.restore();
+}
