@@ -67,15 +67,19 @@ function Workbench(): React.JSX.Element {
         <Box sx={{ flex: 1, minWidth: 0 }}>
           <CanvasPane />
         </Box>
-        <LensPage />
-        <Paper
-          square
-          elevation={0}
-          sx={{ width: RIGHT_WIDTH, flexShrink: 0, borderLeft: 1, borderColor: 'divider' }}
-          data-testid="right-panel"
-        >
-          <RightPanel />
-        </Paper>
+        {/* The lens panel takes the right panel's place while the lens is on (L). */}
+        <LensPage
+          otherwise={
+            <Paper
+              square
+              elevation={0}
+              sx={{ width: RIGHT_WIDTH, flexShrink: 0, borderLeft: 1, borderColor: 'divider' }}
+              data-testid="right-panel"
+            >
+              <RightPanel />
+            </Paper>
+          }
+        />
       </Stack>
       <StatusBar />
       <ShortcutSheet />

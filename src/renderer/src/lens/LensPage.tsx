@@ -1,4 +1,7 @@
-/** Where the lens enters the workbench: its panel beside the canvas and the coverage page. */
+/**
+ * Where the lens enters the workbench: while it is on, its panel beside the canvas (in place of
+ * `otherwise`, the workbench's right panel); and the coverage page.
+ */
 import { Paper } from '@mui/material';
 import { lazy, Suspense } from 'react';
 import { LensPanel } from './LensPanel';
@@ -9,11 +12,12 @@ const CoveragePage = lazy(() => import('./CoveragePage'));
 
 const PANEL_WIDTH = 380;
 
-export function LensPage(): React.JSX.Element | null {
+export function LensPage({ otherwise }: { otherwise: React.ReactNode }): React.JSX.Element {
   const on = useLens((s) => s.on);
   const coverageOpen = useLens((s) => s.coverageOpen);
   return (
     <>
+      {!on && otherwise}
       {on && (
         <Paper
           square

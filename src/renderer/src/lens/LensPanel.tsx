@@ -210,7 +210,10 @@ export function LensPanel(): React.JSX.Element {
           <Typography variant="subtitle2">
             Matched priors of box {match!.gts.indexOf(gt) + 1} ({gt.priors.length})
           </Typography>
-          <Table size="small" sx={{ '& td, & th': { px: 0.5, fontSize: 12 } }}>
+          <Table
+            size="small"
+            sx={{ '& td, & th': { px: 0.5, py: 0.25, fontSize: 11.5, whiteSpace: 'nowrap' } }}
+          >
             <TableHead>
               <TableRow>
                 <TableCell>#</TableCell>

@@ -3,6 +3,10 @@
  * one path per layer (a single stroke for thousands of boxes, never a node per box), or the
  * priors of the cell under the pointer, or a density map; the selected box's matched priors;
  * and a badge on every labelled box ("trains" / "no prior ≥ t").
+ *
+ * "All priors" is stroked once into an offscreen bitmap in image space and then only blitted
+ * with the view transform: stroking SSD512's 24,564 boxes takes ~200 ms in software Chromium,
+ * a blit a few ms, so pan and zoom stay smooth (lines thicken when zoomed far in).
  */
 import type { LensImageMatch } from '../../../shared/api/lensContract';
 import { imageToCanvas } from '../../../shared/ssd/canvasMapping';
@@ -27,11 +31,45 @@ export interface LensOverlayInput {
   selectedId: number | null;
 }
 
+/** Longest side of the offscreen bitmap of all priors, in bitmap pixels. */
+const BITMAP_MAX = 3072;
+
 export function createLensOverlay(input: LensOverlayInput): CanvasOverlay {
   const { placed, view: mode, layerOn, ratioOff } = input;
   const visible = (i: number): boolean =>
     layerOn[placed.layer[i]!] !== false && !ratioOff.has(placed.ratio[i]!);
   let density: HTMLCanvasElement | null = null;
+  let all: { canvas: HTMLCanvasElement; x0: number; y0: number; scale: number } | null = null;
+
+  /** Every visible prior stroked into a bitmap covering their extent, lines 1 screen px now. */
+  const buildAll = (screenScale: number): NonNullable<typeof all> => {
+    const { xyxy } = placed;
+    let x0 = 0;
+    let y0 = 0;
+    let x1 = input.imageWidth;
+    let y1 = input.imageHeight;
+    for (let i = 0; i < placed.set.count; i++) {
+      x0 = Math.min(x0, xyxy[4 * i]!);
+      y0 = Math.min(y0, xyxy[4 * i + 1]!);
+      x1 = Math.max(x1, xyxy[4 * i + 2]!);
+      y1 = Math.max(y1, xyxy[4 * i + 3]!);
+    }
+    const scale = Math.min(4, BITMAP_MAX / Math.max(x1 - x0, y1 - y0));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.ceil((x1 - x0) * scale);
+    canvas.height = Math.ceil((y1 - y0) * scale);
+    const ctx = canvas.getContext('2d');
+    if (ctx) {
+      ctx.globalAlpha = 0.45;
+      strokePriors(
+        ctx,
+        { scale, x: -x0 * scale, y: -y0 * scale },
+        null,
+        Math.max(1, scale / screenScale),
+      );
+    }
+    return { canvas, x0, y0, scale };
+  };
 
   const strokePriors = (
     ctx: CanvasRenderingContext2D,
@@ -65,8 +103,16 @@ export function createLensOverlay(input: LensOverlayInput): CanvasOverlay {
     draw(ctx: CanvasRenderingContext2D, v: View, _viewport: Size, pointer: ImagePoint | null) {
       ctx.save();
       if (mode === 'all') {
-        ctx.globalAlpha = 0.35;
-        strokePriors(ctx, v, null, 1);
+        all ??= buildAll(v.scale);
+        const k = v.scale / all.scale;
+        ctx.imageSmoothingEnabled = true;
+        ctx.drawImage(
+          all.canvas,
+          v.x + all.x0 * v.scale,
+          v.y + all.y0 * v.scale,
+          all.canvas.width * k,
+          all.canvas.height * k,
+        );
       } else if (mode === 'density') {
         if (!density) {
           const img = densityImage(placed, visible, input.imageWidth, input.imageHeight);
