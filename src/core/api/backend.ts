@@ -86,7 +86,7 @@ export function createBackend(options: BackendOptions): Backend {
 
   return {
     // The SSD lens (src/core/lens/lensBackend.ts).
-    ...createLensMethods({ needProject, invalid: (m) => new ValidationError(m) }),
+    ...createLensMethods({ needProject, detector, invalid: (m) => new ValidationError(m) }),
 
     async getAppInfo() {
       const { models } = listModels();

@@ -14,6 +14,8 @@ import { parsePriorConfig } from '../../shared/ssd/priorConfig';
 import { matchSparse } from '../../shared/ssd/priorIndex';
 import { describePrior } from '../../shared/ssd/priorLookup';
 import type { ProjectDb } from '../db/projectDb';
+import type { Detector } from '../detector/detector';
+import { explainImage } from './explain';
 import { coverageReport, suggestPriors, type CoverageReport } from './datasetLens';
 import { labelledFromProject, type LabelledSet } from './labelledSet';
 import {
@@ -28,6 +30,8 @@ const SCATTER_LIMIT = 5000;
 
 export interface LensBackendDeps {
   needProject(): ProjectDb;
+  /** The backend's loaded model (shared with detection). */
+  detector(name?: string): Promise<Detector>;
   /** Turns a bad request into the shell's 400 error. */
   invalid(message: string): Error;
 }
@@ -159,6 +163,29 @@ export function createLensMethods(deps: LensBackendDeps) {
       const set = labelledFromProject(deps.needProject());
       const source = resolve(req.source);
       return withSizes(coverageReport(set, source, req.threshold), set, source);
+    },
+
+    async lensExplain(req: {
+      imageId: number;
+      model?: string | undefined;
+      scoreThreshold?: number | undefined;
+    }) {
+      const project = deps.needProject();
+      const image = project.images.get(req.imageId);
+      if (!image) throw deps.invalid(`image ${req.imageId} does not exist`);
+      const labelled = project.annotations
+        .ofImage(req.imageId)
+        .filter((a) => a.review === 'accepted' || a.review === 'edited')
+        .sort((a, b) => a.id - b.id)
+        .map((a) => [a.x1, a.y1, a.x2, a.y2] as [number, number, number, number]);
+      const d = await deps.detector(req.model);
+      try {
+        return await explainImage(d, project.imagePath(image.path), labelled, req.scoreThreshold);
+      } catch (err) {
+        if (err instanceof Error && /decoded boxes/.test(err.message))
+          throw deps.invalid(err.message);
+        throw err;
+      }
     },
 
     async lensSuggestPriors(req: {

@@ -33,8 +33,8 @@ export interface LensSource {
   priorCount: number;
 }
 
-/** One matched prior of a ground-truth box, with its training target. */
-export interface LensMatchedPrior {
+/** Where a prior sits: layer, cell, box within the cell, its size and aspect ratio. */
+export interface LensPriorInfo {
   index: number;
   layer: number;
   layerName: string;
@@ -44,6 +44,37 @@ export interface LensMatchedPrior {
   widthPx: number;
   heightPx: number;
   aspectRatio: number;
+}
+
+type Px = [number, number, number, number];
+
+/** A model's view of one image: detection provenance and hard negatives (lensExplain). */
+export interface LensExplain {
+  model: string;
+  priorCount: number;
+  detections: Array<{
+    prior: LensPriorInfo;
+    classIndex: number;
+    label: string;
+    score: number;
+    /** The head's raw location output for this prior (coder layout). */
+    rawOffsets: Px;
+    /** Decoded box, normalised to the model canvas (x1, y1, x2, y2). */
+    decodedCanvas: Px;
+    /** Decoded box in image pixels. */
+    box: Px;
+    /** Candidates NMS suppressed in this detection's favour. */
+    suppressed: Array<{ prior: number; layerName: string; score: number; iou: number; box: Px }>;
+  }>;
+  /** Positive priors of the labelled boxes, with their background loss. */
+  positives: Array<{ prior: LensPriorInfo; loss: number }>;
+  /** The 3:1 rule's negatives, highest loss first (at most 300 listed). */
+  hardNegatives: Array<{ prior: LensPriorInfo; loss: number; box: Px }>;
+  hardNegativeCount: number;
+}
+
+/** One matched prior of a ground-truth box, with its training target. */
+export interface LensMatchedPrior extends LensPriorInfo {
   iou: number;
   /** The bipartite (forced) match of this box. */
   forced: boolean;
@@ -108,5 +139,18 @@ export const lensContract = {
       budget: z.number().int().positive().max(1_000_000).optional(),
     }),
     response: {} as { before: LensCoverage; after: LensCoverage; config: PriorConfig },
+  },
+  /**
+   * Runs the model on an image and explains it: each detection's prior, raw offsets, decoded
+   * box and the candidates NMS suppressed; the hard negatives the 3:1 rule picks against the
+   * image's labelled boxes. Read-only (nothing is stored).
+   */
+  lensExplain: {
+    request: z.strictObject({
+      imageId: id,
+      model: z.string().min(1).max(200).optional(),
+      scoreThreshold: z.number().min(0).max(1).optional(),
+    }),
+    response: {} as LensExplain,
   },
 } as const;

@@ -27,4 +27,5 @@ export const METHOD_NAMES = [
   'lensMatchImage',
   'lensCoverage',
   'lensSuggestPriors',
+  'lensExplain',
 ] as const;

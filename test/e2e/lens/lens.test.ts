@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectDb } from '../../../src/core/db/projectDb';
 import { launchChromium } from '../../helpers/browser';
 import { runShotbox } from '../../helpers/cli';
-import { generatedDir, raccoonDir, repoRoot } from '../../helpers/paths';
+import { demoPhotos, generatedDir, raccoonDir, repoRoot } from '../../helpers/paths';
 import { buildRenderer, serveProject, type ServedApp } from '../../helpers/serve';
 
 // The SSD lens in browser mode: raccoon photos with their VOC labels, one of them given an
@@ -55,6 +55,8 @@ describe('SSD lens end to end (browser mode, Chromium)', () => {
       }
       await writeFile(path.join(work, 'labels', `${name}.xml`), xml);
     }
+    // A face photo for the model's view (the embedded model detects faces).
+    await cp(demoPhotos[0]!, path.join(work, 'photos', 'face.jpg'));
     const imported = await runShotbox([
       'import',
       path.join(work, 'photos'),
@@ -185,6 +187,33 @@ describe('SSD lens end to end (browser mode, Chromium)', () => {
     ).resolves.toBe('yes');
     await row.click();
     await shot('no-prior-badge');
+  });
+
+  it("the model's view: a prediction's prior, raw offsets, decoded box and NMS-suppressed candidates", async () => {
+    await openImage('face.jpg');
+    await page.getByTestId('detect-image').click();
+    const id = imageId('face.jpg');
+    let predictions: Array<{ id: number; x1: number; y1: number; x2: number; y2: number }> = [];
+    for (let t = 0; t < 120 && predictions.length === 0; t++) {
+      await page.waitForTimeout(500);
+      const p = ProjectDb.open(projectFile);
+      predictions = p.annotations.ofImage(id).filter((a) => a.origin === 'model');
+      p.close();
+    }
+    expect(predictions.length).toBeGreaterThan(0);
+    await page.getByTestId('lens-explain-run').click();
+    await page.getByText(/detections · \d+ positive priors/).waitFor({ timeout: 60_000 });
+    const d = predictions[0]!;
+    await clickImagePoint((d.x1 + d.x2) / 2, d.y1 + (d.y2 - d.y1) * 0.3);
+    await page.getByTestId('lens-provenance').waitFor({ timeout: 10_000 });
+    const prior = Number(await page.getByTestId('lens-provenance-prior').textContent());
+    expect(prior).toBeGreaterThanOrEqual(0);
+    expect(prior).toBeLessThan(5118);
+    await expect(page.getByTestId('lens-provenance').textContent()).resolves.toMatch(
+      /Suppressed by NMS in its favour \(\d+\)/,
+    );
+    await page.getByText('Show hard negatives').click();
+    await shot('provenance');
   });
 
   it('the coverage page shows the share of covered boxes and the worst box', async () => {

@@ -36,6 +36,7 @@ import {
 } from './lensActions';
 import { useLens, type LensSourceKind, type PriorView } from './lensStore';
 import { layerColor, ratioKey } from './priorGeometry';
+import { ExplainSection } from './ExplainSection';
 
 const fmt = (v: number, d = 3): string => v.toFixed(d);
 
@@ -259,6 +260,7 @@ export function LensPanel(): React.JSX.Element {
           </Typography>
         </Box>
       )}
+      <ExplainSection />
     </Stack>
   );
 }

@@ -100,6 +100,24 @@ export function toggleRatio(ratio: number): void {
   });
 }
 
+/** Runs the model on the open image and explains its detections (and hard negatives). */
+export async function explainCurrent(): Promise<void> {
+  const current = getState().current;
+  if (!current) return;
+  setLens({ explaining: true, error: null });
+  try {
+    const model = getState().model ?? undefined;
+    const explain = await api.lensExplain({ imageId: current.id, ...(model ? { model } : {}) });
+    setLens({ explain, explainImageId: current.id, explaining: false });
+  } catch (err) {
+    setLens({ explaining: false, error: (err as Error).message });
+  }
+}
+
+export function setShowNegatives(showNegatives: boolean): void {
+  setLens({ showNegatives });
+}
+
 export function setCoverageOpen(open: boolean): void {
   setLens({ coverageOpen: open });
 }

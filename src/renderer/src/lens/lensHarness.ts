@@ -24,5 +24,8 @@ export function lensHarnessOverlay(
     threshold: 0.5,
     boxes: new Map(),
     selectedId: null,
+    explain: null,
+    showNegatives: false,
+    detection: null,
   });
 }

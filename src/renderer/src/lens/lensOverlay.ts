@@ -8,7 +8,7 @@
  * with the view transform: stroking SSD512's 24,564 boxes takes ~200 ms in software Chromium,
  * a blit a few ms, so pan and zoom stay smooth (lines thicken when zoomed far in).
  */
-import type { LensImageMatch } from '../../../shared/api/lensContract';
+import type { LensExplain, LensImageMatch } from '../../../shared/api/lensContract';
 import { imageToCanvas } from '../../../shared/ssd/canvasMapping';
 import { priorsAtPoint } from '../../../shared/ssd/priorLookup';
 import type { Box } from '../../../shared/project/types';
@@ -29,6 +29,11 @@ export interface LensOverlayInput {
   /** Labelled boxes by annotation id (for badges). */
   boxes: ReadonlyMap<number, Box>;
   selectedId: number | null;
+  /** The model's view of this image, when computed. */
+  explain: LensExplain | null;
+  showNegatives: boolean;
+  /** The explained detection of the selected prediction. */
+  detection: LensExplain['detections'][number] | null;
 }
 
 /** Longest side of the offscreen bitmap of all priors, in bitmap pixels. */
@@ -130,9 +135,52 @@ export function createLensOverlay(input: LensOverlayInput): CanvasOverlay {
         strokePriors(ctx, v, cells, 1.5);
       }
       ctx.restore();
+      drawExplain(ctx, v, input);
       drawMatch(ctx, v, input);
     },
   };
+}
+
+function drawExplain(ctx: CanvasRenderingContext2D, v: View, input: LensOverlayInput): void {
+  const { explain, placed, detection } = input;
+  if (!explain) return;
+  const rect = (b: readonly number[]): void =>
+    ctx.rect(
+      b[0]! * v.scale + v.x,
+      b[1]! * v.scale + v.y,
+      (b[2]! - b[0]!) * v.scale,
+      (b[3]! - b[1]!) * v.scale,
+    );
+  // Prior indices are the model's: drawable from `placed` when the lens shows the model's priors.
+  const sameSet = placed.set.count === explain.priorCount;
+  const priorRect = (i: number): void => rect(Array.from(placed.xyxy.subarray(4 * i, 4 * i + 4)));
+  ctx.save();
+  if (input.showNegatives) {
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = 'rgba(255, 0, 200, 0.8)';
+    ctx.beginPath();
+    for (const n of explain.hardNegatives) rect(n.box);
+    ctx.stroke();
+    ctx.strokeStyle = 'rgba(0, 230, 118, 0.9)';
+    ctx.beginPath();
+    if (sameSet) for (const p of explain.positives) priorRect(p.prior.index);
+    ctx.stroke();
+  }
+  if (detection) {
+    ctx.strokeStyle = 'rgba(200, 200, 200, 0.8)';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const s of detection.suppressed) rect(s.box);
+    ctx.stroke();
+    ctx.strokeStyle = '#00e5ff';
+    ctx.lineWidth = 2;
+    ctx.setLineDash([6, 3]);
+    ctx.beginPath();
+    if (sameSet) priorRect(detection.prior.index);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  ctx.restore();
 }
 
 function drawMatch(ctx: CanvasRenderingContext2D, v: View, input: LensOverlayInput): void {

@@ -5,7 +5,7 @@
  * code every shell uses.
  */
 import { create } from 'zustand';
-import type { LensImageMatch, LensSource } from '../../../shared/api/lensContract';
+import type { LensExplain, LensImageMatch, LensSource } from '../../../shared/api/lensContract';
 import type { PriorConfig } from '../../../shared/ssd/priorConfig';
 import type { PriorSet } from '../../../shared/ssd/priors';
 
@@ -30,6 +30,11 @@ export interface LensState {
   match: LensImageMatch | null;
   /** Image the match belongs to. */
   matchImageId: number | null;
+  /** The model's view of an image (provenance, hard negatives), computed on demand. */
+  explain: LensExplain | null;
+  explainImageId: number | null;
+  explaining: boolean;
+  showNegatives: boolean;
   loading: boolean;
   error: string | null;
 }
@@ -47,6 +52,10 @@ export const initialLensState = (): LensState => ({
   threshold: 0.5,
   match: null,
   matchImageId: null,
+  explain: null,
+  explainImageId: null,
+  explaining: false,
+  showNegatives: false,
   loading: false,
   error: null,
 });

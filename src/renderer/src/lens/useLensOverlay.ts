@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import type { Box } from '../../../shared/project/types';
 import type { CanvasOverlay } from '../canvas/types';
 import { useEditor } from '../state/store';
+import { detectionOf } from './ExplainSection';
 import { createLensOverlay } from './lensOverlay';
 import { useLens } from './lensStore';
 import { placePriors } from './priorGeometry';
@@ -28,6 +29,10 @@ export function useLensOverlay(): CanvasOverlay | null {
   }, [annotations]);
   const selectedId = selected.size === 1 ? [...selected][0]! : null;
   const match = lens.matchImageId === current?.id ? lens.match : null;
+  const explain = lens.explainImageId === current?.id ? lens.explain : null;
+  const selectedBox = annotations?.find((a) => a.id === selectedId);
+  const detection =
+    selectedBox?.origin === 'model' ? (detectionOf(explain, selectedBox) ?? null) : null;
   return useMemo(
     () =>
       lens.on && placed
@@ -42,6 +47,9 @@ export function useLensOverlay(): CanvasOverlay | null {
             threshold: lens.threshold,
             boxes,
             selectedId,
+            explain,
+            showNegatives: lens.showNegatives,
+            detection,
           })
         : null,
     [
@@ -56,6 +64,9 @@ export function useLensOverlay(): CanvasOverlay | null {
       lens.threshold,
       boxes,
       selectedId,
+      explain,
+      lens.showNegatives,
+      detection,
     ],
   );
 }
