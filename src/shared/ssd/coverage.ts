@@ -6,7 +6,6 @@
  */
 import type { BoxArray } from './boxes';
 import { matchSparse, type GtMatch, type PriorIndex } from './priorIndex';
-import { describePrior } from './priorLookup';
 import { DEFAULT_MATCH_THRESHOLD } from './matching';
 
 /** One image's ground truth, normalised to the model canvas `(x1, y1, x2, y2)`. */
@@ -64,8 +63,22 @@ export function computeCoverage(
   const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
   const bins = options.bins ?? 20;
   const set = index.set;
-  const ratioOf = new Float64Array(set.count).fill(NaN);
-  const layerOf = new Int32Array(set.count).fill(-1);
+  // Layer and aspect ratio (width/height in input pixels, 3 significant digits) of every prior.
+  const layerOf = new Int32Array(set.count);
+  const ratioOf = new Float64Array(set.count);
+  set.layers.forEach((l, k) => {
+    layerOf.fill(k, l.start, l.start + l.count);
+    for (let b = 0; b < l.boxesPerCell; b++) {
+      const i = l.start + b;
+      const r = Number(
+        (
+          (set.boxes64[4 * i + 2]! * set.image.width) /
+          (set.boxes64[4 * i + 3]! * set.image.height)
+        ).toPrecision(3),
+      );
+      for (let j = i; j < l.start + l.count; j += l.boxesPerCell) ratioOf[j] = r;
+    }
+  });
   const perLayer = new Float64Array(set.layers.length);
   const perRatio = new Map<number, number>();
   const hist = new Array<number>(bins).fill(0);
@@ -84,11 +97,6 @@ export function computeCoverage(
       posHist[Math.min(POSITIVE_BINS - 1, m.priors.length)]!++;
       positivesTotal += m.priors.length;
       for (const p of m.priors) {
-        if (layerOf[p] === -1) {
-          const info = describePrior(set, p);
-          layerOf[p] = info.layer;
-          ratioOf[p] = Number(info.aspectRatio.toPrecision(3));
-        }
         perLayer[layerOf[p]!]!++;
         perRatio.set(ratioOf[p]!, (perRatio.get(ratioOf[p]!) ?? 0) + 1);
       }

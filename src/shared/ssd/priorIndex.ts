@@ -184,12 +184,28 @@ function relevantPriors(
       }
       const { strideX, strideY, offsetX, offsetY } = l.grid;
       const [rows, cols] = l.featureMap;
-      // Cells whose centre lies within the box widened by the half size, one more against
-      // rounding; the exact overlap test is in visitCell.
-      const c0 = Math.max(0, Math.floor((x1 - s.halfW - offsetX) / strideX) - 1);
-      const c1 = Math.min(cols - 1, Math.ceil((x2 + s.halfW - offsetX) / strideX) + 1);
-      const r0 = Math.max(0, Math.floor((y1 - s.halfH - offsetY) / strideY) - 1);
-      const r1 = Math.min(rows - 1, Math.ceil((y2 + s.halfH - offsetY) / strideY) + 1);
+      // Cells whose centre is near enough for IoU ≥ tau, tau = min(threshold, G-th best so far)
+      // (0 until G priors are scored: then every overlap counts). IoU ≥ tau needs
+      // inter ≥ tau·max(areas), so an overlap of at least m = tau·max(areas)/min(heights) in x,
+      // i.e. a centre distance ≤ (w_gt + w_prior)/2 − m (and likewise in y). Conservative: the
+      // largest prior size, the smallest prior area, one more cell against rounding; the exact
+      // test is in visitCell.
+      const kthNow = top[g - 1]!;
+      const tau = kthNow === 0 ? 0 : Math.min(threshold, kthNow);
+      const gw = x2 - x1;
+      const gh = y2 - y1;
+      const pw = 2 * s.halfW;
+      const ph = 2 * s.halfH;
+      const need = tau * Math.max(area, s.minArea);
+      const dx = (gw + pw) / 2 - need / Math.min(gh, ph);
+      const dy = (gh + ph) / 2 - need / Math.min(gw, pw);
+      if (dx < 0 || dy < 0) continue;
+      const gcx = (x1 + x2) / 2;
+      const gcy = (y1 + y2) / 2;
+      const c0 = Math.max(0, Math.floor((gcx - dx - offsetX) / strideX) - 1);
+      const c1 = Math.min(cols - 1, Math.ceil((gcx + dx - offsetX) / strideX) + 1);
+      const r0 = Math.max(0, Math.floor((gcy - dy - offsetY) / strideY) - 1);
+      const r1 = Math.min(rows - 1, Math.ceil((gcy + dy - offsetY) / strideY) + 1);
       for (let r = r0; r <= r1; r++) {
         for (let c = c0; c <= c1; c++) visitCell(l.start + (r * cols + c) * l.boxesPerCell);
       }
