@@ -14,7 +14,15 @@ const threshold = z.number().gt(0).max(1).default(0.5);
 
 export const PriorSourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('preset'), name: z.enum(['ssd300', 'ssd512']) }),
-  z.strictObject({ kind: z.literal('model'), name: z.string().min(1).max(200) }),
+  /** A registered model by name (DESIGN §10: the API takes model names, never paths). */
+  z.strictObject({
+    kind: z.literal('model'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a model name, not a path')
+      .refine((n) => !/\.(json|onnx)$/i.test(n), 'a model name, not a file')
+      .max(200),
+  }),
   /** A prior config (docs/priors.md), checked by the backend with parsePriorConfig. */
   z.strictObject({
     kind: z.literal('config'),
@@ -148,7 +156,12 @@ export const lensContract = {
   lensExplain: {
     request: z.strictObject({
       imageId: id,
-      model: z.string().min(1).max(200).optional(),
+      model: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a model name, not a path')
+        .refine((n) => !/\.(json|onnx)$/i.test(n), 'a model name, not a file')
+        .max(200)
+        .optional(),
       scoreThreshold: z.number().min(0).max(1).optional(),
     }),
     response: {} as LensExplain,
