@@ -47,7 +47,7 @@ export function createLensMethods(deps: LensBackendDeps) {
       } catch (err) {
         throw deps.invalid((err as Error).message);
       }
-      return priorSourceFromConfig(config, req.label ?? 'prior config');
+      return priorSourceFromConfig(config, req.label ?? 'prior config', req.resize);
     }
     const key = `${req.kind}:${req.name}`;
     let s = named.get(key);

@@ -28,6 +28,13 @@ export const PriorSourceSchema = z.discriminatedUnion('kind', [
     kind: z.literal('config'),
     label: z.string().max(200).optional(),
     config: z.record(z.string(), z.unknown()),
+    /** How images sit on its canvas (a what-if of a model keeps the model's); default stretch. */
+    resize: z
+      .strictObject({
+        mode: z.enum(['stretch', 'pad-square', 'letterbox']),
+        padAnchor: z.enum(['top-left', 'center']),
+      })
+      .optional(),
   }),
 ]);
 export type PriorSourceRequest = z.infer<typeof PriorSourceSchema>;

@@ -230,6 +230,18 @@ describe('SSD lens end to end (browser mode, Chromium)', () => {
       page.getByTestId('coverage-worst').locator('tbody tr').first().textContent(),
     ).resolves.toContain(`${THIN}.jpg`);
     await shot('coverage-page');
+    // What-if: a smaller first-layer box recomputes live; then the optimiser's before/after.
+    await page.getByTestId('knob-minSizes-0').locator('input').fill('12');
+    await page
+      .getByText(/what-if priors/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.getByTestId('coverage-suggest').click();
+    await page.getByTestId('coverage-suggestion').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('coverage-suggestion').textContent()).resolves.toMatch(
+      /Suggested priors: [\d.]+ % → [\d.]+ % covered/,
+    );
+    await shot('coverage-suggestion');
     await page.getByTestId('coverage-close').click();
     expect(errors).toEqual([]);
   });

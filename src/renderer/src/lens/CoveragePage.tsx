@@ -193,6 +193,7 @@ export default function CoveragePage(): React.JSX.Element {
   const [cov, setCov] = useState<LensCoverage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [edited, setEdited] = useState(false);
   const [knobs, setKnobs] = useState<Knobs | null>(() =>
     lens.source ? knobsOf(lens.source.config) : null,
   );
@@ -202,16 +203,19 @@ export default function CoveragePage(): React.JSX.Element {
     config: PriorConfig;
   } | null>(null);
   const base = lens.source?.config ?? null;
+  const resize = lens.source?.resize;
 
   const request: PriorSourceRequest | null = useMemo(() => {
     if (!base) return null;
-    if (!knobs || base.convention !== 'caffe') return sourceRequest();
+    // Until a knob is touched, the source itself (its own label, resize mode and coder).
+    if (!knobs || !edited || base.convention !== 'caffe') return sourceRequest();
     return {
       kind: 'config',
       label: 'what-if priors',
       config: configOf(base, knobs) as Record<string, unknown>,
+      ...(resize ? { resize } : {}),
     };
-  }, [base, knobs]);
+  }, [base, knobs, edited, resize]);
 
   // Recompute live (debounced) when the knobs or the threshold change.
   useEffect(() => {
@@ -355,14 +359,15 @@ export default function CoveragePage(): React.JSX.Element {
                               size="small"
                               variant="standard"
                               value={knobs[field][i]}
-                              onChange={(e) =>
+                              onChange={(e) => {
+                                setEdited(true);
                                 setKnobs({
                                   ...knobs,
                                   [field]: knobs[field].map((v, j) =>
                                     j === i ? e.target.value : v,
                                   ),
-                                })
-                              }
+                                });
+                              }}
                               data-testid={`knob-${field}-${i}`}
                             />
                           </TableCell>

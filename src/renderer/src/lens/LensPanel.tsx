@@ -27,6 +27,7 @@ import {
 import { selectBoxes } from '../actions/view';
 import { useEditor } from '../state/store';
 import {
+  loadConfigFile,
   setCoverageOpen,
   setPriorView,
   setSourceKind,
@@ -96,10 +97,24 @@ export function LensPanel(): React.JSX.Element {
           <MenuItem value="ssd300">SSD300 preset</MenuItem>
           <MenuItem value="ssd512">SSD512 preset</MenuItem>
           <MenuItem value="whatif" disabled={!lens.whatIf}>
-            What-if config
+            What-if / loaded config
           </MenuItem>
         </Select>
       </FormControl>
+      <Button size="small" component="label" sx={{ alignSelf: 'flex-start' }}>
+        Load prior config…
+        <input
+          hidden
+          type="file"
+          accept=".json,application/json"
+          data-testid="lens-config-file"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void loadConfigFile(f);
+            e.target.value = '';
+          }}
+        />
+      </Button>
       {lens.loading && <LinearProgress />}
       {lens.error && <Alert severity="error">{lens.error}</Alert>}
       {lens.source && (

@@ -10,9 +10,14 @@ import { getLens, setLens, type LensSourceKind, type PriorView } from './lensSto
 
 /** The request naming the chosen source. */
 export function sourceRequest(): PriorSourceRequest {
-  const { sourceKind, whatIf } = getLens();
+  const { sourceKind, whatIf, whatIfResize } = getLens();
   if (sourceKind === 'whatif' && whatIf) {
-    return { kind: 'config', label: 'what-if priors', config: whatIf as Record<string, unknown> };
+    return {
+      kind: 'config',
+      label: 'what-if priors',
+      config: whatIf as Record<string, unknown>,
+      ...(whatIfResize ? { resize: whatIfResize } : {}),
+    };
   }
   if (sourceKind === 'model') {
     const model = getState().model;
@@ -72,10 +77,30 @@ export function setSourceKind(kind: LensSourceKind): void {
   void loadSource();
 }
 
-/** Shows a config (what-if knobs, a suggestion) as the lens's source. */
-export function showConfig(config: NonNullable<ReturnType<typeof getLens>['whatIf']>): void {
-  setLens({ whatIf: config, sourceKind: 'whatif' });
+/**
+ * Shows a config (what-if knobs, a suggestion, a loaded file) as the lens's source; it keeps the
+ * canvas rule of the source it replaces unless it comes from a file (stretch, like --config).
+ */
+export function showConfig(
+  config: NonNullable<ReturnType<typeof getLens>['whatIf']>,
+  fromFile = false,
+): void {
+  const resize = fromFile ? null : (getLens().source?.resize ?? null);
+  setLens({ whatIf: config, whatIfResize: resize, sourceKind: 'whatif' });
   void loadSource();
+}
+
+/** Loads a prior config file (docs/priors.md) picked in the page; the backend validates it. */
+export async function loadConfigFile(file: File): Promise<void> {
+  try {
+    const json = JSON.parse(await file.text()) as unknown;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new Error('a prior config is a JSON object');
+    }
+    showConfig(json as NonNullable<ReturnType<typeof getLens>['whatIf']>, true);
+  } catch (err) {
+    setLens({ error: `${file.name}: ${(err as Error).message}` });
+  }
 }
 
 export function setThreshold(threshold: number): void {

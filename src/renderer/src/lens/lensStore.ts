@@ -19,6 +19,8 @@ export interface LensState {
   sourceKind: LensSourceKind;
   /** The what-if / suggested config (coverage page), when sourceKind is 'whatif'. */
   whatIf: PriorConfig | null;
+  /** The canvas rule of the source the what-if config came from. */
+  whatIfResize: LensSource['resize'] | null;
   source: LensSource | null;
   priors: PriorSet | null;
   /** Per layer of `priors`: drawn or not. */
@@ -44,6 +46,7 @@ export const initialLensState = (): LensState => ({
   coverageOpen: false,
   sourceKind: 'ssd300',
   whatIf: null,
+  whatIfResize: null,
   source: null,
   priors: null,
   layerOn: [],
