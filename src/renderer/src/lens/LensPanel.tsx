@@ -222,7 +222,7 @@ export function LensPanel(): React.JSX.Element {
         ))}
       </Stack>
       {gt && (
-        <Box data-testid="lens-matched-priors">
+        <Box data-testid="lens-matched-priors" sx={{ overflowX: 'auto' }}>
           <Typography variant="subtitle2">
             Matched priors of box {match!.gts.indexOf(gt) + 1} ({gt.priors.length})
           </Typography>
@@ -264,7 +264,7 @@ export function LensPanel(): React.JSX.Element {
                   <TableCell>{p.aspectRatio.toFixed(2)}</TableCell>
                   <TableCell>{fmt(p.iou)}</TableCell>
                   <TableCell sx={{ fontFamily: 'monospace' }}>
-                    {p.offsets.map((o) => o.toFixed(2)).join(' ')}
+                    {p.offsets.map((o) => o.toFixed(1)).join(' ')}
                   </TableCell>
                 </TableRow>
               ))}
