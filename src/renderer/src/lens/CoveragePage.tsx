@@ -204,10 +204,37 @@ export default function CoveragePage(): React.JSX.Element {
   } | null>(null);
   const base = lens.source?.config ?? null;
   const resize = lens.source?.resize;
+  // TF-convention sources (e.g. the face model): the scale range and the shared ratios.
+  const [tfKnobs, setTfKnobs] = useState(() =>
+    base?.convention === 'tf'
+      ? {
+          minScale: String(base.minScale),
+          maxScale: String(base.maxScale),
+          ratios: base.aspectRatios.join(', '),
+        }
+      : null,
+  );
 
   const request: PriorSourceRequest | null = useMemo(() => {
     if (!base) return null;
     // Until a knob is touched, the source itself (its own label, resize mode and coder).
+    if (edited && tfKnobs && base.convention === 'tf') {
+      return {
+        kind: 'config',
+        label: 'what-if priors',
+        config: {
+          ...base,
+          minScale: Number(tfKnobs.minScale),
+          maxScale: Number(tfKnobs.maxScale),
+          scales: undefined,
+          aspectRatios: tfKnobs.ratios
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .map(Number),
+        } as Record<string, unknown>,
+        ...(resize ? { resize } : {}),
+      };
+    }
     if (!knobs || !edited || base.convention !== 'caffe') return sourceRequest();
     return {
       kind: 'config',
@@ -215,7 +242,7 @@ export default function CoveragePage(): React.JSX.Element {
       config: configOf(base, knobs) as Record<string, unknown>,
       ...(resize ? { resize } : {}),
     };
-  }, [base, knobs, edited, resize]);
+  }, [base, knobs, tfKnobs, edited, resize]);
 
   // Recompute live (debounced) when the knobs or the threshold change.
   useEffect(() => {
@@ -376,6 +403,28 @@ export default function CoveragePage(): React.JSX.Element {
                     ))}
                   </TableBody>
                 </Table>
+              </Paper>
+            )}
+            {tfKnobs && base?.convention === 'tf' && (
+              <Paper sx={{ p: 1 }}>
+                <Typography variant="subtitle2" gutterBottom>
+                  What-if: scale range (fractions of the input) and aspect ratios of every layer
+                </Typography>
+                <Stack direction="row" spacing={2}>
+                  {(['minScale', 'maxScale', 'ratios'] as const).map((field) => (
+                    <TextField
+                      key={field}
+                      size="small"
+                      label={field === 'ratios' ? 'aspect ratios' : field}
+                      value={tfKnobs[field]}
+                      onChange={(e) => {
+                        setEdited(true);
+                        setTfKnobs({ ...tfKnobs, [field]: e.target.value });
+                      }}
+                      data-testid={`knob-tf-${field}`}
+                    />
+                  ))}
+                </Stack>
               </Paper>
             )}
             <Paper sx={{ p: 1 }}>
