@@ -4,6 +4,7 @@ import { registerBenchCommand } from './commands/bench';
 import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
 import { registerEvalCommand } from './commands/eval';
+import { registerLensCommands } from './commands/lens';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
@@ -30,6 +31,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerServeCommand(program, setExit);
   registerProjectCommands(program, setExit);
   registerRecoverCommand(program, setExit);
+  registerLensCommands(program, setExit);
   return program;
 }
 

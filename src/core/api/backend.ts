@@ -16,6 +16,7 @@ import { explainDbError, ProjectReadOnlyError } from '../db/projectErrors';
 import type { HistoryOutcome } from '../db/editHistory';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
+import { createLensMethods } from '../lens/lensBackend';
 import {
   DEFAULT_MODEL,
   listModels,
@@ -168,6 +169,9 @@ export function createBackend(options: BackendOptions): Backend {
   };
 
   const methods: Backend = {
+    // The SSD lens (src/core/lens/lensBackend.ts).
+    ...createLensMethods({ needProject, detector, invalid: (m) => new ValidationError(m) }),
+
     async getAppInfo() {
       const { models } = listModels();
       return {

@@ -26,6 +26,8 @@ import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
 import { installKeymap } from './keymap';
+import { installLensSync } from './lens/lensActions';
+import { LensPage } from './lens/LensPage';
 import { useEditor } from './state/store';
 import { buildTheme } from './theme';
 
@@ -69,14 +71,19 @@ function Workbench(): React.JSX.Element {
         <Box sx={{ flex: 1, minWidth: 0 }}>
           <CanvasPane />
         </Box>
-        <Paper
-          square
-          elevation={0}
-          sx={{ width: RIGHT_WIDTH, flexShrink: 0, borderLeft: 1, borderColor: 'divider' }}
-          data-testid="right-panel"
-        >
-          <RightPanel />
-        </Paper>
+        {/* The lens panel takes the right panel's place while the lens is on (L). */}
+        <LensPage
+          otherwise={
+            <Paper
+              square
+              elevation={0}
+              sx={{ width: RIGHT_WIDTH, flexShrink: 0, borderLeft: 1, borderColor: 'divider' }}
+              data-testid="right-panel"
+            >
+              <RightPanel />
+            </Paper>
+          }
+        />
       </Stack>
       <StatusBar />
       <ShortcutSheet />
@@ -144,7 +151,12 @@ function Screens(): React.JSX.Element {
 
   useEffect(() => {
     void boot();
-    return installKeymap();
+    const uninstallLens = installLensSync();
+    const uninstallKeys = installKeymap();
+    return () => {
+      uninstallLens();
+      uninstallKeys();
+    };
   }, []);
 
   if (state === 'loading') return <BootSkeleton />;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { MODEL_NAME } from '../models/modelName';
 import { checkClassName } from '../text/unsafeChars';
+import { lensContract } from './lensContract';
 import { METHOD_NAMES } from './methods';
 import type {
   AnnotationRecord,
@@ -340,6 +341,8 @@ export const contract = {
     request: z.strictObject({ folder: absolutePath }),
     response: {} as OpenedFolder,
   },
+  // The SSD lens (src/shared/api/lensContract.ts).
+  ...lensContract,
 } as const;
 
 export type Contract = typeof contract;

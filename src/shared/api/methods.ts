@@ -28,4 +28,10 @@ export const METHOD_NAMES = [
   'listFolder',
   'openProject',
   'openFolder',
+  // The SSD lens (lensContract.ts; repeated here because the preload cannot load zod).
+  'getLensSource',
+  'lensMatchImage',
+  'lensCoverage',
+  'lensSuggestPriors',
+  'lensExplain',
 ] as const;

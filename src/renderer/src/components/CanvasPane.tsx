@@ -40,6 +40,7 @@ import {
 } from '../actions/view';
 import { AnnotationCanvas } from '../canvas/AnnotationCanvas';
 import { ErrorAlert } from './ErrorAlert';
+import { useLensOverlay } from '../lens/useLensOverlay';
 import type { CanvasTool } from '../canvas/types';
 import { selectCanvasBoxes, selectOrderedClasses } from '../state/selectors';
 import { useEditor } from '../state/store';
@@ -252,6 +253,7 @@ export function CanvasPane(): React.JSX.Element {
   const imageFailed = useEditor((s) => s.imageFailed);
   const attempt = useEditor((s) => s.imageAttempt);
   const total = useEditor((s) => s.total);
+  const lensOverlay = useLensOverlay();
 
   const onSelect = useCallback(
     (ids: number[], additive: boolean) => selectBoxes(ids, additive),
@@ -291,6 +293,7 @@ export function CanvasPane(): React.JSX.Element {
             onChange={onChange}
             onCancel={gestureCancelled}
             onViewChange={reportZoom}
+            overlay={lensOverlay}
           />
         )}
         {current && current.annotations === null && !current.loadError && (
