@@ -65,10 +65,12 @@ describe('annotation canvas (headless Chromium, 500 boxes on a 4000×3000 image)
         `${m.taskMsPerFrame.toFixed(2)} ms main-thread work per frame`,
     );
     expect(m.frames).toBeGreaterThan(0);
-    // Only the interactive layer is redrawn while dragging, about once per frame.
+    // Only the interactive layer is redrawn while dragging. How often it redraws per frame
+    // depends on how busy the machine is (a loaded CI box coalesces mouse moves), so that rate
+    // belongs to `npm run bench:ui`, not here.
     expect(m.redraws.boxes).toBe(0);
     expect(m.redraws.image).toBe(0);
-    expect(m.redraws.interactive).toBeGreaterThan(m.frames * 0.5);
+    expect(m.redraws.interactive).toBeGreaterThan(0);
 
     const changes = (await log()).changes.slice(before.changes.length);
     expect(changes).toHaveLength(1);
