@@ -4,6 +4,7 @@ import { registerBenchCommand } from './commands/bench';
 import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
 import { registerEvalCommand } from './commands/eval';
+import { registerLensCommands } from './commands/lens';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
@@ -27,6 +28,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
   registerProjectCommands(program, setExit);
+  registerLensCommands(program, setExit);
   return program;
 }
 

@@ -11,6 +11,7 @@ import type { Box, ImageListItem, ImageRecord } from '../../shared/project/types
 import type { ProjectDb } from '../db/projectDb';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
+import { createLensMethods } from '../lens/lensBackend';
 import { DEFAULT_MODEL, listModels, resolveModel } from '../models/registry';
 import type { HistoryOutcome } from '../db/editHistory';
 import {
@@ -104,6 +105,9 @@ export function createBackend(options: BackendOptions): Backend {
   };
 
   return {
+    // The SSD lens (src/core/lens/lensBackend.ts).
+    ...createLensMethods({ needProject, detector, invalid: (m) => new ValidationError(m) }),
+
     async getAppInfo() {
       const { models } = listModels();
       return {

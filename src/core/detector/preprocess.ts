@@ -1,72 +1,17 @@
 import type { InputSpec, ResizeSpec } from '../../shared/models/manifest';
 import type { RgbImage } from '../image/decode';
+import { canvasFor, type Canvas } from '../../shared/ssd/canvasMapping';
 
-/**
- * Where the image sits in the canvas that is resized to the network input. Every resize mode is
- * one such canvas (in source pixels): `stretch` is the image itself, `pad-square` and `letterbox`
- * add zero padding. Model outputs, normalised to the canvas, map back to image pixels with
- * {@link canvasToImage}.
- */
-export interface Canvas {
-  /** Canvas size in source pixels (may be fractional for letterbox). */
-  width: number;
-  height: number;
-  /** Top-left of the image inside the canvas, in source pixels. */
-  offsetX: number;
-  offsetY: number;
-}
+// The canvas mapping lives in shared (the renderer and the lens need it too); re-exported for
+// the detector.
+export { canvasFor, canvasToImage, imageToCanvas } from '../../shared/ssd/canvasMapping';
+export type { Canvas } from '../../shared/ssd/canvasMapping';
 
 export interface Preprocessed {
   /** Network input, already normalised, in the manifest's layout. */
   data: Float32Array;
   dims: [number, number, number, number];
   canvas: Canvas;
-}
-
-/** The canvas a resize mode puts an image of `width`×`height` on, for an input of `inW`×`inH`. */
-export function canvasFor(
-  width: number,
-  height: number,
-  inW: number,
-  inH: number,
-  resize: ResizeSpec,
-): Canvas {
-  const center = resize.padAnchor === 'center';
-  if (resize.mode === 'stretch') return { width, height, offsetX: 0, offsetY: 0 };
-  let cw: number;
-  let ch: number;
-  if (resize.mode === 'pad-square') {
-    cw = ch = Math.max(width, height);
-  } else {
-    const scale = Math.min(inW / width, inH / height);
-    cw = inW / scale;
-    ch = inH / scale;
-  }
-  return {
-    width: cw,
-    height: ch,
-    // Odd padding goes after the image, as face-api's padToSquare does.
-    offsetX: center ? Math.floor((cw - width) / 2) : 0,
-    offsetY: center ? Math.floor((ch - height) / 2) : 0,
-  };
-}
-
-/**
- * Maps boxes normalised to the canvas (x1,y1,x2,y2 in [0,1]) to image pixels, in place, clipped
- * to the image. `boxes` holds 4·K values.
- */
-export function canvasToImage(
-  boxes: Float32Array,
-  canvas: Canvas,
-  width: number,
-  height: number,
-): void {
-  for (let i = 0; i < boxes.length; i += 4) {
-    boxes[i] = clamp(boxes[i]! * canvas.width - canvas.offsetX, 0, width);
-    boxes[i + 1] = clamp(boxes[i + 1]! * canvas.height - canvas.offsetY, 0, height);
-    boxes[i + 2] = clamp(boxes[i + 2]! * canvas.width - canvas.offsetX, 0, width);
-    boxes[i + 3] = clamp(boxes[i + 3]! * canvas.height - canvas.offsetY, 0, height);
-  }
 }
 
 /**
@@ -181,8 +126,4 @@ export function preprocess(image: RgbImage, spec: InputSpec): Preprocessed {
 
 function perChannel(v: number | [number, number, number]): [number, number, number] {
   return typeof v === 'number' ? [v, v, v] : v;
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }

@@ -24,6 +24,8 @@ import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
 import { installKeymap } from './keymap';
+import { installLensSync } from './lens/lensActions';
+import { LensPage } from './lens/LensPage';
 import { useEditor } from './state/store';
 import { buildTheme } from './theme';
 
@@ -65,14 +67,19 @@ function Workbench(): React.JSX.Element {
         <Box sx={{ flex: 1, minWidth: 0 }}>
           <CanvasPane />
         </Box>
-        <Paper
-          square
-          elevation={0}
-          sx={{ width: RIGHT_WIDTH, flexShrink: 0, borderLeft: 1, borderColor: 'divider' }}
-          data-testid="right-panel"
-        >
-          <RightPanel />
-        </Paper>
+        {/* The lens panel takes the right panel's place while the lens is on (L). */}
+        <LensPage
+          otherwise={
+            <Paper
+              square
+              elevation={0}
+              sx={{ width: RIGHT_WIDTH, flexShrink: 0, borderLeft: 1, borderColor: 'divider' }}
+              data-testid="right-panel"
+            >
+              <RightPanel />
+            </Paper>
+          }
+        />
       </Stack>
       <StatusBar />
       <ShortcutSheet />
@@ -139,7 +146,12 @@ function Screens(): React.JSX.Element {
 
   useEffect(() => {
     void boot();
-    return installKeymap();
+    const uninstallLens = installLensSync();
+    const uninstallKeys = installKeymap();
+    return () => {
+      uninstallLens();
+      uninstallKeys();
+    };
   }, []);
 
   if (state === 'loading') return <BootSkeleton />;

@@ -10,6 +10,7 @@ import {
   rejectSelected,
 } from './actions/review';
 import { escape, fit, setHelpOpen, toggleDraw, zoom } from './actions/view';
+import { toggleLens } from './lens/lensActions';
 import { getState } from './state/store';
 
 /**
@@ -83,6 +84,7 @@ export const KEYMAP: readonly Binding[] = [
   },
   { keys: ['escape'], label: 'Cancel drawing / clear selection', group: 'Boxes', run: escape },
   { keys: ['f'], label: 'Fit image to window', group: 'View', run: fit },
+  { keys: ['l'], label: 'SSD lens: default boxes and matching', group: 'View', run: toggleLens },
   { keys: ['+', '='], label: 'Zoom in', group: 'View', repeat: true, run: () => zoom(1) },
   { keys: ['-'], label: 'Zoom out', group: 'View', repeat: true, run: () => zoom(-1) },
   { keys: ['mod+z'], label: 'Undo', group: 'History', repeat: true, run: () => void undo() },

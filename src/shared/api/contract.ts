@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
+import { lensContract } from './lensContract';
 import { METHOD_NAMES } from './methods';
 import type {
   AnnotationRecord,
@@ -251,6 +252,8 @@ export const contract = {
     request: z.strictObject({ jobId: z.string().max(100) }),
     response: {} as { cancelled: boolean },
   },
+  // The SSD lens (src/shared/api/lensContract.ts).
+  ...lensContract,
 } as const;
 
 export type Contract = typeof contract;

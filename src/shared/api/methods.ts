@@ -24,4 +24,10 @@ export const METHOD_NAMES = [
   'detectImage',
   'detectImages',
   'cancelJob',
+  // The SSD lens (lensContract.ts; repeated here because the preload cannot load zod).
+  'getLensSource',
+  'lensMatchImage',
+  'lensCoverage',
+  'lensSuggestPriors',
+  'lensExplain',
 ] as const;

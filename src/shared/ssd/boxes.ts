@@ -11,13 +11,19 @@
  */
 
 /**
+ * A flat box array. Float32 is the default (model tensors, priors); Float64 is taken wherever the
+ * lens measures, so that geometric ties stay ties (see matching.ts).
+ */
+export type BoxArray = Float32Array | Float64Array;
+
+/**
  * Number of boxes in a flat box array.
  *
  * @param b 4N numbers, any layout.
  * @returns N.
  * @throws Error when the length is not a multiple of 4 (a truncated or mis-strided buffer).
  */
-export function boxCount(b: Float32Array): number {
+export function boxCount(b: BoxArray): number {
   if (b.length % 4 !== 0) {
     throw new Error(`box array length ${b.length} is not a multiple of 4`);
   }
@@ -30,9 +36,17 @@ export function boxCount(b: Float32Array): number {
  * @param b 4N numbers `(cx, cy, w, h)`.
  * @returns a new 4N array `(x1, y1, x2, y2)`.
  */
-export function cxcywhToXyxy(b: Float32Array): Float32Array {
+export function cxcywhToXyxy(b: BoxArray): Float32Array {
+  return cxcywhInto(b, new Float32Array(b.length));
+}
+
+/** {@link cxcywhToXyxy} in double precision. */
+export function cxcywhToXyxy64(b: BoxArray): Float64Array {
+  return cxcywhInto(b, new Float64Array(b.length));
+}
+
+function cxcywhInto<T extends BoxArray>(b: BoxArray, out: T): T {
   const n = boxCount(b);
-  const out = new Float32Array(4 * n);
   for (let i = 0; i < 4 * n; i += 4) {
     const cx = b[i]!;
     const cy = b[i + 1]!;
@@ -76,7 +90,7 @@ export function xyxyToCxcywh(b: Float32Array): Float32Array {
  * @param what names the array in the error, e.g. `"ground-truth boxes"`.
  * @throws Error naming the first offending box: a non-finite coordinate, `x2 < x1` or `y2 < y1`.
  */
-export function validateXyxy(b: Float32Array, what: string): void {
+export function validateXyxy(b: BoxArray, what: string): void {
   const n = boxCount(b);
   for (let i = 0; i < n; i++) {
     const x1 = b[4 * i]!;

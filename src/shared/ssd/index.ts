@@ -2,8 +2,9 @@
  * SSD box math (Liu et al. 2016): priors, IoU, matching, box coding, NMS.
  * Flat `Float32Array`s of 4N numbers throughout; see each module for its layout.
  */
-export { boxCount, cxcywhToXyxy, validateXyxy, xyxyToCxcywh } from './boxes';
-export { boxArea, iouMatrix, iouPair } from './iou';
+export { boxCount, cxcywhToXyxy, cxcywhToXyxy64, validateXyxy, xyxyToCxcywh } from './boxes';
+export type { BoxArray } from './boxes';
+export { boxArea, iouMatrix, iouMatrix64, iouPair } from './iou';
 export {
   ASPECT_RATIO_EPSILON,
   CaffePriorConfigSchema,
@@ -32,7 +33,13 @@ export {
   tfLayerScales,
 } from './priors';
 export type { PriorLayerSummary, PriorLocation, PriorSet } from './priors';
-export { BELOW_THRESHOLD, DEFAULT_MATCH_THRESHOLD, matchPriors } from './matching';
+export {
+  BELOW_THRESHOLD,
+  DEFAULT_MATCH_THRESHOLD,
+  IOU_RESOLUTION,
+  matchPriors,
+  snapIou,
+} from './matching';
 export type { MatchOptions, MatchResult } from './matching';
 export {
   BBOX_XFORM_CLIP,
@@ -56,3 +63,27 @@ export {
 export type { Detections, SelectDetectionsInput } from './nms';
 export { partialSortByScore } from './topK';
 export { formatSchemaError } from './schemaError';
+export {
+  STRETCH,
+  canvasFor,
+  canvasToImage,
+  canvasToImageUnclipped,
+  imageToCanvas,
+} from './canvasMapping';
+export type { Canvas } from './canvasMapping';
+export { cellAt, describePrior, priorsAtPoint, priorsOfCell } from './priorLookup';
+export type { PriorInfo } from './priorLookup';
+export { buildPriorIndex, expandMatch, matchSparse } from './priorIndex';
+export type { GtMatch, PriorIndex, SparseMatch } from './priorIndex';
+export { DEFAULT_BACKGROUND_CLASS, computeTargets } from './targets';
+export type { TargetsInput, TrainingTargets } from './targets';
+export {
+  DEFAULT_NEG_POS_RATIO,
+  backgroundConfidenceLoss,
+  selectHardNegatives,
+} from './hardNegatives';
+export type { HardNegativeOptions } from './hardNegatives';
+export { computeCoverage } from './coverage';
+export type { BoxCoverage, CoverageImage, CoverageOptions, CoverageStats } from './coverage';
+export { CANDIDATE_RATIOS, optimizePriors } from './priorOptimizer';
+export type { OptimizeOptions, OptimizeResult } from './priorOptimizer';

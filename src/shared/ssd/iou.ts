@@ -1,7 +1,7 @@
 /**
  * Box areas and pairwise intersection-over-union, on corner boxes `(x1, y1, x2, y2)`.
  */
-import { boxCount } from './boxes';
+import { boxCount, type BoxArray } from './boxes';
 
 /**
  * Area of each box. Inverted boxes (x2 < x1 or y2 < y1) count as empty rather than
@@ -10,12 +10,12 @@ import { boxCount } from './boxes';
  * @param b 4N numbers `(x1, y1, x2, y2)`.
  * @returns N areas.
  */
-export function boxArea(b: Float32Array): Float32Array {
+export function boxArea(b: BoxArray): Float32Array {
   return Float32Array.from(areas64(b));
 }
 
 // Areas kept in double precision so that inter/union of identical boxes is exactly 1.
-function areas64(b: Float32Array): Float64Array {
+function areas64(b: BoxArray): Float64Array {
   const n = boxCount(b);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -36,12 +36,20 @@ function areas64(b: Float32Array): Float64Array {
  * @param b Nb boxes, 4Nb numbers `(x1, y1, x2, y2)`.
  * @returns Na×Nb row-major: entry `i * Nb + j` is IoU(a_i, b_j), in [0, 1].
  */
-export function iouMatrix(a: Float32Array, b: Float32Array): Float32Array {
+export function iouMatrix(a: BoxArray, b: BoxArray): Float32Array {
+  return iouInto(a, b, new Float32Array(boxCount(a) * boxCount(b)));
+}
+
+/** {@link iouMatrix} kept in double precision. */
+export function iouMatrix64(a: BoxArray, b: BoxArray): Float64Array {
+  return iouInto(a, b, new Float64Array(boxCount(a) * boxCount(b)));
+}
+
+function iouInto<T extends Float32Array | Float64Array>(a: BoxArray, b: BoxArray, out: T): T {
   const na = boxCount(a);
   const nb = boxCount(b);
   const areaA = areas64(a);
   const areaB = areas64(b);
-  const out = new Float32Array(na * nb);
   for (let i = 0; i < na; i++) {
     const ax1 = a[4 * i]!;
     const ay1 = a[4 * i + 1]!;
@@ -66,7 +74,7 @@ export function iouMatrix(a: Float32Array, b: Float32Array): Float32Array {
  * IoU of box `i` of `a` with box `j` of `b`, computed in double precision without
  * allocating; the inner step of NMS. Same degenerate-box rule as {@link iouMatrix}.
  */
-export function iouPair(a: Float32Array, i: number, b: Float32Array, j: number): number {
+export function iouPair(a: BoxArray, i: number, b: BoxArray, j: number): number {
   const iw = Math.min(a[4 * i + 2]!, b[4 * j + 2]!) - Math.max(a[4 * i]!, b[4 * j]!);
   if (iw <= 0) return 0;
   const ih = Math.min(a[4 * i + 3]!, b[4 * j + 3]!) - Math.max(a[4 * i + 1]!, b[4 * j + 1]!);

@@ -11,14 +11,27 @@
  * A gt that overlaps no prior at all (best IoU 0) is not forced onto an arbitrary prior;
  * it is reported in `unmatchedGt`. (Caffe likewise only pairs overlaps above zero.)
  */
-import { boxCount, validateXyxy } from './boxes';
-import { iouMatrix } from './iou';
+import { boxCount, validateXyxy, type BoxArray } from './boxes';
+import { iouMatrix64 } from './iou';
 
 /** `matches[p]` for a prior left as background (negative). */
 export const BELOW_THRESHOLD = -1;
 
 /** The paper's positive-match IoU threshold. */
 export const DEFAULT_MATCH_THRESHOLD = 0.5;
+
+/**
+ * IoUs are compared after rounding to this grid (2⁻⁴⁰ ≈ 1e-12). Two priors placed
+ * symmetrically about a box have the same IoU in exact arithmetic but may differ in the last
+ * bits depending on how their centres were rounded; rounding makes them a tie again, settled
+ * by the lowest prior index as in Caffe, whatever the float noise of the prior generator.
+ */
+export const IOU_RESOLUTION = 2 ** -40;
+
+/** Rounds an IoU to {@link IOU_RESOLUTION}. */
+export function snapIou(v: number): number {
+  return Math.round(v / IOU_RESOLUTION) * IOU_RESOLUTION;
+}
 
 export interface MatchOptions {
   /** A non-forced prior is positive when its best IoU is >= this. Default 0.5. */
@@ -54,8 +67,8 @@ export interface MatchResult {
  * @throws Error naming a bad gt box, or a threshold outside (0, 1].
  */
 export function matchPriors(
-  gtXyxy: Float32Array,
-  priorsXyxy: Float32Array,
+  gtXyxy: BoxArray,
+  priorsXyxy: BoxArray,
   options: MatchOptions = {},
 ): MatchResult {
   const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
@@ -65,10 +78,13 @@ export function matchPriors(
   validateXyxy(gtXyxy, 'ground-truth boxes');
   const g = boxCount(gtXyxy);
   const p = boxCount(priorsXyxy);
-  const iou = iouMatrix(gtXyxy, priorsXyxy); // G×P
+  // G×P, double precision and snapped (IOU_RESOLUTION), so that ties and the threshold are
+  // decided on the geometry rather than on rounding noise.
+  const iou = iouMatrix64(gtXyxy, priorsXyxy);
+  for (let k = 0; k < iou.length; k++) iou[k] = snapIou(iou[k]!);
 
   const matches = new Int32Array(p).fill(BELOW_THRESHOLD);
-  const ious = new Float32Array(p);
+  const ious = new Float64Array(p);
   const forced = new Uint8Array(p);
 
   // Best gt per prior (lowest gt index on ties).
@@ -89,7 +105,7 @@ export function matchPriors(
   const priorTaken = new Uint8Array(p);
   const gtDone = new Uint8Array(g);
   const bestPrior = new Int32Array(g);
-  const bestPriorIou = new Float32Array(g);
+  const bestPriorIou = new Float64Array(g);
   const refreshBest = (gi: number): void => {
     const row = gi * p;
     let best = BELOW_THRESHOLD;
@@ -139,5 +155,5 @@ export function matchPriors(
 
   const unmatchedGt: number[] = [];
   for (let gi = 0; gi < g; gi++) if (gtDone[gi] === 0) unmatchedGt.push(gi);
-  return { matches, ious, forced, unmatchedGt };
+  return { matches, ious: Float32Array.from(ious), forced, unmatchedGt };
 }

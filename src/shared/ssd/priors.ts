@@ -23,14 +23,23 @@ export interface PriorLayerSummary {
    * TF: scale_k of the layer.
    */
   scale: number;
+  /**
+   * Cell centres, normalised: cell (row, col) is centred at
+   * (offsetX + col·strideX, offsetY + row·strideY) before any clip.
+   */
+  grid: { strideX: number; strideY: number; offsetX: number; offsetY: number };
 }
 
 export interface PriorSet {
   /** 4N numbers `(cx, cy, w, h)`, normalised. */
   boxes: Float32Array;
+  /** The same in double precision, for measuring (the lens, coverage, targets). */
+  boxes64: Float64Array;
   /** N. */
   count: number;
   layers: PriorLayerSummary[];
+  /** The network input the priors are normalised to, in pixels (aspect ratios use it). */
+  image: { width: number; height: number };
 }
 
 /** Which feature-map cell, and which box of that cell, a prior is. */
@@ -82,11 +91,12 @@ export function generatePriors(config: PriorConfig): PriorSet {
       count,
       start: total,
       scale: g.scale,
+      grid: { strideX: g.strideX, strideY: g.strideY, offsetX: g.offsetX, offsetY: g.offsetY },
     });
     total += count;
   }
 
-  const boxes = new Float32Array(4 * total);
+  const boxes64 = new Float64Array(4 * total);
   let o = 0;
   for (const g of grids) {
     const { widths, heights } = g.shapes;
@@ -95,15 +105,21 @@ export function generatePriors(config: PriorConfig): PriorSet {
       for (let col = 0; col < g.cols; col++) {
         const cx = g.offsetX + col * g.strideX;
         for (let b = 0; b < widths.length; b++) {
-          boxes[o++] = clip ? clamp01(cx) : cx;
-          boxes[o++] = clip ? clamp01(cy) : cy;
-          boxes[o++] = clip ? clamp01(widths[b]!) : widths[b]!;
-          boxes[o++] = clip ? clamp01(heights[b]!) : heights[b]!;
+          boxes64[o++] = clip ? clamp01(cx) : cx;
+          boxes64[o++] = clip ? clamp01(cy) : cy;
+          boxes64[o++] = clip ? clamp01(widths[b]!) : widths[b]!;
+          boxes64[o++] = clip ? clamp01(heights[b]!) : heights[b]!;
         }
       }
     }
   }
-  return { boxes, count: total, layers };
+  return {
+    boxes: Float32Array.from(boxes64),
+    boxes64,
+    count: total,
+    layers,
+    image: { width: config.image.width, height: config.image.height },
+  };
 }
 
 /**

@@ -22,10 +22,10 @@ export function AnnotationCanvas(props: AnnotationCanvasProps): React.JSX.Elemen
   const size = useElementSize(containerRef);
   const { imageUrl, imageWidth, imageHeight } = props;
 
-  // Layers in order: image, boxes, interactive (see canvasController.ts).
+  // Layers in order: image, boxes, overlay (the lens), interactive (see canvasController.ts).
   useLayoutEffect(() => {
-    const [image, boxes, interactive] = stageRef.current?.getLayers() ?? [];
-    controller.setLayers({ image, boxes, interactive });
+    const [image, boxes, overlay, interactive] = stageRef.current?.getLayers() ?? [];
+    controller.setLayers({ image, boxes, overlay, interactive });
   }, [controller]);
 
   // Declaration order matters: props first, so the image and size effects see the new ones.
@@ -70,6 +70,9 @@ export function AnnotationCanvas(props: AnnotationCanvasProps): React.JSX.Elemen
         </Layer>
         <Layer listening={false}>
           <Shape sceneFunc={controller.sceneBoxes} listening={false} perfectDrawEnabled={false} />
+        </Layer>
+        <Layer listening={false}>
+          <Shape sceneFunc={controller.sceneOverlay} listening={false} perfectDrawEnabled={false} />
         </Layer>
         <Layer listening={false}>
           <Shape

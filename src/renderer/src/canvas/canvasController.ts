@@ -58,7 +58,7 @@ const BUTTON_ZOOM = 1.25;
  */
 const OPTIMISTIC_MS = 1500;
 
-type LayerName = 'image' | 'boxes' | 'interactive';
+type LayerName = 'image' | 'boxes' | 'overlay' | 'interactive';
 
 interface Hover {
   id: number | null;
@@ -108,7 +108,7 @@ export class CanvasController {
   private container: HTMLDivElement | null = null;
   private shownUrl: string | null = null;
   /** Redraw counters, for tests: a drag must redraw only the interactive layer. */
-  readonly draws: Record<LayerName, number> = { image: 0, boxes: 0, interactive: 0 };
+  readonly draws: Record<LayerName, number> = { image: 0, boxes: 0, overlay: 0, interactive: 0 };
 
   constructor(props: AnnotationCanvasProps) {
     this.props = props;
@@ -128,6 +128,7 @@ export class CanvasController {
       }
       this.redraw('boxes', 'interactive');
     }
+    if (prev.overlay !== next.overlay) this.redraw('overlay');
     if (prev.tool !== next.tool) {
       // Switching tools mid-gesture would leave a half-made box or move behind.
       if (this.gesture && this.gesture.kind !== 'pan') this.cancelGesture();
@@ -151,7 +152,7 @@ export class CanvasController {
     this.viewport = size;
     this.containerRect = null;
     if (this.fitted) this.view = this.fittedView();
-    this.redraw('image', 'boxes', 'interactive');
+    this.redraw('image', 'boxes', 'overlay', 'interactive');
   }
 
   /** Show `url` (call on image change): the cached bitmap at once, else after it decodes. */
@@ -191,7 +192,7 @@ export class CanvasController {
 
   setLayers(layers: Partial<Record<LayerName, Konva.Layer>>): void {
     Object.assign(this.layers, layers);
-    this.redraw('image', 'boxes', 'interactive');
+    this.redraw('image', 'boxes', 'overlay', 'interactive');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ export class CanvasController {
 
   private setView(view: View): void {
     this.view = view;
-    this.redraw('image', 'boxes', 'interactive');
+    this.redraw('image', 'boxes', 'overlay', 'interactive');
   }
 
   private zoomBy(factor: number, anchor: ScreenPoint): void {
@@ -250,6 +251,14 @@ export class CanvasController {
     this.draws.boxes++;
     if (!this.props.imageUrl) return;
     drawBoxes(con._context, this.props.boxes, this.onTopLayer(), this.view, this.viewport);
+  };
+
+  readonly sceneOverlay = (con: Konva.Context): void => {
+    this.draws.overlay++;
+    const overlay = this.props.overlay;
+    if (!overlay || !this.props.imageUrl) return;
+    const pointer = this.pointer ? screenToImage(this.view, this.pointer) : null;
+    overlay.draw(con._context, this.view, this.viewport, pointer);
   };
 
   readonly sceneInteractive = (con: Konva.Context): void => {
@@ -425,6 +434,7 @@ export class CanvasController {
     if (!g) {
       this.refreshHover();
       if (this.props.tool === 'draw') this.redraw('interactive');
+      if (this.props.overlay?.followsPointer) this.redraw('overlay');
       return;
     }
     if (e.pointerId !== g.pointerId) return;

@@ -1,4 +1,5 @@
 import type { Box, ReviewState } from '../../../shared/project/types';
+import type { ImagePoint, Size, View } from './geometry';
 
 /** One box as the canvas draws it (the workbench derives these from annotations and classes). */
 export interface CanvasBox extends Box {
@@ -14,6 +15,16 @@ export interface CanvasBox extends Box {
 }
 
 export type CanvasTool = 'select' | 'draw';
+
+/**
+ * Something drawn over the boxes and under the interactive layer (the SSD lens). `draw` gets the
+ * layer's 2D context in CSS pixels, the view (image → screen) and the pointer in image pixels;
+ * it is called when the view, the overlay object or (with `followsPointer`) the pointer changes.
+ */
+export interface CanvasOverlay {
+  followsPointer: boolean;
+  draw(ctx: CanvasRenderingContext2D, view: View, viewport: Size, pointer: ImagePoint | null): void;
+}
 
 /**
  * The canvas draws state; it does not own it. Everything persistent arrives through props and
@@ -43,4 +54,6 @@ export interface AnnotationCanvasProps {
   onCancel?(): void;
   /** The image finished loading and is shown (for timing and tests). */
   onImageShown?(imageUrl: string): void;
+  /** Drawn over the boxes (a new object means redraw). */
+  overlay?: CanvasOverlay | null;
 }

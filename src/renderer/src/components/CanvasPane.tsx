@@ -31,6 +31,7 @@ import { changeBox, createBox } from '../actions/review';
 import { setFilters } from '../actions/imageList';
 import { fit, gestureCancelled, selectBoxes, setDrawClass, setTool, zoom } from '../actions/view';
 import { AnnotationCanvas } from '../canvas/AnnotationCanvas';
+import { useLensOverlay } from '../lens/useLensOverlay';
 import type { CanvasTool } from '../canvas/types';
 import { selectCanvasBoxes, selectOrderedClasses } from '../state/selectors';
 import { useEditor } from '../state/store';
@@ -237,6 +238,7 @@ export function CanvasPane(): React.JSX.Element {
   const imageFailed = useEditor((s) => s.imageFailed);
   const attempt = useEditor((s) => s.imageAttempt);
   const total = useEditor((s) => s.total);
+  const lensOverlay = useLensOverlay();
 
   const onSelect = useCallback(
     (ids: number[], additive: boolean) => selectBoxes(ids, additive),
@@ -275,6 +277,7 @@ export function CanvasPane(): React.JSX.Element {
             onCreate={onCreate}
             onChange={onChange}
             onCancel={gestureCancelled}
+            overlay={lensOverlay}
           />
         )}
         {current && current.annotations === null && !current.loadError && (

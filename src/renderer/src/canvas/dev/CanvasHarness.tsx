@@ -1,5 +1,5 @@
 /**
- * Standalone canvas harness (`?harness=canvas&boxes=500&images=3[&prefetch=0]`): the real AnnotationCanvas
+ * Standalone canvas harness (`?harness=canvas&boxes=500&images=3[&prefetch=0][&priors=ssd512]`): the real AnnotationCanvas
  * over generated 4000×3000 JPEGs, with edits kept in local state. Used by the e2e perf test and
  * by hand. Keys: W draw, V select, F fit, ←/→ image, +/- zoom, Delete remove.
  *
@@ -13,6 +13,7 @@ import { AnnotationCanvas } from '../AnnotationCanvas';
 import { prefetchImage } from '../imageCache';
 import type { CanvasBox, CanvasTool } from '../types';
 import { generateBoxes, generateImage } from './generateScene';
+import { lensHarnessOverlay } from '../../lens/lensHarness';
 
 export interface HarnessLog {
   creates: Box[];
@@ -63,8 +64,14 @@ function CanvasHarness(): React.JSX.Element {
       width: queryNumber('width', 4000),
       height: queryNumber('height', 3000),
       prefetch: new URLSearchParams(window.location.search).get('prefetch') !== '0',
+      priors: new URLSearchParams(window.location.search).get('priors'),
     }),
     [],
+  );
+  // `priors=ssd300|ssd512`: the SSD lens overlay with every prior drawn (bench:ui).
+  const overlay = useMemo(
+    () => lensHarnessOverlay(config.priors, config.width, config.height),
+    [config],
   );
   const [urls, setUrls] = useState<string[]>([]);
   const [index, setIndex] = useState(0);
@@ -273,6 +280,7 @@ function CanvasHarness(): React.JSX.Element {
           onChange={onChange}
           onCancel={onCancel}
           onImageShown={onImageShown}
+          overlay={overlay}
         />
       </div>
     </div>
