@@ -9,6 +9,7 @@ import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
 import { registerServeCommand } from './commands/serve';
+import { registerTrainCommand } from './commands/train';
 import { EXIT, UsageError } from './exitCodes';
 
 /** Builds the `shotbox` program; each command sets `process.exitCode` through its return value. */
@@ -29,6 +30,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerServeCommand(program, setExit);
   registerProjectCommands(program, setExit);
   registerLensCommands(program, setExit);
+  registerTrainCommand(program, setExit);
   return program;
 }
 
