@@ -14,8 +14,9 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
     .command('models')
     .description('List registered models and the execution providers available on this machine.')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => {
-      const dir = modelsDir();
+    .option('--dir <folder>', 'list the models in this folder (e.g. where `shotbox train` wrote)')
+    .action((opts: { json?: boolean; dir?: string }) => {
+      const dir = opts.dir ?? modelsDir();
       const { models, errors } = listModels(dir);
       const providers = PROVIDERS.map((name) => {
         const reason = providerUnavailableReason(name);
