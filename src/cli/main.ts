@@ -10,6 +10,7 @@ import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
 import { registerRecoverCommand } from './commands/recover';
 import { registerServeCommand } from './commands/serve';
+import { registerTrainCommand } from './commands/train';
 import { EXIT, UsageError } from './exitCodes';
 import { escapeControls as safe } from '../shared/text/unsafeChars';
 
@@ -32,6 +33,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerProjectCommands(program, setExit);
   registerRecoverCommand(program, setExit);
   registerLensCommands(program, setExit);
+  registerTrainCommand(program, setExit);
   return program;
 }
 

@@ -7,7 +7,8 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
     .command('models')
     .description('List registered models and the execution providers available on this machine.')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--dir <folder>', 'list the models in this folder (e.g. where `shotbox train` wrote)')
+    .action(async (opts: { json?: boolean; dir?: string }) => {
       // Loaded here, not for `shotbox --help`.
       const [{ default: ort }, eps, { listModels, modelsDir }] = await Promise.all([
         import('onnxruntime-node'),
@@ -15,7 +16,7 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
         import('../../core/models/registry'),
       ]);
       const { defaultProviderChain, PROVIDERS, providerUnavailableReason } = eps;
-      const dir = modelsDir();
+      const dir = opts.dir ?? modelsDir();
       const { models, errors } = listModels(dir);
       const providers = PROVIDERS.map((name) => {
         const reason = providerUnavailableReason(name);

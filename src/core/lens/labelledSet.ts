@@ -11,7 +11,7 @@ import { listFiles, pathKind, withoutExtension } from '../formats/formatUtils';
 import { parseVoc } from '../formats/voc';
 import { parseYolo } from '../formats/yolo';
 import type { ProjectDb } from '../db/projectDb';
-import { projectExportSet } from '../project/exportAnnotations';
+import { settledLabels } from '../project/settledLabels';
 import { probeImage } from '../image/decode';
 
 export type Box = [number, number, number, number];
@@ -34,24 +34,21 @@ export interface LabelledSet {
 
 const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif'];
 
-/**
- * The project's settled labels (accepted, edited, imported, drawn boxes of reviewed images or
- * images with imported labels: the export rule), image by image.
- */
+/** The project's settled labels (the one `settledLabels` rule), image by image. */
 export function labelledFromProject(project: ProjectDb): LabelledSet {
-  const { set } = projectExportSet(project, { only: 'accepted' });
-  const ids = new Map(project.images.all().map((img) => [img.path, img.id]));
+  const { classes, images } = settledLabels(project);
+  const names = new Map(classes.map((c) => [c.id, c.name]));
   return {
-    images: set.images
-      .filter((img) => img.boxes.length > 0)
-      .map((img) => ({
-        file: img.file,
-        width: img.width,
-        height: img.height,
-        imageId: ids.get(img.file),
-        gts: img.boxes.map((b) => ({
+    images: images
+      .filter((s) => s.boxes.length > 0)
+      .map((s) => ({
+        file: s.image.path,
+        width: s.image.width,
+        height: s.image.height,
+        imageId: s.image.id,
+        gts: s.boxes.map((b) => ({
           box: [b.x1, b.y1, b.x2, b.y2] as Box,
-          class: set.classes[b.classIndex] ?? `class ${b.classIndex}`,
+          class: names.get(b.classId) ?? `class ${b.classId}`,
         })),
       })),
     problems: [],
