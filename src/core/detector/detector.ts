@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import {
   classColumnsOf,
+  imageWindow,
   postprocessRaw,
   type PostprocessContext,
 } from '../../shared/detection/postprocess';
@@ -174,9 +175,15 @@ export class Detector {
     if (m.output.kind === 'raw') {
       const boxes = outputs[m.output.boxes] as ort.Tensor;
       const scores = outputs[m.output.scores] as ort.Tensor;
-      const numPriors = boxes.dims.length >= 2 ? boxes.dims[boxes.dims.length - 2]! : 0;
-      const numColumns = scores.dims[scores.dims.length - 1]!;
-      const ctx = { ...this.raw!, classColumns: classColumnsOf(m, numColumns) };
+      // One image per run: counts from the element counts, so flat outputs ([1, P·4], as
+      // Caffe's mbox_loc_flatten) read the same as [1, P, 4].
+      const numPriors = boxes.data.length / 4;
+      const numColumns = numPriors > 0 ? scores.data.length / numPriors : 0;
+      const ctx = {
+        ...this.raw!,
+        classColumns: classColumnsOf(m, numColumns),
+        clipWindow: imageWindow(pre.canvas, width, height),
+      };
       const dets = postprocessRaw(
         {
           offsets: boxes.data as Float32Array,
