@@ -14,7 +14,7 @@ test/fixtures/caffe/:
   normalised and unclipped, as `DetectionOutput` emits them.
 
 test/fixtures/tf-decoded/:
-- `decoded-const.onnx`: a graph whose outputs are a TF OD API export's post-processed tensors
+- `decoded-const.onnx`: a graph with a TF 2 export's uint8 `input_tensor` whose outputs are a TF OD API export's post-processed tensors
   (`detection_boxes` [1, 100, 4] y1 x1 y2 x2 normalised, `detection_scores` [1, 100],
   `detection_classes` [1, 100] counted from 1, `num_detections` [1]), padded past
   num_detections with entries that must be ignored;
@@ -137,10 +137,13 @@ def detection_output(loc, conf, priors, num_classes, conf_thresh, nms_thresh, to
     ]
 
 
-def const_graph(input_name, input_shape, outputs, path):
+def const_graph(input_name, input_shape, outputs, path, input_type=TensorProto.FLOAT):
     """A graph whose outputs are the given arrays; each is added to 0·mean(input) so that the
     input is used (as a real model's would be)."""
-    nodes = [helper.make_node("ReduceMean", [input_name], ["m"], keepdims=0)]
+    nodes = [
+        helper.make_node("Cast", [input_name], ["x"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceMean", ["x"], ["m"], keepdims=0),
+    ]
     nodes.append(helper.make_node("Mul", ["m", "zero"], ["z"]))
     inits = [numpy_helper.from_array(np.array(0, dtype=np.float32), "zero")]
     outs = []
@@ -151,7 +154,7 @@ def const_graph(input_name, input_shape, outputs, path):
     graph = helper.make_graph(
         nodes,
         "const",
-        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, input_shape)],
+        [helper.make_tensor_value_info(input_name, input_type, input_shape)],
         outs,
         inits,
     )
@@ -215,7 +218,7 @@ def tf_decoded_fixture():
     # Past num_detections TF pads with zeros; here with high scores, which must be ignored.
     scores[n:] = 0.95
     const_graph(
-        "image_tensor",
+        "input_tensor",
         [1, 300, 300, 3],
         {
             "detection_boxes": boxes.astype(np.float32)[None],
@@ -224,6 +227,7 @@ def tf_decoded_fixture():
             "num_detections": np.array([n], dtype=np.float32),
         },
         out / "decoded-const.onnx",
+        TensorProto.UINT8,  # TF 2 exports take uint8 pixels
     )
     (out / "decoded-const.json").write_text(
         json.dumps(
@@ -233,7 +237,11 @@ def tf_decoded_fixture():
                 "title": "TF OD API decoded outputs, fixed values (test fixture)",
                 "file": "decoded-const.onnx",
                 "classes": CLASSES,
-                "input": {"name": "image_tensor"},
+                "input": {
+                    "name": "input_tensor",
+                    "dtype": "uint8",
+                    "normalize": {"scale": 1, "offset": 0},
+                },
                 "output": {
                     "kind": "decoded",
                     "boxes": "detection_boxes",

@@ -159,7 +159,12 @@ export class Detector {
 
   /** One `InferenceSession.run` on a preprocessed tensor; nothing else (the bench relies on it). */
   async infer(pre: Preprocessed): Promise<ort.InferenceSession.OnnxValueMapType> {
-    const feeds = { [this.manifest.input.name]: new ort.Tensor('float32', pre.data, pre.dims) };
+    const input = this.manifest.input;
+    const tensor =
+      input.dtype === 'uint8'
+        ? new ort.Tensor('uint8', toPixels(pre.data), pre.dims)
+        : new ort.Tensor('float32', pre.data, pre.dims);
+    const feeds = { [input.name]: tensor };
     return this.session.run(feeds);
   }
 
@@ -215,6 +220,13 @@ export class Detector {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Preprocessed values as 8-bit pixels, for graphs whose input is uint8. */
+function toPixels(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(data[i]!)));
+  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

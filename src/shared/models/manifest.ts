@@ -46,6 +46,11 @@ export const InputSpecSchema = z.object({
     scale: z.union([z.number(), z.tuple([z.number(), z.number(), z.number()])]),
     offset: z.union([z.number(), z.tuple([z.number(), z.number(), z.number()])]),
   }),
+  /**
+   * Element type of the graph input: `uint8` for exports that take pixels (TF OD API
+   * `input_tensor`); the preprocessed values are then rounded and clamped to 0…255.
+   */
+  dtype: z.enum(['float32', 'uint8']).default('float32'),
   resize: ResizeSchema.default({
     mode: 'stretch',
     padAnchor: 'top-left',
