@@ -186,7 +186,7 @@ def build(factory, seed, background_bias):
 
     dummy = torch.zeros(1, 3, size, size)
     torch.onnx.export(
-        RawHeads(model),
+        RawHeads(model).eval(),  # export restores the wrapper's mode on its modules afterwards
         dummy,
         str(OUT / f"{name}.onnx"),
         input_names=["images"],
