@@ -184,6 +184,13 @@ export class Detector {
       // Caffe's mbox_loc_flatten) read the same as [1, P, 4].
       const numPriors = boxes.data.length / 4;
       const numColumns = numPriors > 0 ? scores.data.length / numPriors : 0;
+      if (!Number.isInteger(numPriors) || !Number.isInteger(numColumns) || numPriors === 0) {
+        throw new Error(
+          `model ${m.name}: output '${m.output.boxes}' has ${boxes.data.length} values and ` +
+            `'${m.output.scores}' ${scores.data.length}: not 4 box offsets and a whole number of ` +
+            'scores per prior (one image per run)',
+        );
+      }
       const ctx = {
         ...this.raw!,
         classColumns: classColumnsOf(m, numColumns),
