@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import {
   classColumnsOf,
+  imageWindow,
   postprocessRaw,
   type PostprocessContext,
 } from '../../shared/detection/postprocess';
@@ -158,7 +159,12 @@ export class Detector {
 
   /** One `InferenceSession.run` on a preprocessed tensor; nothing else (the bench relies on it). */
   async infer(pre: Preprocessed): Promise<ort.InferenceSession.OnnxValueMapType> {
-    const feeds = { [this.manifest.input.name]: new ort.Tensor('float32', pre.data, pre.dims) };
+    const input = this.manifest.input;
+    const tensor =
+      input.dtype === 'uint8'
+        ? new ort.Tensor('uint8', toPixels(pre.data), pre.dims)
+        : new ort.Tensor('float32', pre.data, pre.dims);
+    const feeds = { [input.name]: tensor };
     return this.session.run(feeds);
   }
 
@@ -174,9 +180,22 @@ export class Detector {
     if (m.output.kind === 'raw') {
       const boxes = outputs[m.output.boxes] as ort.Tensor;
       const scores = outputs[m.output.scores] as ort.Tensor;
-      const numPriors = boxes.dims.length >= 2 ? boxes.dims[boxes.dims.length - 2]! : 0;
-      const numColumns = scores.dims[scores.dims.length - 1]!;
-      const ctx = { ...this.raw!, classColumns: classColumnsOf(m, numColumns) };
+      // One image per run: counts from the element counts, so flat outputs ([1, P·4], as
+      // Caffe's mbox_loc_flatten) read the same as [1, P, 4].
+      const numPriors = boxes.data.length / 4;
+      const numColumns = numPriors > 0 ? scores.data.length / numPriors : 0;
+      if (!Number.isInteger(numPriors) || !Number.isInteger(numColumns) || numPriors === 0) {
+        throw new Error(
+          `model ${m.name}: output '${m.output.boxes}' has ${boxes.data.length} values and ` +
+            `'${m.output.scores}' ${scores.data.length}: not 4 box offsets and a whole number of ` +
+            'scores per prior (one image per run)',
+        );
+      }
+      const ctx = {
+        ...this.raw!,
+        classColumns: classColumnsOf(m, numColumns),
+        clipWindow: imageWindow(pre.canvas, width, height),
+      };
       const dets = postprocessRaw(
         {
           offsets: boxes.data as Float32Array,
@@ -208,6 +227,13 @@ export class Detector {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Preprocessed values as 8-bit pixels, for graphs whose input is uint8. */
+function toPixels(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(data[i]!)));
+  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -10,7 +10,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { LensExplain, LensPriorInfo } from '../../shared/api/lensContract';
-import { activate, classColumnsOf } from '../../shared/detection/postprocess';
+import { classColumnsOf, imageWindow, selectionInput } from '../../shared/detection/postprocess';
 import { createBoxCoder } from '../../shared/ssd/boxCoder';
 import { canvasToImageUnclipped } from '../../shared/ssd/canvasMapping';
 import { backgroundConfidenceLoss, selectHardNegatives } from '../../shared/ssd/hardNegatives';
@@ -50,22 +50,22 @@ export async function explainImage(
   const P = set.count;
   const C = logitsT.dims[logitsT.dims.length - 1]!;
   const coder = createBoxCoder(m.boxCoder);
-  const decoded = coder.decode(offsets, set.boxes);
-  const scores = activate(logits, P, C, out.scoreActivation);
   const columns = classColumnsOf(m, C);
   const spec = { ...m.postprocess, ...(scoreThreshold !== undefined ? { scoreThreshold } : {}) };
-  const input = {
-    boxes: decoded,
-    scores,
-    numClasses: C,
-    classes: columns,
-    backgroundIndex: out.backgroundIndex,
-    scoreThreshold: spec.scoreThreshold,
-    iouThreshold: spec.iouThreshold,
-    perClassCandidates: spec.perClassCandidates,
-    topK: spec.topK,
-    classAgnostic: spec.classAgnostic,
-  };
+  // The detector's own selection input (decode, clip when the manifest says, activation).
+  const input = selectionInput(
+    { offsets, logits, numPriors: P, numColumns: C },
+    {
+      coder,
+      priors: set.boxes,
+      activation: out.scoreActivation,
+      backgroundIndex: out.backgroundIndex,
+      classColumns: columns,
+      clipWindow: imageWindow(pre.canvas, image.width, image.height),
+    },
+    spec,
+  );
+  const decoded = input.boxes;
   const dets = selectDetections(input);
   const suppressed = suppressedBy(input, dets);
   const toPx = (i: number): [number, number, number, number] => {

@@ -1,6 +1,7 @@
 import type { ModelManifest, PostprocessSpec } from '../models/manifest';
 import type { BoxCoder } from '../ssd/boxCoder';
-import { selectDetections, type Detections } from '../ssd/nms';
+import type { Canvas } from '../ssd/canvasMapping';
+import { selectDetections, type Detections, type SelectDetectionsInput } from '../ssd/nms';
 
 /**
  * From raw SSD head outputs to detections on the model's input canvas.
@@ -27,14 +28,25 @@ export interface PostprocessContext {
   backgroundIndex: number | null;
   /** Score column of each manifest class, in manifest order. */
   classColumns: number[];
+  /**
+   * The image's region on the canvas, x1,y1,x2,y2 normalised (see {@link imageWindow}): where
+   * `clipBeforeNms` clips. Default the whole canvas, which is the image for `stretch`.
+   */
+  clipWindow?: ClipWindow;
 }
 
-/** Detections whose `classes` are manifest class indices (not score columns). */
-export function postprocessRaw(
+export type ClipWindow = readonly [number, number, number, number];
+
+/**
+ * The input of the selection step: decoded (and, when the spec says so, clipped) boxes and
+ * activated scores with the spec's limits. `postprocessRaw` and the lens's NMS provenance both
+ * start from it, so they see the same candidates.
+ */
+export function selectionInput(
   raw: RawHeadOutputs,
   ctx: PostprocessContext,
   spec: PostprocessSpec,
-): Detections {
+): SelectDetectionsInput {
   const { numPriors: P, numColumns: C } = raw;
   if (raw.offsets.length !== P * 4)
     throw new Error(`box offsets: expected ${P * 4} values, got ${raw.offsets.length}`);
@@ -47,7 +59,8 @@ export function postprocessRaw(
   }
   const scores = activate(raw.logits, P, C, ctx.activation);
   const boxes = ctx.coder.decode(raw.offsets, ctx.priors);
-  const dets = selectDetections({
+  if (spec.clipBeforeNms) clipBoxes(boxes, ctx.clipWindow ?? [0, 0, 1, 1]);
+  return {
     boxes,
     scores,
     numClasses: C,
@@ -55,12 +68,46 @@ export function postprocessRaw(
     backgroundIndex: ctx.backgroundIndex,
     scoreThreshold: spec.scoreThreshold,
     iouThreshold: spec.iouThreshold,
-    perClassCandidates: spec.perClassCandidates,
+    perClassCandidates: spec.perClassCandidates ?? Number.POSITIVE_INFINITY,
+    maxPerClass: spec.maxPerClass ?? Number.POSITIVE_INFINITY,
     topK: spec.topK,
     classAgnostic: spec.classAgnostic,
-  });
+  };
+}
+
+/** Detections whose `classes` are manifest class indices (not score columns). */
+export function postprocessRaw(
+  raw: RawHeadOutputs,
+  ctx: PostprocessContext,
+  spec: PostprocessSpec,
+): Detections {
+  const dets = selectDetections(selectionInput(raw, ctx, spec));
   for (let i = 0; i < dets.count; i++) dets.classes[i] = ctx.classColumns.indexOf(dets.classes[i]!);
   return dets;
+}
+
+/** The image's region on its canvas, normalised: the clip window of `clipBeforeNms`. */
+export function imageWindow(canvas: Canvas, width: number, height: number): ClipWindow {
+  return [
+    canvas.offsetX / canvas.width,
+    canvas.offsetY / canvas.height,
+    (canvas.offsetX + width) / canvas.width,
+    (canvas.offsetY + height) / canvas.height,
+  ];
+}
+
+/**
+ * Clamps x1,y1,x2,y2 boxes into the window, in place (torchvision `clip_boxes_to_image`, TF
+ * `box_list_ops.clip_to_window`). A box outside the window becomes a zero-area box on its edge.
+ */
+export function clipBoxes(boxes: Float32Array, window: ClipWindow): void {
+  const [wx1, wy1, wx2, wy2] = window;
+  for (let i = 0; i < boxes.length; i += 4) {
+    boxes[i] = Math.min(Math.max(boxes[i]!, wx1), wx2);
+    boxes[i + 1] = Math.min(Math.max(boxes[i + 1]!, wy1), wy2);
+    boxes[i + 2] = Math.min(Math.max(boxes[i + 2]!, wx1), wx2);
+    boxes[i + 3] = Math.min(Math.max(boxes[i + 3]!, wy1), wy2);
+  }
 }
 
 /** Score columns of a raw-output manifest's classes (default: all but the background). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BoxCoderSpecSchema } from '../ssd/boxCoder';
 import { PriorConfigSchema } from '../ssd/priorConfig';
+import { applyManifestPreset } from './presets';
 
 /**
  * A model manifest: the JSON file beside an ONNX model that says how to feed it and how to read
@@ -45,6 +46,11 @@ export const InputSpecSchema = z.object({
     scale: z.union([z.number(), z.tuple([z.number(), z.number(), z.number()])]),
     offset: z.union([z.number(), z.tuple([z.number(), z.number(), z.number()])]),
   }),
+  /**
+   * Element type of the graph input: `uint8` for exports that take pixels (TF OD API
+   * `input_tensor`); the preprocessed values are then rounded and clamped to 0…255.
+   */
+  dtype: z.enum(['float32', 'uint8']).default('float32'),
   resize: ResizeSchema.default({
     mode: 'stretch',
     padAnchor: 'top-left',
@@ -87,17 +93,41 @@ export const OutputSpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type OutputSpec = z.infer<typeof OutputSpecSchema>;
 
+/**
+ * How raw head outputs become detections; each field is named after what a framework does
+ * (docs/models.md has the table with the framework code each one mirrors). The defaults are
+ * Caffe `DetectionOutput` as the SSD paper ran it, which every model before these fields had.
+ */
 export const PostprocessSchema = z.object({
+  /** Candidates need a score strictly above this (Caffe `confidence_threshold`, torchvision `score_thresh`). */
   scoreThreshold: z.number().min(0).max(1).default(0.01),
+  /** NMS suppresses a box whose IoU with a kept one is above this (`nms_threshold`, `nms_thresh`). */
   iouThreshold: z.number().min(0).max(1).default(0.45),
+  /** Detections per image, after NMS (Caffe `keep_top_k`, torchvision `detections_per_img`, TF `max_total_detections`). */
   topK: z.number().int().positive().default(200),
-  perClassCandidates: z.number().int().positive().default(400),
+  /**
+   * Best candidates per class sent to NMS (Caffe `nms_param.top_k`, torchvision
+   * `topk_candidates`); null: all of them (TF OD API, which has no such step).
+   */
+  perClassCandidates: z.number().int().positive().nullable().default(400),
+  /** Detections kept per class by NMS (TF `max_detections_per_class`); null: up to `topK`. */
+  maxPerClass: z.number().int().positive().nullable().default(null),
+  /** One NMS over all classes, each prior with its best class (face-api), instead of one per class. */
   classAgnostic: z.boolean().default(false),
+  /**
+   * Clip decoded boxes to the image before NMS (torchvision `box_ops.clip_boxes_to_image` in
+   * `SSD.postprocess_detections`; TF OD API `clip_window`; Caffe `clip_bbox: true`). false: NMS
+   * sees the boxes as decoded (Caffe `DetectionOutput` default) and they are clipped only when
+   * mapped to image pixels.
+   */
+  clipBeforeNms: z.boolean().default(false),
 });
 export type PostprocessSpec = z.infer<typeof PostprocessSchema>;
 
 export const ModelManifestSchema = z
   .object({
+    /** A preset from presets.ts merged under this manifest's own fields (docs/models.md). */
+    preset: z.string().optional(),
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ - only'),
     title: z.string().optional(),
     /** ONNX file, relative to the manifest. */
@@ -112,7 +142,9 @@ export const ModelManifestSchema = z
       iouThreshold: 0.45,
       topK: 200,
       perClassCandidates: 400,
+      maxPerClass: null,
       classAgnostic: false,
+      clipBeforeNms: false,
     }),
     provenance: z.record(z.string(), z.string()).optional(),
   })
@@ -136,7 +168,15 @@ export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 
 /** Parses a manifest, turning schema errors into one readable message naming each field. */
 export function parseModelManifest(json: unknown, source = 'manifest'): ModelManifest {
-  const result = ModelManifestSchema.safeParse(json);
+  let merged: unknown;
+  try {
+    merged = applyManifestPreset(json);
+  } catch (err) {
+    throw new Error(`${source} is not a valid model manifest:\n  ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const result = ModelManifestSchema.safeParse(merged);
   if (result.success) return result.data;
   const problems = result.error.issues.map(
     (issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`,

@@ -123,6 +123,11 @@ export interface SelectDetectionsInput {
   /** Detections kept overall. Default 200. */
   topK?: number;
   /**
+   * Detections NMS keeps per class (TF OD API `max_detections_per_class`); default no limit
+   * beyond `topK`. Ignored in class-agnostic mode, where `topK` bounds the one pass.
+   */
+  maxPerClass?: number;
+  /**
    * false (default): NMS within each class, so one prior may yield several classes.
    * true: each prior's candidate is its best real class, and NMS runs across classes.
    */
@@ -172,12 +177,16 @@ export function selectDetections(input: SelectDetectionsInput): Detections {
   checkCount(perClass, 'perClassCandidates');
   const topK = input.topK ?? DEFAULT_TOP_K;
   checkCount(topK, 'topK');
+  const maxPerClass = input.maxPerClass ?? Number.POSITIVE_INFINITY;
+  checkCount(maxPerClass, 'maxPerClass');
 
   // Scratch for one pass, and the survivors of every pass.
   const idx = new Int32Array(n);
   const key = new Float32Array(n);
   const keep = new Int32Array(Math.min(n, topK));
   const kb = new Float64Array(5 * keep.length);
+  // The per-class passes keep at most this many each (a prefix of `keep`).
+  const keepPerClass = keep.subarray(0, Math.min(keep.length, maxPerClass));
   const out: Survivors = { prior: [], cls: [], score: [] };
 
   // Most priors of a trained model are background, every class below the threshold; find
@@ -214,9 +223,9 @@ export function selectDetections(input: SelectDetectionsInput): Detections {
     for (const cls of classes) {
       const m = gatherColumn(scores, live, liveCount, c, cls, scoreThreshold, idx, key);
       const k = partialSortByScore(idx, key, m, perClass);
-      const kept = greedy(boxes, idx, k, iouThreshold, keep, kb);
+      const kept = greedy(boxes, idx, k, iouThreshold, keepPerClass, kb);
       for (let q = 0; q < kept; q++) {
-        const p = keep[q]!;
+        const p = keepPerClass[q]!;
         pushSurvivor(out, p, cls, scores[p * c + cls]!);
       }
     }

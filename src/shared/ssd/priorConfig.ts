@@ -73,14 +73,16 @@ export const CaffePriorLayerSchema = z.strictObject({
  * (default; one more step of the formula, which is what the Caffe SSD300/SSD512 scripts
  * produce: 315 px and 537.6 px) or a number (1.0 gives the TF-style cap).
  *
- * `clip` clamps each prior's cx, cy, w, h to [0, 1] (as ssd.pytorch does).
+ * `clip`: `true` clamps each prior's cx, cy, w, h to [0, 1] (as ssd.pytorch does); `"size"`
+ * clamps only w and h (torchvision `DefaultBoxGenerator(clip=True)`, whose centres may lie
+ * past the edge, e.g. (9.5·32)/300 on SSD300's 10×10 map).
  */
 export const CaffePriorConfigSchema = z
   .strictObject({
     convention: z.literal('caffe'),
     image: ImageSizeSchema,
     offset: z.number().min(0).max(1).default(0.5),
-    clip: z.boolean().default(false),
+    clip: z.union([z.boolean(), z.literal('size')]).default(false),
     flip: z.boolean().default(true),
     sMin: positive.optional(),
     sMax: positive.optional(),

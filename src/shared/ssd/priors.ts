@@ -77,7 +77,8 @@ interface LayerGrid {
  */
 export function generatePriors(config: PriorConfig): PriorSet {
   const grids = config.convention === 'tf' ? tfGrids(config) : caffeGrids(config);
-  const clip = config.convention === 'caffe' && config.clip;
+  const clipSize = config.convention === 'caffe' && config.clip !== false;
+  const clipCentre = config.convention === 'caffe' && config.clip === true;
 
   const layers: PriorLayerSummary[] = [];
   let total = 0;
@@ -105,10 +106,10 @@ export function generatePriors(config: PriorConfig): PriorSet {
       for (let col = 0; col < g.cols; col++) {
         const cx = g.offsetX + col * g.strideX;
         for (let b = 0; b < widths.length; b++) {
-          boxes64[o++] = clip ? clamp01(cx) : cx;
-          boxes64[o++] = clip ? clamp01(cy) : cy;
-          boxes64[o++] = clip ? clamp01(widths[b]!) : widths[b]!;
-          boxes64[o++] = clip ? clamp01(heights[b]!) : heights[b]!;
+          boxes64[o++] = clipCentre ? clamp01(cx) : cx;
+          boxes64[o++] = clipCentre ? clamp01(cy) : cy;
+          boxes64[o++] = clipSize ? clamp01(widths[b]!) : widths[b]!;
+          boxes64[o++] = clipSize ? clamp01(heights[b]!) : heights[b]!;
         }
       }
     }
