@@ -1,3 +1,4 @@
+import { PRESET_NAMES, type PresetName } from '../../shared/models/presetNames';
 import { PRIOR_PRESETS, type PriorConfig } from '../../shared/ssd/priorConfig';
 
 /**
@@ -11,13 +12,7 @@ import { PRIOR_PRESETS, type PriorConfig } from '../../shared/ssd/priorConfig';
  * `ssdlite.py` (DefaultBoxGenerator, GeneralizedRCNNTransform), the TF Object Detection API's
  * `ssd_mobilenet_v2_coco.config`, Caffe SSD's `ssd_pascal.py`.
  */
-export const PRESET_NAMES = [
-  'torchvision-ssd300',
-  'torchvision-ssdlite320',
-  'tf-od-api-ssd',
-  'caffe-ssd',
-] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
+export { PRESET_NAMES, type PresetName };
 
 export interface PresetFields {
   input: {

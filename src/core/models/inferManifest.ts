@@ -54,6 +54,8 @@ export interface PriorCheck {
 /** Everything `models add` found out about a file, before anything is registered. */
 export interface ModelInference {
   graph: OnnxGraphInfo;
+  /** The name it would be registered under. */
+  name: string;
   input?: InferredInput;
   output?: InferredOutput;
   /** Classes the model scores, when known (from the columns and the background column). */
@@ -95,7 +97,7 @@ export const NEEDS_HINT =
  * the graph. The graph's prior count is checked against the prior config's.
  */
 export function inferManifest(graph: OnnxGraphInfo, options: InferOptions): ModelInference {
-  const result: ModelInference = { graph, facts: [], needs: [], problems: [] };
+  const result: ModelInference = { graph, name: options.name, facts: [], needs: [], problems: [] };
   const preset: PresetFields | undefined = options.preset ? ADD_PRESETS[options.preset] : undefined;
   const given = options.manifest ?? {};
   const givenInput = objectAt(given, 'input');
