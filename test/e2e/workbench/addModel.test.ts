@@ -95,6 +95,8 @@ describe('Add model… in browser mode (Chromium)', () => {
     const again = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await again.goto(app.openUrl);
     await again.getByTestId('workbench').waitFor();
+    // Detect still runs the bundled model by default; the added one is in the picker.
+    expect(await again.getByTestId('model-picker').textContent()).toMatch(/ssd-mobilenetv1-face/);
     await openPicker(again);
     const option = again.getByRole('option', { name: /pets/ });
     await option.waitFor();

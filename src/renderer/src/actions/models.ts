@@ -2,6 +2,7 @@ import type { AddedModel, ModelInspection } from '../../../shared/api/modelsCont
 import type { RequestOf } from '../../../shared/api/contract';
 import { api } from '../api';
 import { setState } from '../state/store';
+import { defaultModel } from './boot';
 
 /** "Add model…": the backend inspects, test-runs and registers; the UI only shows and asks. */
 
@@ -25,7 +26,7 @@ export async function removeModel(name: string, current: string | null): Promise
 
 async function refreshModels(select?: string): Promise<void> {
   const appInfo = await api.getAppInfo({});
-  const model = select ?? appInfo.models.find((m) => m.ready)?.name ?? null;
+  const model = select ?? defaultModel(appInfo.models);
   setState({ appInfo, model });
 }
 
