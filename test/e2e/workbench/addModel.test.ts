@@ -102,10 +102,11 @@ describe('Add model… in browser mode (Chromium)', () => {
     await option.waitFor();
     expect(await option.textContent()).toMatch(/cat, dog · 300×300 · yours/);
     // The menu fades in: shoot it once it is fully shown.
-    await again.waitForFunction(() => {
-      const paper = document.querySelector('.MuiMenu-paper');
-      return paper !== null && getComputedStyle(paper).opacity === '1';
-    });
+    // (A string: the test compiles without DOM types.)
+    await again.waitForFunction(
+      "(() => { const p = document.querySelector('.MuiMenu-paper'); " +
+        "return p !== null && getComputedStyle(p).opacity === '1'; })()",
+    );
     await again.screenshot({ path: path.join(shots, 'add-model-after-restart.png') });
     await app.stop();
     app = undefined;
