@@ -102,11 +102,15 @@ describe('Add model… in browser mode (Chromium)', () => {
     await option.waitFor();
     expect(await option.textContent()).toMatch(/cat, dog · 300×300 · yours/);
     // The menu fades in: shoot it once it is fully shown.
-    // (A string: the test compiles without DOM types.)
-    await again.waitForFunction(
-      "(() => { const p = document.querySelector('.MuiMenu-paper'); " +
-        "return p !== null && getComputedStyle(p).opacity === '1'; })()",
-    );
+    await again.waitForFunction(() => {
+      // Typed by hand: the test compiles without DOM types.
+      const g = globalThis as unknown as {
+        document: { querySelector(selector: string): object | null };
+        getComputedStyle(element: object): { opacity: string };
+      };
+      const paper = g.document.querySelector('.MuiMenu-paper');
+      return paper !== null && g.getComputedStyle(paper).opacity === '1';
+    });
     await again.screenshot({ path: path.join(shots, 'add-model-after-restart.png') });
     await app.stop();
     app = undefined;
