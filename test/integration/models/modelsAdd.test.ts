@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { inspectOnnxGraph } from '../../../src/core/models/inspectOnnx';
 import { runShotbox } from '../../helpers/cli';
 import { demoPhotos } from '../../helpers/paths';
 import {
@@ -309,6 +310,11 @@ describe('shotbox models add', () => {
     expect(refused.json.testRun?.error).toMatch(/NaN/);
     expect(refused.json.registered).toBeNull();
     expect(existsSync(path.join(env.SHOTBOX_USER_MODELS_DIR!, 'nan.json'))).toBe(false);
+
+    // Too big is refused before anything is read into ONNX Runtime.
+    await expect(inspectOnnxGraph(tv300, { maxBytes: 1000 })).rejects.toThrow(
+      /too big for a model .*the limit is/,
+    );
 
     const preset = await runShotbox(['models', 'add', tv300, '--preset', 'yolo'], {
       env: userEnv(),
