@@ -22,6 +22,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .version(appVersion())
     .showHelpAfterError('(run with --help for usage)')
+    // Lets a command's options mean that command's own (`models --json` vs `models add --json`).
+    .enablePositionalOptions()
     .exitOverride();
   registerPriorsCommand(program, setExit);
   registerDetectCommand(program, setExit);

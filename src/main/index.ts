@@ -16,6 +16,7 @@ import {
 } from 'electron';
 import { ShotboxError, toSerializedError, type IpcOutcome } from '../shared/api/errors';
 import { createBackend, dispatch, type Backend } from '../core/api/backend';
+import type { ModelFileAccess } from '../core/api/modelMethods';
 import { NotFoundError, serveImage } from '../core/api/imageServing';
 import { ProjectDb } from '../core/db/projectDb';
 import { importFolder } from '../core/project/importFolder';
@@ -64,11 +65,42 @@ protocol.registerSchemesAsPrivileged([
 
 let win: BrowserWindow | undefined;
 let project: ProjectDb | null = null;
+
+/**
+ * "Add model…": the page may name only a file this native dialog returned (DESIGN §10), so a
+ * compromised page cannot make main read an arbitrary path.
+ */
+const chosenModelFiles = new Set<string>();
+const modelFiles: ModelFileAccess = {
+  async choose() {
+    const r = await dialog.showOpenDialog(win!, {
+      title: 'Add a model (ONNX)',
+      properties: ['openFile'],
+      filters: [{ name: 'ONNX models', extensions: ['onnx'] }],
+    });
+    const file = r.filePaths[0];
+    if (r.canceled || !file) return null;
+    chosenModelFiles.add(file);
+    return file;
+  },
+  resolve(requested) {
+    if (!chosenModelFiles.has(requested)) {
+      throw new ShotboxError(
+        'forbidden',
+        'only a file chosen in the Add model dialog can be added',
+        'ModelFileNotChosenError',
+      );
+    }
+    return requested;
+  },
+};
+
 let backend: Backend = createBackend({
   shell: 'electron',
   version: app.getVersion(),
   project: null,
   emit,
+  modelFiles,
 });
 
 function emit(event: BackendEvent): void {
@@ -103,7 +135,13 @@ async function switchProject(next: ProjectDb): Promise<void> {
   project = next;
   // The driver is synchronous: main must not freeze for seconds behind another program's lock.
   project.setBusyTimeout(WRITE_LOCK_WAIT_MS);
-  backend = createBackend({ shell: 'electron', version: app.getVersion(), project, emit });
+  backend = createBackend({
+    shell: 'electron',
+    version: app.getVersion(),
+    project,
+    emit,
+    modelFiles,
+  });
   saveState({ lastProject: project.file });
   win?.setTitle(`${path.basename(project.file)} — Shotbox`);
   emit({ type: 'project-changed', reason: 'opened' });

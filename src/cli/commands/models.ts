@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exitCodes';
 import { formatTable } from '../table';
+import { registerModelsAddCommands } from './modelsAdd';
 
 export function registerModelsCommand(program: Command, setExit: (code: number) => void): void {
-  program
+  const models = program
     .command('models')
+    // `models add … --json` is add's option, not the listing's.
+    .enablePositionalOptions()
     .description('List registered models and the execution providers available on this machine.')
     .option('--json', 'machine-readable output')
     .option('--dir <folder>', 'list the models in this folder (e.g. where `shotbox train` wrote)')
@@ -71,6 +74,7 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
       }
       setExit(errors.length > 0 ? EXIT.partial : EXIT.ok);
     });
+  registerModelsAddCommands(models, setExit);
 }
 
 function summariseClasses(classes: readonly string[]): string {

@@ -35,6 +35,7 @@ import { markReviewed, reopenImage } from '../project/imageReview';
 import { importFolder } from '../project/importFolder';
 import { openFolderProject } from '../project/openFolderProject';
 import { watchExternalChanges } from './externalChanges';
+import { createModelMethods, type ModelFileAccess } from './modelMethods';
 import { OutsideRootsError, type FolderRoots } from './folderRoots';
 import { NotFoundError } from './imageServing';
 
@@ -93,6 +94,11 @@ export interface BackendOptions {
    * shell puts a newly opened project in place. Without them, openProject/openFolder refuse.
    */
   workspace?: { roots: FolderRoots; switchProject(next: ProjectDb): Promise<void> };
+  /**
+   * Where "Add model…" files may come from; default: `.onnx` files under the workspace's roots
+   * (browser mode). Electron passes main's native dialog.
+   */
+  modelFiles?: ModelFileAccess;
 }
 
 /** The backend behind both shells: the contract implemented over src/core. */
@@ -171,6 +177,19 @@ export function createBackend(options: BackendOptions): Backend {
   const methods: Backend = {
     // The SSD lens (src/core/lens/lensBackend.ts).
     ...createLensMethods({ needProject, detector, invalid: (m) => new ValidationError(m) }),
+    // "Add model…" (src/core/api/modelMethods.ts).
+    ...createModelMethods({
+      files:
+        options.modelFiles ??
+        (options.workspace
+          ? { resolve: (p) => needWorkspace().roots.resolve(p, 'model') }
+          : undefined),
+      forget: (name) => {
+        const d = detectors.get(name);
+        detectors.delete(name);
+        void d?.then((x) => x.dispose()).catch(() => {});
+      },
+    }),
 
     async getAppInfo() {
       const { models } = listModels();
@@ -184,6 +203,7 @@ export function createBackend(options: BackendOptions): Backend {
           inputWidth: m.manifest.input.width,
           inputHeight: m.manifest.input.height,
           ready: m.ready,
+          source: m.source ?? 'bundled',
         })),
         providers: defaultProviderChain().map((name) => {
           const reason = providerUnavailableReason(name);
@@ -444,10 +464,10 @@ export function createBackend(options: BackendOptions): Backend {
       return { cancelled: job !== undefined };
     },
 
-    async listFolder({ path: folder }) {
+    async listFolder({ path: folder, models }) {
       const roots = options.workspace?.roots;
       if (!roots) return { roots: [], folder: null, parent: null, entries: [] };
-      return roots.list(folder);
+      return roots.list(folder, { models });
     },
 
     async openProject({ file }) {

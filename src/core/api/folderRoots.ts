@@ -18,7 +18,7 @@ export interface FolderEntry {
   name: string;
   /** Absolute path, as the page passes it back. */
   path: string;
-  kind: 'folder' | 'project';
+  kind: 'folder' | 'project' | 'model';
 }
 
 export interface FolderListing {
@@ -63,7 +63,7 @@ export class FolderRoots {
   }
 
   /** The real path of `requested` when it is a folder (or project file) under a root. */
-  resolve(requested: string, kind: 'folder' | 'project'): string {
+  resolve(requested: string, kind: 'folder' | 'project' | 'model'): string {
     if (!path.isAbsolute(requested) || requested.includes('\0')) throw new OutsideRootsError();
     let real: string;
     try {
@@ -73,13 +73,17 @@ export class FolderRoots {
     }
     if (!this.roots.some((r) => isInside(r, real))) throw new OutsideRootsError();
     const st = statSync(real);
-    if (kind === 'folder' ? !st.isDirectory() : !st.isFile() || !real.endsWith('.shotbox'))
+    const fileEnding = kind === 'model' ? /\.onnx$/i : /\.shotbox$/;
+    if (kind === 'folder' ? !st.isDirectory() : !st.isFile() || !fileEnding.test(real))
       throw new OutsideRootsError();
     return real;
   }
 
-  /** The roots, or the sub-folders and project files of one folder under them. */
-  list(requested?: string): FolderListing {
+  /**
+   * The roots, or the sub-folders and project files of one folder under them (with `models`,
+   * its `.onnx` files instead of project files).
+   */
+  list(requested?: string, options: { models?: boolean } = {}): FolderListing {
     const roots = [...this.roots];
     if (requested === undefined) {
       return {
@@ -103,14 +107,15 @@ export class FolderRoots {
         const real = realpathSync(full);
         if (!this.roots.some((r) => isInside(r, real))) continue; // a link out of the roots
         if (st.isDirectory()) kind = 'folder';
-        else if (st.isFile() && e.name.endsWith('.shotbox')) kind = 'project';
+        else if (st.isFile() && !options.models && e.name.endsWith('.shotbox')) kind = 'project';
+        else if (st.isFile() && options.models && /\.onnx$/i.test(e.name)) kind = 'model';
       } catch {
         continue;
       }
       if (kind) entries.push({ name: e.name, path: full, kind });
     }
     entries.sort((a, b) =>
-      a.kind !== b.kind ? (a.kind === 'project' ? -1 : 1) : a.name.localeCompare(b.name),
+      a.kind !== b.kind ? (a.kind === 'folder' ? 1 : -1) : a.name.localeCompare(b.name),
     );
     return { roots, folder, parent, entries };
   }

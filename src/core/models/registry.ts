@@ -76,6 +76,24 @@ export function userModelsDir(): string {
 export const MAX_MANIFEST_BYTES = 1 << 20;
 
 /**
+ * A manifest file as a JSON object, unvalidated (a partial manifest for `models add`). Errors
+ * name the file, never its contents.
+ */
+export function readManifestJson(manifestPath: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readBoundedFile(manifestPath, MAX_MANIFEST_BYTES).toString('utf8'));
+  } catch (err) {
+    const why = err instanceof UnreadableFileError ? err.message : 'not valid JSON';
+    throw new ModelNotFoundError(`${manifestPath}: cannot read manifest (${why})`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    throw new ModelNotFoundError(`${manifestPath}: a manifest is a JSON object`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/**
  * Reads and validates one manifest file: a regular file under the size cap. Errors name the
  * file but never quote its contents (JSON.parse's messages do: that leaked /etc/shadow).
  */

@@ -3,6 +3,7 @@ import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { MODEL_NAME } from '../models/modelName';
 import { checkClassName } from '../text/unsafeChars';
 import { lensContract } from './lensContract';
+import { modelsContract } from './modelsContract';
 import { METHOD_NAMES } from './methods';
 import type {
   AnnotationRecord,
@@ -57,6 +58,8 @@ export interface ModelSummary {
   inputWidth: number;
   inputHeight: number;
   ready: boolean;
+  /** Shipped with Shotbox, or added by the user (removable). */
+  source: 'bundled' | 'user';
 }
 
 export interface ProviderSummary {
@@ -151,11 +154,12 @@ export interface DetectImageResult {
   timings: DetectTimings;
 }
 
-/** A folder or project file the open dialog can show (browser mode, under `--root` only). */
+/** A folder, project or model file the open dialog can show (browser mode, under `--root` only). */
 export interface FolderEntry {
   name: string;
   path: string;
-  kind: 'folder' | 'project';
+  /** `model` (an `.onnx` file) only when listFolder was asked for models. */
+  kind: 'folder' | 'project' | 'model';
 }
 
 export interface FolderListing {
@@ -328,7 +332,11 @@ export const contract = {
    * Every path is checked against those roots in the backend (real paths, links followed).
    */
   listFolder: {
-    request: z.strictObject({ path: absolutePath.optional() }),
+    request: z.strictObject({
+      path: absolutePath.optional(),
+      /** List `.onnx` files instead of project files ("Add model…"). */
+      models: z.boolean().optional(),
+    }),
     response: {} as FolderListing,
   },
   /** Opens a project file under a root in place of the current one. */
@@ -343,6 +351,8 @@ export const contract = {
   },
   // The SSD lens (src/shared/api/lensContract.ts).
   ...lensContract,
+  // "Add model…" (src/shared/api/modelsContract.ts).
+  ...modelsContract,
 } as const;
 
 export type Contract = typeof contract;

@@ -34,4 +34,9 @@ export const METHOD_NAMES = [
   'lensCoverage',
   'lensSuggestPriors',
   'lensExplain',
+  // "Add model…" (modelsContract.ts).
+  'chooseModelFile',
+  'inspectModel',
+  'addModel',
+  'removeModel',
 ] as const;

@@ -1,3 +1,4 @@
+import type { ModelSummary } from '../../../shared/api/contract';
 import { api } from '../api';
 import { getState, setState } from '../state/store';
 import { loadClasses } from './classes';
@@ -10,11 +11,17 @@ import { describeError } from './run';
 
 let unsubscribe: (() => void) | undefined;
 
+/** A bundled model first: adding a model of one's own does not change what Detect runs. */
+export function defaultModel(models: readonly ModelSummary[]): string | null {
+  const ready = models.filter((m) => m.ready);
+  return (ready.find((m) => m.source === 'bundled') ?? ready[0])?.name ?? null;
+}
+
 export async function boot(): Promise<void> {
   setState({ boot: 'loading', bootError: null });
   try {
     const [appInfo, project] = await Promise.all([api.getAppInfo({}), api.getProject({})]);
-    const model = getState().model ?? appInfo.models.find((m) => m.ready)?.name ?? null;
+    const model = getState().model ?? defaultModel(appInfo.models);
     setState({ appInfo, project, model });
     if (project) {
       await loadClasses();

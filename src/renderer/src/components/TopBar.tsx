@@ -22,16 +22,23 @@ import { cancelJob, detectBatch, detectCurrent, setModel } from '../actions/dete
 import { setHelpOpen, setThreshold, toggleTheme } from '../actions/view';
 import { useEditor } from '../state/store';
 import { OpenFolderButton } from './OpenFolderDialog';
+import { AddModelDialog } from './AddModelDialog';
+import { useState } from 'react';
 import { formatCount, formatDuration } from '../format';
 
 function blurActive(): void {
   if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
 }
 
+/** The picker's last entry: opens "Add model…" instead of choosing a model. */
+const ADD_MODEL = '::add-model'; // no model name contains ':'
+
 function ModelPicker(): React.JSX.Element {
   const models = useEditor((s) => s.appInfo?.models ?? []);
   const model = useEditor((s) => s.model);
+  const [adding, setAdding] = useState(false);
   const ready = models.filter((m) => m.ready);
+  const dialog = adding ? <AddModelDialog onClose={() => setAdding(false)} /> : null;
   if (ready.length === 0) {
     return (
       <Tooltip title="No model is built: run `npm run models` (or `shotbox models`), then reload">
@@ -46,40 +53,48 @@ function ModelPicker(): React.JSX.Element {
     );
   }
   return (
-    <Select
-      data-testid="model-picker"
-      value={model ?? ''}
-      onChange={(e) => {
-        setModel(e.target.value);
-        blurActive();
-      }}
-      variant="outlined"
-      sx={{ minWidth: 150, maxWidth: 240, fontSize: 13, '& .MuiSelect-select': { py: 0.5 } }}
-      inputProps={{ 'aria-label': 'Model' }}
-      // The closed picker shows the short name; the menu shows title, classes and input size.
-      renderValue={(name) => (
-        <Typography
-          component="span"
-          noWrap
-          title={name}
-          sx={{ fontSize: 13, fontFamily: 'monospace' }}
-        >
-          {name}
-        </Typography>
-      )}
-    >
-      {models.map((m) => (
-        <MenuItem key={m.name} value={m.name} disabled={!m.ready}>
-          <Stack>
-            <span>{m.title ?? m.name}</span>
-            <Typography variant="caption" sx={{ color: 'text.secondary' }}>
-              {m.classes.join(', ')} · {m.inputWidth}×{m.inputHeight}
-              {m.ready ? '' : ' · not built'}
-            </Typography>
-          </Stack>
+    <>
+      <Select
+        data-testid="model-picker"
+        value={model ?? ''}
+        onChange={(e) => {
+          if (e.target.value === ADD_MODEL) setAdding(true);
+          else setModel(e.target.value);
+          blurActive();
+        }}
+        variant="outlined"
+        sx={{ minWidth: 150, maxWidth: 240, fontSize: 13, '& .MuiSelect-select': { py: 0.5 } }}
+        inputProps={{ 'aria-label': 'Model' }}
+        // The closed picker shows the short name; the menu shows title, classes and input size.
+        renderValue={(name) => (
+          <Typography
+            component="span"
+            noWrap
+            title={name}
+            sx={{ fontSize: 13, fontFamily: 'monospace' }}
+          >
+            {name}
+          </Typography>
+        )}
+      >
+        {models.map((m) => (
+          <MenuItem key={m.name} value={m.name} disabled={!m.ready}>
+            <Stack>
+              <span>{m.title ?? m.name}</span>
+              <Typography variant="caption" sx={{ color: 'text.secondary' }}>
+                {m.classes.join(', ')} · {m.inputWidth}×{m.inputHeight}
+                {m.ready ? '' : ' · not built'}
+                {m.source === 'user' ? ' · yours' : ''}
+              </Typography>
+            </Stack>
+          </MenuItem>
+        ))}
+        <MenuItem value={ADD_MODEL} data-testid="add-model">
+          Add model…
         </MenuItem>
-      ))}
-    </Select>
+      </Select>
+      {dialog}
+    </>
   );
 }
 
