@@ -125,6 +125,7 @@ describe('fine-tuning on raccoons', () => {
   it('a short real run: the loss falls and the best model is written with its manifest', async () => {
     const project = ProjectDb.open(projectFile);
     const steps: StepReport[] = [];
+    const logs: string[] = [];
     const out = path.join(work, 'run', 'raccoon.json');
     await rm(path.dirname(out), { recursive: true, force: true });
     const outcome = await trainHeads({
@@ -133,7 +134,7 @@ describe('fine-tuning on raccoons', () => {
       out,
       settings: { ...settings, epochs: 4 },
       events: {
-        log: () => undefined,
+        log: (m) => logs.push(m),
         step: (s) => steps.push(s),
         epoch: () => undefined,
         cancelled: () => false,
@@ -150,6 +151,10 @@ describe('fine-tuning on raccoons', () => {
     expect(entry.manifest.classes).toEqual(['raccoon']);
     expect(entry.manifest.provenance?.['base-model']).toBe('ssd-mobilenetv1-face');
     expect(entry.ready).toBe(true);
+    // Training's val AP (cached features, tfjs heads) is the written model's through ONNX Runtime.
+    const written = logs.map((l) => /written model: val AP@0.5 ([\d.]+)/.exec(l)).find(Boolean);
+    expect(outcome.bestMap).toBeGreaterThan(0);
+    expect(Number(written![1])).toBeCloseTo(outcome.bestMap, 2);
   }, 300_000);
 
   it('killing the worker mid-epoch loses nothing in the project; the same run resumes from its checkpoint', async () => {
