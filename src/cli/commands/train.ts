@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { TrainJob } from '../../shared/training/protocol';
 import { EXIT, UsageError } from '../exitCodes';
 
-/** Defaults measured on the 2-core reference machine (see docs/training.md). */
+/** Defaults measured on the 2-core reference machine (see docs/ARCHITECTURE.md, fine-tuning). */
 export const TRAIN_DEFAULTS = {
   epochs: 16,
   batchSize: 8,
