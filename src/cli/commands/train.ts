@@ -6,7 +6,7 @@ import { EXIT, UsageError } from '../exitCodes';
 /** Defaults measured on the 2-core reference machine (see docs/ARCHITECTURE.md, fine-tuning). */
 export const TRAIN_DEFAULTS = {
   epochs: 16,
-  batchSize: 8,
+  batchSize: 4,
   learningRate: 1e-3,
   patience: 4,
   valFraction: 0.2,
