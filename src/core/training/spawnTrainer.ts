@@ -5,6 +5,7 @@
  * imports electron.
  */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -25,9 +26,19 @@ export interface WorkerChannel {
 
 export type SpawnWorker = (entry: string) => WorkerChannel;
 
-/** The worker's entry file. */
+/**
+ * The worker's entry file: `src/worker/trainWorker.ts` of this checkout, found from this module
+ * whether it runs from the sources or from the CLI bundle (`out/cli/…`, a different depth).
+ */
 export function trainWorkerEntry(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../worker/trainWorker.ts');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const beside = path.resolve(here, '../../worker/trainWorker.ts');
+  if (existsSync(beside)) return beside;
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'src', 'worker', 'trainWorker.ts');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return beside; // not found: the fork names the missing file
+  }
 }
 
 export const forkWorker: SpawnWorker = (entry) => {

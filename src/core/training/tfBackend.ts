@@ -99,3 +99,25 @@ function wasmDir(): string {
   const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
   return path.join(path.dirname(pkg), 'dist') + path.sep;
 }
+
+/**
+ * Whether a native tfjs backend (the GPU build first) loads here: what training every
+ * convolution (`--mode full`) would need. `reason` says why none did.
+ */
+export async function nativeTfBackendAvailable(
+  load: PackageLoader = defaultLoader,
+): Promise<{ available: true; package: string } | { available: false; reason: string }> {
+  const reasons: string[] = [];
+  for (const pkg of Object.values(NATIVE_PACKAGES)) {
+    try {
+      await load(pkg);
+      return { available: true, package: pkg };
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+      reasons.push(
+        /Cannot find (module|package)/.test(message) ? `${pkg} is not installed` : message,
+      );
+    }
+  }
+  return { available: false, reason: reasons.join('; ') };
+}

@@ -1,29 +1,24 @@
 /**
- * One fine-tuning run in `heads` mode: the frozen backbone (ONNX Runtime) gives feature maps of
- * each augmented sample, the trainable heads (tfjs) learn the SSD objective on them, each epoch
- * ends with val mAP of the exported model (the evaluator, through the real detector), the best
- * epoch is the model written, and training stops early when val mAP stops improving.
- * State is checkpointed after each epoch beside the output, so a stopped run resumes there.
+ * One fine-tuning run on a frozen backbone. ONNX Runtime computes the backbone's feature maps of
+ * a fixed set of views of each training image once (the image, its mirror, a few seeded SSD
+ * augmentations: `featureCache`); tfjs then trains the box and class predictors (`heads`) — and
+ * in `extras` mode the SSD extra layers too — for many epochs on those cached maps. Each epoch
+ * ends with val AP@0.5 of the current model (cached val maps, the detector's own postprocess at
+ * score ≥ 0.01); the best epoch is the model written, and training stops early when val AP stops
+ * improving. State is checkpointed after each epoch beside the output, so a stopped run resumes.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { computeTargets } from '../../shared/ssd/targets';
 import { createBoxCoder } from '../../shared/ssd/boxCoder';
-import { imageToCanvas } from '../../shared/ssd/canvasMapping';
+import { canvasToImage } from '../../shared/ssd/canvasMapping';
 import { generatePriors } from '../../shared/ssd/priors';
 import type { ModelManifest } from '../../shared/models/manifest';
-import {
-  planAugmentation,
-  renderPlan,
-  scaleBoxes,
-  seededRng,
-  type AugBox,
-  type AugmentOptions,
-} from '../../shared/training/augment';
+import { postprocessRaw } from '../../shared/detection/postprocess';
+import { seededRng, type AugBox, type AugmentOptions } from '../../shared/training/augment';
 import { ssdLoss } from '../../shared/training/ssdLoss';
 import { evaluateDetections } from '../../shared/eval/evaluate';
 import type { EvalDataset, EvalDetection, EvalGroundTruth } from '../../shared/eval/dataset';
-import { decodeImageFile, type RgbImage } from '../image/decode';
+import { decodeImageFile } from '../image/decode';
 import { Detector } from '../detector/detector';
 import { readManifest, type ModelEntry } from '../models/registry';
 import { faceApiSsdSpec } from '../models/faceApiSsd/modelSpec';
@@ -34,14 +29,30 @@ import {
 import type { ProjectDb } from '../db/projectDb';
 import { settledLabels, type SettledImage } from '../project/settledLabels';
 import { BackboneFeatures } from './backboneFeatures';
-import { initialHeadParams, TrainableHeads } from './trainableHeads';
+import {
+  cacheImage,
+  cacheView,
+  dequantizeMaps,
+  viewsOf,
+  type CachedImage,
+  type CachedView,
+} from './featureCache';
+import {
+  initialHeadParams,
+  TrainableHeads,
+  type HeadOutputs,
+  type HeadParams,
+} from './trainableHeads';
+import { initialExtrasParams, TrainableExtras } from './trainableExtras';
 import { modelNameFromPath, writeTrainedModel } from './exportTrained';
 import { trainValSplit } from './trainValSplit';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
 
+export type TrainMode = 'heads' | 'extras';
+
 export interface TrainSettings {
   epochs: number;
-  mode: 'heads';
+  mode: TrainMode;
   batchSize: number;
   learningRate: number;
   /** Epochs without a better val mAP before stopping. */
@@ -49,9 +60,25 @@ export interface TrainSettings {
   valFraction: number;
   seed: number;
   augmentation: AugmentOptions;
+  /**
+   * Seeded augmented views per training image, computed once, besides the image and (with
+   * `augmentation.flip`) its mirror. Default {@link DEFAULT_AUGMENTED_VIEWS}.
+   */
+  augmentedViews?: number;
   /** Train on at most this many images (tests); default all. */
   maxImages?: number;
 }
+
+/** Augmented views per image when the settings do not say (measured: see docs/ARCHITECTURE.md). */
+export const DEFAULT_AUGMENTED_VIEWS = 0;
+
+/** How validation reads detections: as `shotbox eval` does (DESIGN.md §3). */
+const VAL_POSTPROCESS = {
+  scoreThreshold: 0.01,
+  iouThreshold: 0.45,
+  topK: 200,
+  perClassCandidates: 400,
+};
 
 export interface StepReport {
   epoch: number;
@@ -98,9 +125,8 @@ export interface TrainOutcome {
   manifestPath: string | null;
 }
 
-interface Sample {
-  settled: SettledImage;
-  image: RgbImage;
+interface ValImage extends CachedImage {
+  file: string;
   boxes: AugBox[];
 }
 
@@ -109,6 +135,7 @@ export function checkpointDir(out: string): string {
   return path.join(path.dirname(out), `${modelNameFromPath(out)}.checkpoint`);
 }
 
+/** Runs a fine-tuning (either mode; the name stays for the callers that know it). */
 export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
   const { project, base, settings, events } = req;
   const manifest = base.manifest;
@@ -138,10 +165,7 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
   const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath, spec);
   const priors = generatePriors(manifest.priors).boxes;
   const coder = createBoxCoder(manifest.boxCoder);
-  const backbone = await BackboneFeatures.create(spec, weights, manifest.input);
-  events.log(
-    `frozen backbone on ONNX Runtime (${backbone.provider}); heads on tfjs ${tf.getBackend()}`,
-  );
+  const numClasses = classes.length + 1;
 
   const dir = checkpointDir(req.out);
   const identity = {
@@ -151,19 +175,23 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
     mode: settings.mode,
   };
   const resumed = await loadCheckpoint(dir, identity);
-  const numClasses = classes.length + 1;
   const heads = new TrainableHeads(
     spec,
     numClasses,
     resumed?.last ?? initialHeadParams(spec, weights, numClasses, settings.seed),
   );
+  const extras =
+    settings.mode === 'extras'
+      ? new TrainableExtras(spec, resumed?.last ?? initialExtrasParams(spec, weights))
+      : null;
+  const params = (): HeadParams => ({ ...heads.params(), ...extras?.params() });
   const state: Checkpoint = resumed ?? {
     identity,
     epochsDone: 0,
     bestEpoch: 0,
     bestMap: -1,
     history: [],
-    last: heads.params(),
+    last: params(),
     best: null,
   };
   if (resumed)
@@ -171,34 +199,60 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       `resuming after epoch ${resumed.epochsDone} (best val mAP ${fmt(resumed.bestMap)} at epoch ${resumed.bestEpoch})`,
     );
 
-  const decode = async (s: SettledImage): Promise<Sample> => ({
-    settled: s,
-    image: await decodeImageFile(project.imagePath(s.image.path)),
-    boxes: s.boxes.map((b) => ({
+  const boxesOf = (s: SettledImage): AugBox[] =>
+    s.boxes.map((b) => ({
       x1: b.x1,
       y1: b.y1,
       x2: b.x2,
       y2: b.y2,
       classIndex: classColumn.get(b.classId)!,
-    })),
-  });
-  const train: Sample[] = [];
-  for (const s of trainSet) {
-    try {
-      train.push(await decode(s));
-    } catch (err) {
-      events.log(`skipping ${s.image.path}: ${(err as Error).message}`);
-    }
-  }
-  const val: Sample[] = [];
-  for (const s of valSet) {
-    try {
-      val.push(await decode(s));
-    } catch (err) {
-      events.log(`skipping ${s.image.path}: ${(err as Error).message}`);
-    }
-  }
+    }));
   const inputSize = Math.max(manifest.input.width, manifest.input.height);
+  const viewOptions = {
+    augmentation: settings.augmentation,
+    augmentedViews: settings.augmentedViews ?? DEFAULT_AUGMENTED_VIEWS,
+    inputSize,
+  };
+
+  // Every view's features once, before the first epoch.
+  const backbone = await BackboneFeatures.create(spec, weights, manifest.input);
+  events.log(
+    `frozen backbone on ONNX Runtime (${backbone.provider}); ${settings.mode} on tfjs ${tf.getBackend()}`,
+  );
+  const train: CachedView[] = [];
+  const val: ValImage[] = [];
+  try {
+    const t0 = performance.now();
+    const viewRng = seededRng(settings.seed * 7919 + 1);
+    for (const s of trainSet) {
+      if (events.cancelled()) break;
+      let image;
+      try {
+        image = await decodeImageFile(project.imagePath(s.image.path));
+      } catch (err) {
+        events.log(`skipping ${s.image.path}: ${(err as Error).message}`);
+        continue;
+      }
+      for (const view of viewsOf(image, boxesOf(s), viewOptions, viewRng))
+        train.push(await cacheView(backbone, view.image, view.boxes, { priors, coder }));
+    }
+    for (const s of valSet) {
+      if (events.cancelled()) break;
+      try {
+        const file = project.imagePath(s.image.path);
+        const image = await decodeImageFile(file);
+        val.push({ ...(await cacheImage(backbone, image)), file, boxes: boxesOf(s) });
+      } catch (err) {
+        events.log(`skipping ${s.image.path}: ${(err as Error).message}`);
+      }
+    }
+    events.log(
+      `features of ${train.length} training views and ${val.length} validation images in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+  } finally {
+    await backbone.dispose();
+  }
+
   const base$ = { manifest, spec, weights };
   const className = classes.map((c) => c.name);
   const provenance = (epoch: number, map: number): Record<string, string> => ({
@@ -206,15 +260,41 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
     'base-source': manifest.provenance?.source ?? '',
     project: project.file,
     run: `${settings.seed}`,
-    settings: JSON.stringify({ ...settings, augmentation: settings.augmentation }),
+    settings: JSON.stringify(settings),
     epoch: String(epoch),
     'val-map50': map.toFixed(4),
     'trained-by': 'shotbox train',
   });
+  // In extras mode the maps the extra layers make are computed from the cached source map.
+  const source = extras ? spec.predictors[extras.sourcePredictor]! : null;
+  const sourceCells = source ? source.featureSize * source.featureSize : 0;
+  const mapsOf = (cached: readonly Uint8Array[]): Float32Array[] => {
+    const maps = dequantizeMaps(cached);
+    if (!extras || !source) return maps;
+    const made = extras.forward(maps[extras.sourcePredictor]!, sourceCells, source.channels);
+    return maps.map((m, k) => made[k] ?? m);
+  };
+  const fedByExtras = new Set(extras ? extras.outputs.flatMap((name, k) => (name ? [k] : [])) : []);
+  const forward = (maps: readonly Uint8Array[]): HeadOutputs => heads.forward(mapsOf(maps));
+  const valMap = (): number =>
+    valMap50(val, numClasses - 1, forward, (o) =>
+      postprocessRaw(
+        { offsets: o.loc, logits: o.logits, numPriors: priors.length / 4, numColumns: numClasses },
+        {
+          coder,
+          priors,
+          activation: 'softmax',
+          backgroundIndex: 0,
+          classColumns: className.map((_, i) => i + 1),
+        },
+        { ...VAL_POSTPROCESS, classAgnostic: className.length === 1 },
+      ),
+    );
 
-  let status: TrainOutcome['status'] = 'done';
+  let status: TrainOutcome['status'] = events.cancelled() ? 'cancelled' : 'done';
   try {
     for (let epoch = state.epochsDone + 1; epoch <= settings.epochs; epoch++) {
+      if (status === 'cancelled') break;
       if (epoch - state.bestEpoch > settings.patience && state.bestEpoch > 0) {
         status = 'early-stopped';
         break;
@@ -222,7 +302,7 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       const t0 = performance.now();
       const lr =
         settings.learningRate * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / settings.epochs));
-      const optimizer = tf.train.adam(lr);
+      const optimizer: tf.Optimizer = tf.train.adam(lr);
       const rng = seededRng(settings.seed * 1000 + epoch);
       const order = shuffle(train.length, rng);
       const steps = Math.ceil(order.length / settings.batchSize);
@@ -238,40 +318,14 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
           sloc = 0,
           sconf = 0;
         for (const idx of order.slice(step * settings.batchSize, (step + 1) * settings.batchSize)) {
-          const sample = train[idx]!;
-          const plan = planAugmentation(
-            rng,
-            sample.image.width,
-            sample.image.height,
-            sample.boxes,
-            settings.augmentation,
-          );
-          const vw = plan.view.x2 - plan.view.x1;
-          const vh = plan.view.y2 - plan.view.y1;
-          const scale = inputSize / Math.max(vw, vh);
-          const ow = Math.max(1, Math.round(vw * scale));
-          const oh = Math.max(1, Math.round(vh * scale));
-          const image = renderPlan(sample.image, plan, ow, oh);
-          const boxes = scaleBoxes(plan, ow, oh).filter(
-            (b) => b.x2 - b.x1 >= 1 && b.y2 - b.y1 >= 1,
-          );
-          const { maps, canvas } = await backbone.compute(image);
-          const gt = imageToCanvas(
-            boxes.flatMap((b) => [b.x1, b.y1, b.x2, b.y2]),
-            canvas,
-          );
-          const targets = computeTargets({
-            priorsCxcywh: priors,
-            gtXyxy: Float32Array.from(gt),
-            gtClasses: boxes.map((b) => b.classIndex),
-            coder,
-          });
+          const view = train[idx]!;
+          const maps = mapsOf(view.maps);
           const out = heads.forward(maps);
           const loss = ssdLoss({
             loc: out.loc,
             logits: out.logits,
             numClasses,
-            targets,
+            targets: view.targets,
             activation: 'softmax',
             backgroundIndex: 0,
           });
@@ -280,7 +334,22 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
           sloc += loss.loc;
           sconf += loss.conf;
         }
-        heads.apply(optimizer, heads.gradients(batch, 1 / batch.length));
+        const scale = 1 / batch.length;
+        const named: tf.NamedTensorMap = {};
+        for (const [name, g] of heads.gradients(batch, scale)) named[heads.variableName(name)!] = g;
+        if (extras && source) {
+          const dMaps = heads.inputGradients(batch, fedByExtras, scale);
+          const grads = extras.gradients(
+            batch.map((b) => b.maps[extras.sourcePredictor]!),
+            sourceCells,
+            source.channels,
+            dMaps,
+          );
+          for (const d of dMaps) d?.dispose();
+          for (const [name, g] of grads) named[extras.variableName(name)!] = g;
+        }
+        optimizer.applyGradients(named);
+        for (const g of Object.values(named)) g.dispose();
         lossSum += sl;
         counted += batch.length;
         events.step({
@@ -295,37 +364,27 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       optimizer.dispose();
       if (status === 'cancelled') break;
 
-      // Val mAP of this epoch's model, through the exported ONNX and the real detector.
-      const params = heads.params();
-      const candidate = path.join(dir, 'candidate.json');
-      await writeTrainedModel({
-        manifestPath: candidate,
-        base: base$,
-        classes: className,
-        heads: params,
-        provenance: provenance(epoch, 0),
-      });
-      const valMap = await valMap50(readManifest(candidate), val, classColumn.size);
+      const now = params();
+      const map = valMap();
       state.epochsDone = epoch;
-      state.last = params;
-      const better = valMap > state.bestMap;
-      if (better) {
-        state.bestMap = valMap;
+      state.last = now;
+      if (map > state.bestMap) {
+        state.bestMap = map;
         state.bestEpoch = epoch;
-        state.best = params;
+        state.best = now;
         await writeTrainedModel({
           manifestPath: req.out,
           base: base$,
           classes: className,
-          heads: params,
-          provenance: provenance(epoch, valMap),
+          heads: now,
+          provenance: provenance(epoch, map),
         });
       }
       const report: EpochReport = {
         epoch,
         epochs: settings.epochs,
         trainLoss: lossSum / Math.max(1, counted),
-        valMap,
+        valMap: map,
         bestEpoch: state.bestEpoch,
         bestMap: state.bestMap,
         seconds: (performance.now() - t0) / 1000,
@@ -336,7 +395,13 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
     }
   } finally {
     heads.dispose();
-    await backbone.dispose();
+    extras?.dispose();
+  }
+  if (state.bestEpoch > 0 && status !== 'cancelled') {
+    // The written model through ONNX Runtime, as detection will run it: the same number as
+    // training's own val AP unless export and training disagree.
+    const written = await detectorValMap(readManifest(req.out), val, numClasses - 1);
+    events.log(`written model: val AP@0.5 ${written.toFixed(3)} through ONNX Runtime`);
   }
   return {
     status,
@@ -348,32 +413,49 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
   };
 }
 
-/** AP@0.5 (COCO interpolation, mean over the classes) of a model on the val samples. */
-async function valMap50(
+interface DetectionsLike {
+  count: number;
+  boxes: Float32Array;
+  scores: Float32Array;
+  classes: ArrayLike<number>;
+}
+
+/** AP@0.5 (COCO interpolation, mean over the classes) of the current heads on the val images. */
+function valMap50(
+  val: readonly ValImage[],
+  numClasses: number,
+  forward: (maps: readonly Uint8Array[]) => HeadOutputs,
+  select: (out: HeadOutputs) => DetectionsLike,
+): number {
+  const detections: EvalDetection[] = [];
+  for (const [i, s] of val.entries()) {
+    const d = select(forward(s.maps));
+    const px = d.boxes.slice(0, d.count * 4);
+    canvasToImage(px, s.canvas, s.width, s.height);
+    for (let k = 0; k < d.count; k++) {
+      const [x1, y1, x2, y2] = [px[4 * k]!, px[4 * k + 1]!, px[4 * k + 2]!, px[4 * k + 3]!];
+      detections.push({
+        imageId: i,
+        categoryId: d.classes[k]! + 1,
+        bbox: [x1, y1, x2 - x1, y2 - y1],
+        score: d.scores[k]!,
+      });
+    }
+  }
+  return apOf(val, numClasses, detections);
+}
+
+/** The same AP of a written model, run by the real detector on the val images' files. */
+async function detectorValMap(
   entry: ModelEntry,
-  val: readonly Sample[],
+  val: readonly ValImage[],
   numClasses: number,
 ): Promise<number> {
   const detector = await Detector.load(entry);
   try {
-    const groundTruth: EvalGroundTruth[] = [];
     const detections: EvalDetection[] = [];
-    let id = 1;
     for (const [i, s] of val.entries()) {
-      for (const b of s.boxes) {
-        const w = b.x2 - b.x1;
-        const h = b.y2 - b.y1;
-        groundTruth.push({
-          id: id++,
-          imageId: i,
-          categoryId: b.classIndex,
-          bbox: [b.x1, b.y1, w, h],
-          area: w * h,
-          iscrowd: false,
-          difficult: false,
-        });
-      }
-      const result = await detector.detectImage(s.image, { scoreThreshold: 0.01 });
+      const result = await detector.detectFile(s.file, VAL_POSTPROCESS);
       for (const d of result.detections) {
         const [x1, y1, x2, y2] = d.box;
         detections.push({
@@ -384,19 +466,44 @@ async function valMap50(
         });
       }
     }
-    const dataset: EvalDataset = {
-      imageIds: val.map((_, i) => i),
-      categories: Array.from({ length: numClasses }, (_, k) => ({
-        id: k + 1,
-        name: `class ${k + 1}`,
-      })),
-      groundTruth,
-      detections,
-    };
-    return evaluateDetections(dataset).coco.AP50;
+    return apOf(val, numClasses, detections);
   } finally {
     await detector.dispose();
   }
+}
+
+function apOf(
+  val: readonly { boxes: readonly AugBox[] }[],
+  numClasses: number,
+  detections: EvalDetection[],
+): number {
+  const groundTruth: EvalGroundTruth[] = [];
+  let id = 1;
+  for (const [i, s] of val.entries()) {
+    for (const b of s.boxes) {
+      const w = b.x2 - b.x1;
+      const h = b.y2 - b.y1;
+      groundTruth.push({
+        id: id++,
+        imageId: i,
+        categoryId: b.classIndex,
+        bbox: [b.x1, b.y1, w, h],
+        area: w * h,
+        iscrowd: false,
+        difficult: false,
+      });
+    }
+  }
+  const dataset: EvalDataset = {
+    imageIds: val.map((_, i) => i),
+    categories: Array.from({ length: numClasses }, (_, k) => ({
+      id: k + 1,
+      name: `class ${k + 1}`,
+    })),
+    groundTruth,
+    detections,
+  };
+  return evaluateDetections(dataset).coco.AP50;
 }
 
 function shuffle(n: number, rng: () => number): number[] {

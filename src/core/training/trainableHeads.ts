@@ -145,6 +145,68 @@ export class TrainableHeads {
     return grads;
   }
 
+  /**
+   * dL/d feature map of the predictors in `which` (others null), [batch·cells, channels] each,
+   * scaled by `scale`: what the layers under those maps (the extras) back-propagate. Call before
+   * applying this step's gradients (it reads the current weights).
+   */
+  inputGradients(
+    batch: ReadonlyArray<{ gradLoc: Float32Array; gradLogits: Float32Array }>,
+    which: ReadonlySet<number>,
+    scale: number,
+  ): Array<tf.Tensor2D | null> {
+    const out: Array<tf.Tensor2D | null> = [];
+    let prior = 0;
+    for (const [k, p] of this.spec.predictors.entries()) {
+      const cells = p.featureSize * p.featureSize;
+      const n = cells * p.anchorsPerCell;
+      if (!which.has(k)) {
+        out.push(null);
+        prior += n;
+        continue;
+      }
+      const boxW = p.anchorsPerCell * this.spec.boxCodeSize;
+      const clsW = p.anchorsPerCell * this.numClasses;
+      const dBox = new Float32Array(batch.length * cells * boxW);
+      const dCls = new Float32Array(batch.length * cells * clsW);
+      batch.forEach((s, i) => {
+        dBox.set(s.gradLoc.subarray(4 * prior, 4 * (prior + n)), i * cells * boxW);
+        dCls.set(
+          s.gradLogits.subarray(this.numClasses * prior, this.numClasses * (prior + n)),
+          i * cells * clsW,
+        );
+      });
+      out.push(
+        tf.tidy(() =>
+          tf.mul(
+            tf.add(
+              tf.matMul(
+                tf.tensor2d(dBox, [batch.length * cells, boxW]),
+                this.v(p.boxEncoding.filters),
+                false,
+                true,
+              ),
+              tf.matMul(
+                tf.tensor2d(dCls, [batch.length * cells, clsW]),
+                this.v(p.classLogits.filters),
+                false,
+                true,
+              ),
+            ),
+            scale,
+          ),
+        ) as tf.Tensor2D,
+      );
+      prior += n;
+    }
+    return out;
+  }
+
+  /** The variable behind a parameter name (for the optimizer). */
+  variableName(param: string): string | undefined {
+    return this.vars.get(param)?.name;
+  }
+
   /** Applies gradients with the optimizer (keyed by the variables' names) and frees them. */
   apply(optimizer: tf.Optimizer, grads: Map<string, tf.Tensor>): void {
     const named: tf.NamedTensorMap = {};

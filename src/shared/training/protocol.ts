@@ -15,13 +15,15 @@ export const AugmentOptionsSchema = z.object({
 
 export const TrainSettingsSchema = z.object({
   epochs: z.number().int().positive().max(1000),
-  mode: z.literal('heads'),
+  mode: z.enum(['heads', 'extras']),
   batchSize: z.number().int().positive().max(256),
   learningRate: z.number().positive().max(1),
   patience: z.number().int().positive(),
   valFraction: z.number().min(0).max(0.9),
   seed: z.number().int().nonnegative(),
   augmentation: AugmentOptionsSchema,
+  /** Seeded augmented views per image, computed once (besides the image and its mirror). */
+  augmentedViews: z.number().int().nonnegative().max(32).optional(),
   maxImages: z.number().int().positive().optional(),
 });
 

@@ -1,4 +1,4 @@
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -17,9 +17,10 @@ import {
 } from '../../../src/core/models/faceApiSsd/convertFaceApiSsd';
 import { BackboneFeatures } from '../../../src/core/training/backboneFeatures';
 import { initialHeadParams, TrainableHeads } from '../../../src/core/training/trainableHeads';
+import { initialExtrasParams, TrainableExtras } from '../../../src/core/training/trainableExtras';
 import { trainedOnnx } from '../../../src/core/training/exportTrained';
 import { selectTfBackend } from '../../../src/core/training/tfBackend';
-import { trainHeads, type StepReport } from '../../../src/core/training/trainRun';
+import { checkpointDir, trainHeads, type StepReport } from '../../../src/core/training/trainRun';
 import { spawnTrainer } from '../../../src/core/training/spawnTrainer';
 import { NO_AUGMENTATION } from '../../../src/shared/training/augment';
 import type { FromWorker } from '../../../src/shared/training/protocol';
@@ -122,9 +123,73 @@ describe('fine-tuning on raccoons', () => {
     await session.release();
   }, 120_000);
 
+  it('the extra layers as im2col matMuls compute what ONNX Runtime computes with their convolutions', async () => {
+    const spec = faceApiSsdSpec();
+    const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath, spec);
+    const base = resolveModel('ssd-mobilenetv1-face');
+    const backbone = await BackboneFeatures.create(spec, weights, base.manifest.input);
+    const image = await decodeImageFile(path.join(raccoonDir, 'images', 'raccoon-12.jpg'));
+    const { maps } = await backbone.compute(image);
+    await backbone.dispose();
+    const extras = new TrainableExtras(spec, initialExtrasParams(spec, weights));
+    const src = spec.predictors[extras.sourcePredictor]!;
+    const made = extras.forward(maps[extras.sourcePredictor]!, src.featureSize ** 2, src.channels);
+    extras.dispose();
+    expect(made.map((m) => m !== null)).toEqual([false, false, true, true, true, true]);
+    for (const [k, m] of made.entries()) {
+      if (!m) continue;
+      let worst = 0;
+      for (let i = 0; i < m.length; i++) worst = Math.max(worst, Math.abs(m[i]! - maps[k]![i]!));
+      expect(worst, `map ${k}`).toBeLessThan(1e-3);
+    }
+  }, 120_000);
+
+  it('extras mode: a short real run trains the extra layers too and its loss falls', async () => {
+    const project = ProjectDb.open(projectFile);
+    const steps: StepReport[] = [];
+    const out = path.join(work, 'extras', 'raccoon.json');
+    await rm(path.dirname(out), { recursive: true, force: true });
+    const outcome = await trainHeads({
+      project,
+      base: resolveModel('ssd-mobilenetv1-face'),
+      out,
+      settings: { ...settings, mode: 'extras', epochs: 3 },
+      events: {
+        log: () => undefined,
+        step: (s) => steps.push(s),
+        epoch: () => undefined,
+        cancelled: () => false,
+      },
+    });
+    project.close();
+    const perEpoch = [1, 3].map((e) => {
+      const s = steps.filter((x) => x.epoch === e);
+      return s.reduce((a, x) => a + x.loss, 0) / s.length;
+    });
+    expect(perEpoch[1]!).toBeLessThan(perEpoch[0]! * 0.8);
+    expect(outcome.manifestPath).toBe(out);
+    // The checkpoint carries extra layers that moved away from the base model's.
+    const spec = faceApiSsdSpec();
+    const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath, spec);
+    const saved = JSON.parse(
+      await readFile(path.join(checkpointDir(out), 'checkpoint.json'), 'utf8'),
+    ) as { last: Record<string, string> };
+    const name = 'Prediction/Conv2d_1_pointwise/weights';
+    const trained = new Float32Array(
+      new Uint8Array(Buffer.from(saved.last[name]!, 'base64')).buffer,
+    );
+    const before = weights.get(name);
+    expect(trained.length).toBe(before.length);
+    let moved = 0;
+    for (let i = 0; i < trained.length; i++)
+      moved = Math.max(moved, Math.abs(trained[i]! - before[i]!));
+    expect(moved).toBeGreaterThan(1e-4);
+  }, 300_000);
+
   it('a short real run: the loss falls and the best model is written with its manifest', async () => {
     const project = ProjectDb.open(projectFile);
     const steps: StepReport[] = [];
+    const logs: string[] = [];
     const out = path.join(work, 'run', 'raccoon.json');
     await rm(path.dirname(out), { recursive: true, force: true });
     const outcome = await trainHeads({
@@ -133,7 +198,7 @@ describe('fine-tuning on raccoons', () => {
       out,
       settings: { ...settings, epochs: 4 },
       events: {
-        log: () => undefined,
+        log: (m) => logs.push(m),
         step: (s) => steps.push(s),
         epoch: () => undefined,
         cancelled: () => false,
@@ -150,6 +215,10 @@ describe('fine-tuning on raccoons', () => {
     expect(entry.manifest.classes).toEqual(['raccoon']);
     expect(entry.manifest.provenance?.['base-model']).toBe('ssd-mobilenetv1-face');
     expect(entry.ready).toBe(true);
+    // Training's val AP (cached features, tfjs heads) is the written model's through ONNX Runtime.
+    const written = logs.map((l) => /written model: val AP@0.5 ([\d.]+)/.exec(l)).find(Boolean);
+    expect(outcome.bestMap).toBeGreaterThan(0);
+    expect(Number(written![1])).toBeCloseTo(outcome.bestMap, 2);
   }, 300_000);
 
   it('killing the worker mid-epoch loses nothing in the project; the same run resumes from its checkpoint', async () => {

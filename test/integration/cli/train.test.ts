@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runShotbox } from '../../helpers/cli';
+import { generatedDir, raccoonDir } from '../../helpers/paths';
+
+const work = path.join(generatedDir, 'cli-train');
+const names = ['raccoon-1', 'raccoon-12', 'raccoon-130', 'raccoon-55'];
+
+describe('shotbox train (the built CLI)', () => {
+  const project = path.join(work, 'p.shotbox');
+  beforeAll(async () => {
+    await rm(work, { recursive: true, force: true });
+    await mkdir(path.join(work, 'images'), { recursive: true });
+    await mkdir(path.join(work, 'labels'), { recursive: true });
+    for (const n of names) {
+      await cp(path.join(raccoonDir, 'images', `${n}.jpg`), path.join(work, 'images', `${n}.jpg`));
+      await cp(
+        path.join(raccoonDir, 'annotations', `${n}.xml`),
+        path.join(work, 'labels', `${n}.xml`),
+      );
+    }
+    const imported = await runShotbox([
+      'import',
+      path.join(work, 'images'),
+      '--project',
+      project,
+      '--annotations',
+      path.join(work, 'labels'),
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
+  }, 60_000);
+
+  it('refuses --mode full, saying what it would need', async () => {
+    const run = await runShotbox([
+      'train',
+      '--project',
+      project,
+      '--out',
+      path.join(work, 'm', 'full.json'),
+      '--mode',
+      'full',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--mode full .*(native tfjs backend|not implemented)/);
+    expect(existsSync(path.join(work, 'm', 'full.json'))).toBe(false);
+  });
+
+  it('runs its worker from the bundle and writes the model', async () => {
+    const out = path.join(work, 'm', 'raccoon.json');
+    const run = await runShotbox([
+      'train',
+      '--project',
+      project,
+      '--out',
+      out,
+      '--epochs',
+      '1',
+      '--quiet',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/done: 1 epochs/);
+    expect(existsSync(out)).toBe(true);
+    expect(existsSync(path.join(work, 'm', 'raccoon.onnx'))).toBe(true);
+  }, 180_000);
+});
