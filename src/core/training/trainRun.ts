@@ -78,6 +78,9 @@ const VAL_POSTPROCESS = {
   iouThreshold: 0.45,
   topK: 200,
   perClassCandidates: 400,
+  maxPerClass: null,
+  // As the exported model's manifest does (it inherits the base model's conventions).
+  clipBeforeNms: false,
 };
 
 export interface StepReport {
