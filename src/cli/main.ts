@@ -4,6 +4,7 @@ import { registerBenchCommand } from './commands/bench';
 import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
 import { registerEvalCommand } from './commands/eval';
+import { registerJobsCommand } from './commands/jobs';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
@@ -22,6 +23,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPriorsCommand(program, setExit);
   registerDetectCommand(program, setExit);
   registerEvalCommand(program, setExit);
+  registerJobsCommand(program, setExit);
   registerModelsCommand(program, setExit);
   registerBenchCommand(program, setExit);
   registerBenchProjectCommand(program, setExit);

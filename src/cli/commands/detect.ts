@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -10,8 +9,9 @@ import { writeFileAtomic } from '../../core/fs/atomicWrite';
 import { resolveModel } from '../../core/models/registry';
 import { ProjectDb } from '../../core/db/projectDb';
 import type { ProviderName } from '../../core/detector/executionProviders';
-import { detectIntoProject } from '../../core/project/detectIntoProject';
-import { importFolder, relativeToRoot } from '../../core/project/importFolder';
+import { JobRunner, type DetectJobOutcome } from '../../core/jobs/jobRunner';
+import { relativeToRoot } from '../../core/project/importFolder';
+import type { DetectJobParams } from '../../shared/jobs/types';
 import { EXIT, UsageError } from '../exitCodes';
 import { openExistingProject } from './project';
 import { createProgress } from '../progress';
@@ -195,80 +195,87 @@ async function detectIntoProjectCli(
       : { project: openExistingProject(projectFile), created: false };
   const progress = createProgress('images', opts.quiet);
   const interrupt = new AbortController();
+  let loaded: Detector | undefined;
+  const runner = new JobRunner(project, {
+    detector: async (model) => {
+      loaded = await Detector.load(
+        resolveModel(model),
+        opts.providers ? { providers: opts.providers } : {},
+      );
+      progress.log(`model ${loaded.manifest.name} on ${loaded.provider.toUpperCase()}`);
+      return loaded;
+    },
+    onEvent: (e) => {
+      if (e.type !== 'progress') return;
+      progress.update(
+        e.done,
+        e.total,
+        `${e.phase === 'import' ? '(importing) ' : ''}${e.failed ? `| ${e.failed} failed` : ''}`,
+        e,
+      );
+    },
+  });
+  // Ctrl+C pauses the job after the image in flight; the same command resumes it.
   const onSigint = (): void => interrupt.abort();
   process.once('SIGINT', onSigint);
   try {
-    let imageIds: number[] | undefined;
-    if (inputs.length > 0) {
-      const prefixes: string[] = [];
-      for (const input of inputs) {
-        const rel =
-          path.resolve(input) === project.imageRoot
-            ? ''
-            : relativeToRoot(project.imageRoot, path.resolve(input));
-        if (rel === undefined)
-          throw new UsageError(
-            `${path.resolve(input)} is outside the project's image root ${project.imageRoot}`,
-          );
-        const added = await importFolder(project, statIsDir(input) ? input : path.dirname(input));
-        if (added.added > 0) progress.log(`added ${added.added} new images to the project`);
-        prefixes.push(rel);
-      }
-      imageIds = project.images
-        .all()
-        .filter((i) => prefixes.some((p) => p === '' || i.path === p || i.path.startsWith(`${p}/`)))
-        .map((i) => i.id);
+    const jobInputs: string[] = [];
+    for (const input of inputs) {
+      const abs = path.resolve(input);
+      const rel = abs === project.imageRoot ? '' : relativeToRoot(project.imageRoot, abs);
+      if (rel === undefined)
+        throw new UsageError(`${abs} is outside the project's image root ${project.imageRoot}`);
+      jobInputs.push(rel);
     }
+    if (inputs.length === 0 && project.images.count() === 0) {
+      process.stderr.write('shotbox: the project has no images\n');
+      return EXIT.failed;
+    }
+    const params: DetectJobParams = {
+      ...(inputs.length > 0 ? { inputs: jobInputs } : {}),
+      ...(opts.model !== undefined ? { model: opts.model } : {}),
+      ...(opts.scoreThreshold !== undefined ? { scoreThreshold: opts.scoreThreshold } : {}),
+      ...(opts.iouThreshold !== undefined ? { iouThreshold: opts.iouThreshold } : {}),
+      ...(opts.includeReviewed ? { includeReviewed: true } : {}),
+    };
+    const { job, resumed, finished } = runner.startDetect(params);
+    if (resumed) progress.log(`resuming job ${job.id} (${job.done} of ${job.total} done before)`);
+    interrupt.signal.addEventListener('abort', () => runner.pause(job.id), { once: true });
+    let outcome: DetectJobOutcome;
+    try {
+      outcome = await finished;
+    } finally {
+      progress.stop();
+      await loaded?.dispose();
+    }
+    if (outcome.imported > 0) progress.log(`added ${outcome.imported} new images to the project`);
     if (project.images.count() === 0) {
       process.stderr.write(
         `shotbox: the project has no images${created ? ' (give a folder to detect)' : ''}\n`,
       );
       return EXIT.failed;
     }
-    const detector = await Detector.load(
-      resolveModel(opts.model),
-      opts.providers ? { providers: opts.providers } : {},
-    );
-    let report;
-    try {
-      progress.log(`model ${detector.manifest.name} on ${detector.provider.toUpperCase()}`);
-      report = await detectIntoProject(project, detector, {
-        ...(imageIds ? { imageIds } : {}),
-        ...(opts.scoreThreshold !== undefined ? { scoreThreshold: opts.scoreThreshold } : {}),
-        ...(opts.iouThreshold !== undefined ? { iouThreshold: opts.iouThreshold } : {}),
-        ...(opts.includeReviewed ? { includeReviewed: true } : {}),
-        signal: interrupt.signal,
-        onProgress: (done, total, failed) =>
-          progress.update(done, total, failed ? `| ${failed} failed` : ''),
-      });
-    } finally {
-      progress.stop();
-      await detector.dispose();
-    }
-    for (const f of report.failures) process.stderr.write(`failed ${f.file}: ${f.reason}\n`);
+    const record = runner.get(job.id)!;
+    for (const f of outcome.failures) process.stderr.write(`failed ${f.file}: ${f.reason}\n`);
     process.stderr.write(
-      `detect: ${report.processed} images, ${report.detections} detections stored as pending` +
-        (report.replaced ? ` (replacing ${report.replaced} older predictions)` : '') +
-        `, ${report.merged} merged away (overlapping a box a person decided on)` +
-        (report.skippedReviewed
-          ? `, ${report.skippedReviewed} reviewed images skipped (--include-reviewed runs them)`
+      `detect: ${outcome.processed} images, ${outcome.detections} detections stored as pending` +
+        (outcome.replaced ? ` (replacing ${outcome.replaced} older predictions)` : '') +
+        `, ${outcome.merged} merged away (overlapping a box a person decided on)` +
+        (outcome.skippedReviewed
+          ? `, ${outcome.skippedReviewed} reviewed images skipped (--include-reviewed runs them)`
           : '') +
-        (report.resumed
-          ? `, resumed run ${report.runId} (${report.alreadyDone} images already done)`
-          : `, run ${report.runId}`) +
-        `, ${report.failures.length} failed → ${project.file}\n`,
+        (outcome.alreadyDone
+          ? `, resumed run ${record.runId} (${outcome.alreadyDone} images already done)`
+          : `, run ${record.runId}`) +
+        `, ${outcome.failures.length} failed → ${project.file} (job ${job.id})\n`,
     );
-    if (report.interrupted) {
+    if (outcome.state !== 'done') {
       process.stderr.write('interrupted: run the same command again to resume\n');
       return EXIT.interrupted;
     }
-    return report.failures.length > 0 ? EXIT.partial : EXIT.ok;
+    return outcome.failures.length > 0 ? EXIT.partial : EXIT.ok;
   } finally {
     process.off('SIGINT', onSigint);
     project.close();
   }
-}
-
-function statIsDir(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

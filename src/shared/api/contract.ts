@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { METHOD_NAMES } from './methods';
+import type { JobFailure, JobRecord, JobState } from '../jobs/types';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -123,14 +124,32 @@ export interface DetectImageResult {
 
 export interface JobStarted {
   jobId: string;
+  /** True when an unfinished job asked the same was continued instead of starting anew. */
+  resumed?: boolean;
 }
 
-/** Events the backend pushes to the UI (job progress). */
+/** A job with the files that failed in it, by name and reason. */
+export type JobDetail = JobRecord & { failures: JobFailure[] };
+
+/** Events the backend pushes to the UI (job progress). Every job ends with job-done or job-error. */
 export type BackendEvent =
-  | { type: 'job-progress'; jobId: string; done: number; total: number; failed: number }
+  | {
+      type: 'job-progress';
+      jobId: string;
+      done: number;
+      total: number;
+      failed: number;
+      /** What the job is doing now ('import' first for "Detect folder…"). */
+      phase?: 'import' | 'detect';
+      /** Items per second and seconds left (src/shared/jobs/rateMeter.ts); null while unknown. */
+      rate?: number | null;
+      etaSeconds?: number | null;
+    }
   | {
       type: 'job-done';
       jobId: string;
+      /** How the job ended: done, or stopped as paused (resumable) or cancelled. */
+      state?: JobState;
       processed: number;
       detections: number;
       failed: number;
@@ -247,9 +266,38 @@ export const contract = {
     }),
     response: {} as JobStarted,
   },
+  /**
+   * Imports a folder under the image root ("Detect folder…") and detects its images, as one job;
+   * reviewed images are skipped unless `includeReviewed`.
+   */
+  detectFolder: {
+    request: z.strictObject({
+      folder: z.string().min(1).max(4096),
+      model: z.string().max(200).optional(),
+      includeReviewed: z.boolean().optional(),
+    }),
+    response: {} as JobStarted,
+  },
+  /** Stops a job for good; what it stored stays. A paused or interrupted job is closed. */
   cancelJob: {
     request: z.strictObject({ jobId: z.string().max(100) }),
     response: {} as { cancelled: boolean },
+  },
+  /** Stops a running job after the image in flight; `resumeJob` continues it. */
+  pauseJob: {
+    request: z.strictObject({ jobId: z.string().max(100) }),
+    response: {} as { paused: boolean },
+  },
+  /** Continues a paused job, or one a kill or restart interrupted. */
+  resumeJob: {
+    request: z.strictObject({ jobId: z.string().max(100) }),
+    response: {} as JobStarted,
+  },
+  /** The project's jobs, newest first ('interrupted': stopped by a kill, resumable). */
+  listJobs: { request: empty, response: {} as JobRecord[] },
+  getJob: {
+    request: z.strictObject({ jobId: z.string().max(100) }),
+    response: {} as JobDetail,
   },
 } as const;
 

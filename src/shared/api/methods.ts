@@ -23,5 +23,10 @@ export const METHOD_NAMES = [
   'redo',
   'detectImage',
   'detectImages',
+  'detectFolder',
   'cancelJob',
+  'pauseJob',
+  'resumeJob',
+  'listJobs',
+  'getJob',
 ] as const;
