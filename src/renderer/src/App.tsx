@@ -23,6 +23,7 @@ import { ImageList } from './components/ImageList';
 import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
+import { JobsBanner, JobsPanel } from './components/JobsPanel';
 import { installKeymap } from './keymap';
 import { useEditor } from './state/store';
 import { buildTheme } from './theme';
@@ -54,6 +55,7 @@ function Workbench(): React.JSX.Element {
     <Stack sx={{ height: '100vh', overflow: 'hidden' }} data-testid="workbench">
       <TopBar />
       <ErrorAlert />
+      <JobsBanner />
       <Stack direction="row" sx={{ flex: 1, minHeight: 0 }}>
         <Paper
           square
@@ -76,6 +78,7 @@ function Workbench(): React.JSX.Element {
       </Stack>
       <StatusBar />
       <ShortcutSheet />
+      <JobsPanel />
     </Stack>
   );
 }

@@ -3,6 +3,7 @@ import { getState, setState } from '../state/store';
 import { loadClasses } from './classes';
 import { handleBackendEvent } from './detect';
 import { fetchPage } from './imageList';
+import { loadJobs } from './jobs';
 import { openRow } from './navigation';
 import { describeError } from './run';
 
@@ -21,6 +22,8 @@ export async function boot(): Promise<void> {
       const rows = await fetchPage(0);
       const first = rows?.[0];
       if (first && !getState().current) openRow(first, 0);
+      // Jobs a kill or a restart interrupted are offered for resuming (JobsBanner).
+      await loadJobs();
     }
     setState({ boot: 'ready' });
     unsubscribe ??= api.onEvent(handleBackendEvent);

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { AppInfo, DetectTimings, ProjectInfo } from '../../../shared/api/contract';
+import type { JobFailure, JobRecord } from '../../../shared/jobs/types';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -32,8 +33,10 @@ export interface JobState {
   total: number;
   failed: number;
   startedAt: number;
-  /** Images per second (smoothed); null until two progress events arrived. */
+  /** Images per second and seconds left, as the backend measures them (shared RateMeter). */
   rate: number | null;
+  etaSeconds: number | null;
+  phase: 'import' | 'detect';
   cancelling: boolean;
 }
 
@@ -106,6 +109,10 @@ export interface EditorState {
   zoom: number | null;
 
   job: JobState | null;
+  /** The project's jobs, newest first, and the failed files of those looked at. */
+  jobs: JobRecord[];
+  jobFailures: Record<number, JobFailure[]>;
+  jobsOpen: boolean;
   detecting: boolean;
   lastDetection: LastDetection | null;
 
@@ -182,6 +189,9 @@ export const initialEditorState = (): EditorState => ({
   zoomRequest: undefined,
   zoom: null,
   job: null,
+  jobs: [],
+  jobFailures: {},
+  jobsOpen: false,
   detecting: false,
   lastDetection: null,
   lastAction: null,
