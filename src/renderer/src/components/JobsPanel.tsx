@@ -169,7 +169,9 @@ export function JobsPanel(): React.JSX.Element {
 
 /** After a restart or a kill: offers to continue the jobs that did not finish. */
 export function JobsBanner(): React.JSX.Element | null {
-  const stopped = useEditor((s) => s.jobs.filter((j) => isResumable(j.state)));
+  // Select the stored array (a filtered copy per call would re-render without end).
+  const jobs = useEditor((s) => s.jobs);
+  const stopped = jobs.filter((j) => isResumable(j.state));
   const running = useEditor((s) => s.job !== null);
   const first = stopped[0];
   if (!first || running) return null;
