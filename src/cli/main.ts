@@ -9,6 +9,7 @@ import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
 import { registerServeCommand } from './commands/serve';
+import { registerSplitCommand } from './commands/split';
 import { EXIT, UsageError } from './exitCodes';
 
 /** Builds the `shotbox` program; each command sets `process.exitCode` through its return value. */
@@ -28,6 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerBenchCommand(program, setExit);
   registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
+  registerSplitCommand(program, setExit);
   registerProjectCommands(program, setExit);
   return program;
 }

@@ -8,6 +8,8 @@ import { Detector } from '../../core/detector/detector';
 import { parseProviderList } from '../../core/detector/executionProviders';
 import { evaluationInputFromProject } from '../../core/eval/evaluateProjectModel';
 import { resolveModel } from '../../core/models/registry';
+import { SPLITS, type Split } from '../../shared/project/splits';
+import { assignMissingSplits } from '../../core/project/splits';
 import { EXIT, UsageError } from '../exitCodes';
 import { createProgress } from '../progress';
 import { formatTable } from '../table';
@@ -53,13 +55,15 @@ export function registerEvalCommand(program: Command, setExit: (code: number) =>
       `with --project: minimum detection score (default ${EVAL_SCORE_THRESHOLD})`,
     )
     .option('--provider <list>', 'with --project: execution providers to try in order')
-    .option('--split <name>', 'not available yet: splits come with a later version')
+    .option('--split <name>', 'with --project: only the images of this split (train, val, test)')
     .option('--json', 'print the numbers as JSON')
     .option('--report <out.html>', 'write a self-contained HTML report with PR curves and tables')
     .option('--quiet', 'no warnings about skipped entries')
     .action(async (opts: EvalCliOptions) => {
-      if (opts.split !== undefined)
-        throw new UsageError('--split is not available yet (splits come with a later version)');
+      if (opts.split !== undefined && !(SPLITS as readonly string[]).includes(opts.split))
+        throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got '${opts.split}'`);
+      if (opts.split !== undefined && !opts.project)
+        throw new UsageError('--split goes with --project');
       if (opts.project) {
         if (opts.gt || opts.dt)
           throw new UsageError(
@@ -106,8 +110,19 @@ async function evalProject(projectFile: string, opts: EvalCliOptions): Promise<n
   const onSigint = (): void => interrupt.abort();
   process.once('SIGINT', onSigint);
   try {
-    const settled = project.images.settled().length;
+    const split = opts.split as Split | undefined;
+    if (split && project.images.splitCounts().none > 0) {
+      const r = assignMissingSplits(project);
+      progress.log(`assigned splits to ${r.assigned} images (shotbox split changes them)`);
+    }
+    const settled = project.images.settled(split).length;
     if (settled === 0) {
+      if (split) {
+        process.stderr.write(
+          `shotbox: no settled images in the ${split} split of ${project.file}\n`,
+        );
+        return EXIT.failed;
+      }
       process.stderr.write(
         `shotbox: ${project.file} has no settled labels to evaluate against (review images or import labels first)\n`,
       );
@@ -124,6 +139,7 @@ async function evalProject(projectFile: string, opts: EvalCliOptions): Promise<n
       );
       input = await evaluationInputFromProject(project, detector, {
         scoreThreshold,
+        ...(split ? { split } : {}),
         signal: interrupt.signal,
         onProgress: (done, total, failed) =>
           progress.update(done, total, failed ? `| ${failed} failed` : ''),

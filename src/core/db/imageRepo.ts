@@ -1,3 +1,4 @@
+import type { Split } from '../../shared/project/splits';
 import type {
   ImageListItem,
   ImageRecord,
@@ -132,16 +133,48 @@ export class ImageRepo {
    * Images whose labels are settled (DESIGN.md §6): a person reviewed them, or their labels were
    * imported. Ordered by path.
    */
-  settled(): ImageRecord[] {
+  /** Settled images (of one split when given). */
+  settled(split?: Split): ImageRecord[] {
     return (
       this.db
         .prepare(
           `SELECT ${IMAGE_COLUMNS} FROM images i
-           WHERE ${SETTLED_IMAGE}
+           WHERE ${SETTLED_IMAGE} AND (? IS NULL OR i.split = ?)
            ORDER BY i.path`,
         )
-        .all() as ImageRow[]
+        .all(split ?? null, split ?? null) as ImageRow[]
     ).map(toImage);
+  }
+
+  /** Each image's content hash, split, and the classes of its accepted boxes (for assigning splits). */
+  splitInfo(): { id: number; sha256: string; split: Split | null; classIds: number[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT i.id, i.sha256, i.split,
+           (SELECT group_concat(DISTINCT a.class_id) FROM annotations a
+            WHERE a.image_id = i.id AND a.review IN ('accepted', 'edited')) AS classes
+         FROM images i ORDER BY i.id`,
+      )
+      .all() as { id: number; sha256: string; split: Split | null; classes: string | null }[];
+    return rows.map((r) => ({
+      id: r.id,
+      sha256: r.sha256,
+      split: r.split,
+      classIds: r.classes ? r.classes.split(',').map(Number) : [],
+    }));
+  }
+
+  setSplit(id: number, split: Split): void {
+    this.db.prepare('UPDATE images SET split = ? WHERE id = ?').run(split, id);
+  }
+
+  splitCounts(): Record<Split | 'none', number> {
+    const counts = { train: 0, val: 0, test: 0, none: 0 };
+    for (const r of this.db
+      .prepare('SELECT split, count(*) AS n FROM images GROUP BY split')
+      .all() as { split: Split | null; n: number }[])
+      counts[r.split ?? 'none'] = r.n;
+    return counts;
   }
 
   /** Every image, ordered by path (for exports and detection runs). */

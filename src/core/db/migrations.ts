@@ -195,8 +195,12 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 3: persistent jobs (src/core/jobs): what was asked (kind, params), where it stands (state,
   // progress), the detection run it feeds, and every file that failed with its reason, so a job
-  // killed at any moment can be listed and resumed by the next process.
+  // killed at any moment can be listed and resumed by the next process. Images get a split
+  // (train/val/test; NULL until assigned by src/core/project/splits.ts).
   `
+  ALTER TABLE images ADD COLUMN split TEXT CHECK (split IN ('train', 'val', 'test'));
+  CREATE INDEX images_split ON images (split);
+
   CREATE TABLE jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('detect', 'import', 'evaluate', 'train')),
