@@ -194,6 +194,7 @@ export function createBackend(options: BackendOptions): Backend {
         ...(q.annotationReview ? { annotationReview: q.annotationReview } : {}),
         ...(q.classId !== undefined ? { classId: q.classId } : {}),
         ...(q.search ? { search: q.search } : {}),
+        ...(q.split ? { split: q.split } : {}),
       };
       return {
         total: p.images.count(query),

@@ -29,6 +29,8 @@ export interface ImageQuery {
   classId?: number;
   /** Substring of the path (case-insensitive). */
   search?: string;
+  /** Only images of this split. */
+  split?: Split;
   offset?: number;
   limit?: number;
 }
@@ -201,6 +203,10 @@ function imageFilter(q: ImageQuery): { where: string; params: Record<string, unk
       'EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.review = @review)',
     );
     params.review = q.annotationReview;
+  }
+  if (q.split) {
+    clauses.push('i.split = @split');
+    params.split = q.split;
   }
   if (q.classId !== undefined) {
     clauses.push(

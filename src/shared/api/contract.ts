@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { METHOD_NAMES } from './methods';
+import { SPLITS } from '../project/splits';
 import type { JobFailure, JobRecord, JobState } from '../jobs/types';
 import type {
   AnnotationRecord,
@@ -167,6 +168,7 @@ export const ImageQuerySchema = z.strictObject({
   annotationReview: z.enum(REVIEW_STATES).optional(),
   classId: id.optional(),
   search: z.string().max(200).optional(),
+  split: z.enum(SPLITS).optional(),
   offset: z.number().int().min(0).max(10_000_000).default(0),
   limit: z.number().int().min(1).max(500).default(100),
 });

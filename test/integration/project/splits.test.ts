@@ -3,6 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProjectDb } from '../../../src/core/db/projectDb';
 import { runShotbox } from '../../helpers/cli';
+import { createBackend, dispatch } from '../../../src/core/api/backend';
+import type { ImagePage } from '../../../src/shared/api/contract';
 import { generatedDir, raccoonDir } from '../../helpers/paths';
 
 // Splits on the real raccoon data: it holds four pairs of byte-identical photos, which must never
@@ -75,6 +77,25 @@ describe('train/val/test splits', () => {
     for (const files of pairs)
       expect(new Set(files.map((f) => byOtherSeed.get(f)!.split)).size).toBe(1);
   }, 60_000);
+
+  it('the image list filters by split (the contract the UI uses)', async () => {
+    const project = ProjectDb.open(projectFile);
+    const backend = createBackend({ shell: 'browser', version: 'test', project });
+    try {
+      const counts = project.images.splitCounts();
+      for (const split of ['train', 'val', 'test'] as const) {
+        const page = (await dispatch(backend, 'listImages', { split, limit: 500 })) as ImagePage;
+        expect(page.total).toBe(counts[split]);
+        const ids = new Set(page.items.map((i) => i.id));
+        const info = project.images.splitInfo().filter((i) => ids.has(i.id));
+        expect(info.every((i) => i.split === split)).toBe(true);
+      }
+      await expect(dispatch(backend, 'listImages', { split: 'holdout' })).rejects.toThrow(/split/);
+    } finally {
+      await backend.dispose();
+      project.close();
+    }
+  });
 
   it('eval --project --split test evaluates only the test images', async () => {
     const p = ProjectDb.open(projectFile);

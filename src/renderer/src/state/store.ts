@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { AppInfo, DetectTimings, ProjectInfo } from '../../../shared/api/contract';
 import type { JobFailure, JobRecord } from '../../../shared/jobs/types';
+import type { Split } from '../../../shared/project/splits';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -25,6 +26,7 @@ export interface ImageFilters {
   review: ImageStatus | 'pending' | 'all';
   classId: number | null;
   search: string;
+  split: Split | 'all';
 }
 
 export interface JobState {
@@ -171,7 +173,7 @@ export const initialEditorState = (): EditorState => ({
   project: null,
   classes: [],
   model: null,
-  filters: { review: 'all', classId: null, search: '' },
+  filters: { review: 'all', classId: null, search: '', split: 'all' },
   listGeneration: 0,
   total: null,
   pages: new Map(),
