@@ -195,10 +195,17 @@ export function createBackend(options: BackendOptions): Backend {
         ...(q.classId !== undefined ? { classId: q.classId } : {}),
         ...(q.search ? { search: q.search } : {}),
         ...(q.split ? { split: q.split } : {}),
+        ...(q.scoreBand ? { scoreBand: q.scoreBand } : {}),
       };
       return {
         total: p.images.count(query),
-        items: p.images.list({ ...query, offset: q.offset, limit: q.limit }),
+        items: p.images.list({
+          ...query,
+          ...(q.order ? { order: q.order } : {}),
+          ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
+          offset: q.offset,
+          limit: q.limit,
+        }),
       };
     },
 

@@ -31,6 +31,16 @@ export interface ImageQuery {
   search?: string;
   /** Only images of this split. */
   split?: Split;
+  /**
+   * 'uncertain': the review queue — images with pending boxes first, the one whose pending score
+   * lies nearest `threshold` first, then more pending boxes, then the least confident; default
+   * by path.
+   */
+  order?: 'path' | 'uncertain';
+  /** The score the model's doubt is measured against (default 0.5). */
+  threshold?: number;
+  /** Only images with a pending box scoring within [min, max]. */
+  scoreBand?: { min: number; max: number };
   offset?: number;
   limit?: number;
 }
@@ -117,10 +127,15 @@ export class ImageRepo {
            (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review <> 'rejected') AS annotation_count,
            (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending') AS pending_count
          FROM images i ${where}
-         ORDER BY i.path
+         ORDER BY ${query.order === 'uncertain' ? UNCERTAIN_ORDER : 'i.path'}
          LIMIT @limit OFFSET @offset`,
       )
-      .all({ ...params, limit: query.limit ?? 100, offset: query.offset ?? 0 }) as (ImageRow & {
+      .all({
+        ...params,
+        ...(query.order === 'uncertain' ? { threshold: query.threshold ?? 0.5 } : {}),
+        limit: query.limit ?? 100,
+        offset: query.offset ?? 0,
+      }) as (ImageRow & {
       annotation_count: number;
       pending_count: number;
     })[];
@@ -187,6 +202,14 @@ export class ImageRepo {
   }
 }
 
+/** The review queue's order (see ImageQuery.order); ties end by path so pages are stable. */
+const UNCERTAIN_ORDER = `pending_count = 0,
+  (SELECT min(abs(a.score - @threshold)) FROM annotations a
+   WHERE a.image_id = i.id AND a.review = 'pending' AND a.score IS NOT NULL) ASC NULLS LAST,
+  pending_count DESC,
+  (SELECT max(a.score) FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending') ASC,
+  i.path`;
+
 function imageFilter(q: ImageQuery): { where: string; params: Record<string, unknown> } {
   const clauses: string[] = [];
   const params: Record<string, unknown> = {};
@@ -203,6 +226,13 @@ function imageFilter(q: ImageQuery): { where: string; params: Record<string, unk
       'EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.review = @review)',
     );
     params.review = q.annotationReview;
+  }
+  if (q.scoreBand) {
+    clauses.push(
+      "EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending' AND a.score BETWEEN @bandMin AND @bandMax)",
+    );
+    params.bandMin = q.scoreBand.min;
+    params.bandMax = q.scoreBand.max;
   }
   if (q.split) {
     clauses.push('i.split = @split');

@@ -169,6 +169,13 @@ export const ImageQuerySchema = z.strictObject({
   classId: id.optional(),
   search: z.string().max(200).optional(),
   split: z.enum(SPLITS).optional(),
+  /** 'uncertain': the review queue, the model's most doubtful images first (around `threshold`). */
+  order: z.enum(['path', 'uncertain']).optional(),
+  threshold: z.number().min(0).max(1).optional(),
+  scoreBand: z
+    .strictObject({ min: z.number().min(0).max(1), max: z.number().min(0).max(1) })
+    .refine((b) => b.min <= b.max, 'scoreBand needs min ≤ max')
+    .optional(),
   offset: z.number().int().min(0).max(10_000_000).default(0),
   limit: z.number().int().min(1).max(500).default(100),
 });
