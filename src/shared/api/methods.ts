@@ -24,6 +24,7 @@ export const METHOD_NAMES = [
   'redo',
   'detectImage',
   'detectImages',
+  'detectFolder',
   'cancelJob',
   'listFolder',
   'openProject',
@@ -34,4 +35,8 @@ export const METHOD_NAMES = [
   'lensCoverage',
   'lensSuggestPriors',
   'lensExplain',
+  'pauseJob',
+  'resumeJob',
+  'listJobs',
+  'getJob',
 ] as const;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +186,85 @@ describe('a project survives kill -9 and the same command finishes the work', ()
     expect(final.modelBoxes).toBe(final.detectionsRecorded);
     expect(final.modelBoxes, 'the pasted faces were found').toBeGreaterThan(0);
   }, 120_000);
+
+  it('detect <folder> --project as a job: killed mid-job, listed as interrupted with its failed files by name; the next start resumes it, nothing twice, nothing lost', async () => {
+    const folder = path.join(workDir, 'job-images');
+    await rm(folder, { recursive: true, force: true });
+    const GOOD = 300;
+    const generated = await makeGeneratedImages(folder, {
+      count: GOOD,
+      width: 320,
+      height: 240,
+      faceEvery: 6,
+    });
+    const jpeg = await readFile(generated[0]!);
+    await writeFile(path.join(folder, 'cut short.jpg'), jpeg.subarray(0, 200));
+    await writeFile(path.join(folder, 'notes.png'), 'a text file, not a PNG\n');
+    const file = path.join(folder, 'job.shotbox');
+    await removeProject(file);
+
+    const args = ['detect', folder, '--project', file, '--quiet'];
+    const run = await killWhen(
+      args,
+      file,
+      (db) => count(db, 'SELECT count(*) AS n FROM run_images') >= 30,
+      90_000,
+    );
+    expect(run.killed, `detect ended before it could be killed: ${run.stderr}`).toBe(true);
+    expectSoundFile(file);
+    const killed = readOnly(file, (db) => ({
+      jobs: db.prepare('SELECT id, kind, state, run_id AS runId FROM jobs').all() as {
+        id: number;
+        kind: string;
+        state: string;
+        runId: number;
+      }[],
+      errors: db.prepare('SELECT file FROM job_errors ORDER BY file').all(),
+      done: count(db, 'SELECT count(*) AS n FROM run_images'),
+    }));
+    expect(killed.jobs).toEqual([
+      { id: 1, kind: 'detect', state: 'running', runId: expect.any(Number) },
+    ]);
+    // Import ran before detection: its bad files are recorded already.
+    expect(killed.errors).toEqual([{ file: 'cut short.jpg' }, { file: 'notes.png' }]);
+    expect(killed.done).toBeLessThan(GOOD);
+
+    const listed = await runShotbox(['jobs', '--project', file, '--failed']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^\s*1\s+detect\s+interrupted\s/m);
+    expect(listed.stdout).toMatch(/^job 1 failed cut short\.jpg: .+/m);
+    expect(listed.stdout).toMatch(/^job 1 failed notes\.png: .+/m);
+
+    const again = await runShotbox(args.filter((a) => a !== '--quiet'));
+    expect(again.code, again.stderr).toBe(3); // done, with failed files
+    expect(again.stderr).toContain(`resuming job 1 (${killed.done} of `);
+    expect(again.stderr).toMatch(
+      new RegExp(
+        `^detect: ${GOOD - killed.done} images, .*resumed run ${killed.jobs[0]!.runId} \\(${killed.done} images already done\\), 2 failed`,
+        'm',
+      ),
+    );
+    expect(again.stderr).not.toContain('replacing');
+    expect(again.stderr).toMatch(/^failed cut short\.jpg: /m);
+    expect(again.stderr).toMatch(/^failed notes\.png: /m);
+
+    expectSoundFile(file);
+    const final = readOnly(file, (db) => ({
+      job: db.prepare('SELECT state, done, total, failed FROM jobs').get(),
+      jobs: count(db, 'SELECT count(*) AS n FROM jobs'),
+      state: predictionState(db),
+      images: count(db, 'SELECT count(*) AS n FROM images'),
+    }));
+    expect(final.jobs).toBe(1);
+    expect(final.job).toEqual({ state: 'done', done: GOOD, total: GOOD, failed: 2 });
+    expect(final.images).toBe(GOOD);
+    expect(final.state.runs).toEqual([{ id: killed.jobs[0]!.runId, status: 'done' }]);
+    expect(final.state.doneImages).toBe(GOOD);
+    expect(final.state.distinctDoneImages).toBe(GOOD);
+    expect(final.state.duplicateBoxes).toBe(0);
+    expect(final.state.imagesWhereBoxesDisagreeWithRun).toBe(0);
+    expect(final.state.modelBoxes).toBeGreaterThan(0);
+  }, 180_000);
 });
 
 interface PredictionState {

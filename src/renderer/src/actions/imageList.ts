@@ -25,6 +25,7 @@ export function queryOf(filters: ImageFilters): Omit<RequestOf<'listImages'>, 'o
         ? { status: filters.review }
         : {}),
     ...(filters.classId !== null ? { classId: filters.classId } : {}),
+    ...(filters.split !== 'all' ? { split: filters.split } : {}),
     ...(search ? { search } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { SPLITS } from '../../../shared/project/splits';
 import BrokenImage from '@mui/icons-material/BrokenImage';
 import Search from '@mui/icons-material/Search';
 import {
@@ -238,13 +239,27 @@ function Filters(): React.JSX.Element {
             </MenuItem>
           ))}
         </Select>
+        <Select
+          data-testid="split-filter"
+          value={filters.split}
+          onChange={(e) => setFilters({ split: e.target.value as ImageFilters['split'] })}
+          sx={{ flex: '0 0 80px', fontSize: 13 }}
+          aria-label="Split"
+        >
+          <MenuItem value="all">Any split</MenuItem>
+          {SPLITS.map((s) => (
+            <MenuItem key={s} value={s}>
+              {s}
+            </MenuItem>
+          ))}
+        </Select>
       </Stack>
     </Stack>
   );
 }
 
 function isDefaultFilter(f: ImageFilters): boolean {
-  return f.review === 'all' && f.classId === null && f.search.trim() === '';
+  return f.review === 'all' && f.classId === null && f.search.trim() === '' && f.split === 'all';
 }
 
 export function ImageList(): React.JSX.Element {
@@ -324,7 +339,9 @@ export function ImageList(): React.JSX.Element {
               <Typography variant="body2">No image matches the filter.</Typography>
               <Button
                 variant="outlined"
-                onClick={() => setFilters({ review: 'all', classId: null, search: '' })}
+                onClick={() =>
+                  setFilters({ review: 'all', classId: null, search: '', split: 'all' })
+                }
               >
                 Clear filters
               </Button>

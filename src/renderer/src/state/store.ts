@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { AppInfo, DetectTimings, ProjectInfo } from '../../../shared/api/contract';
 import type { ErrorCode } from '../../../shared/api/errors';
+import type { JobFailure, JobRecord } from '../../../shared/jobs/types';
+import type { Split } from '../../../shared/project/splits';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -25,6 +27,7 @@ export interface ImageFilters {
   review: ImageStatus | 'pending' | 'all';
   classId: number | null;
   search: string;
+  split: Split | 'all';
 }
 
 export interface JobState {
@@ -33,8 +36,10 @@ export interface JobState {
   total: number;
   failed: number;
   startedAt: number;
-  /** Images per second (smoothed); null until two progress events arrived. */
+  /** Images per second and seconds left, as the backend measures them (shared RateMeter). */
   rate: number | null;
+  etaSeconds: number | null;
+  phase: 'import' | 'detect';
   cancelling: boolean;
 }
 
@@ -107,6 +112,10 @@ export interface EditorState {
   zoom: number | null;
 
   job: JobState | null;
+  /** The project's jobs, newest first, and the failed files of those looked at. */
+  jobs: JobRecord[];
+  jobFailures: Record<number, JobFailure[]>;
+  jobsOpen: boolean;
   detecting: boolean;
   lastDetection: LastDetection | null;
 
@@ -169,7 +178,7 @@ export const initialEditorState = (): EditorState => ({
   project: null,
   classes: [],
   model: null,
-  filters: { review: 'all', classId: null, search: '' },
+  filters: { review: 'all', classId: null, search: '', split: 'all' },
   listGeneration: 0,
   total: null,
   pages: new Map(),
@@ -187,6 +196,9 @@ export const initialEditorState = (): EditorState => ({
   zoomRequest: undefined,
   zoom: null,
   job: null,
+  jobs: [],
+  jobFailures: {},
+  jobsOpen: false,
   detecting: false,
   lastDetection: null,
   lastAction: null,
