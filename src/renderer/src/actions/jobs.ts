@@ -6,7 +6,12 @@ import { done, perform } from './run';
 
 export async function loadJobs(): Promise<void> {
   if (!getState().project) return;
-  const jobs = await perform('list jobs', () => api.listJobs({}), { retryable: false });
+  // A refresh (after every job event, on opening the panel): it must not clear a job's failure
+  // notice that arrived just before it.
+  const jobs = await perform('list jobs', () => api.listJobs({}), {
+    retryable: false,
+    background: true,
+  });
   if (jobs) setState({ jobs });
 }
 

@@ -239,11 +239,14 @@ function Filters(): React.JSX.Element {
             </MenuItem>
           ))}
         </Select>
+      </Stack>
+      {/* A row of its own: three selects do not fit the 240-px list at 1024 px. */}
+      <Stack direction="row" spacing={1}>
         <Select
           data-testid="split-filter"
           value={filters.split}
           onChange={(e) => setFilters({ split: e.target.value as ImageFilters['split'] })}
-          sx={{ flex: '0 0 80px', fontSize: 13 }}
+          sx={{ flex: 1, fontSize: 13 }}
           aria-label="Split"
         >
           <MenuItem value="all">Any split</MenuItem>
