@@ -65,3 +65,58 @@ export function assignMissingSplits(
     return { assigned, counts: project.images.splitCounts() };
   });
 }
+
+/** A split a file (or the person) asks for one image, and where it was asked (for messages). */
+export interface WantedSplit {
+  split: Split;
+  where: string;
+}
+
+/** Which split identical files named with different splits share: the training side wins. */
+const TWIN_PRECEDENCE: readonly Split[] = ['train', 'val', 'test'];
+
+/**
+ * Sets the splits a dataset's files give (called inside the import's transaction). Identical
+ * files (same sha256) always share one split: twins the file names with different splits all get
+ * the one earliest in train → val → test (an image also used for training was never held out, so
+ * keeping it out of val/test is what keeps the evaluation honest), and twins the file does not
+ * name follow the named one. Each such decision is a warning naming the files. Not an undo step:
+ * like the rest of an import it is a bulk write from a file that can be repeated.
+ */
+export function applyWantedSplits(
+  project: ProjectDb,
+  wanted: ReadonlyMap<number, WantedSplit>,
+): { set: number; warnings: { where: string; message: string }[] } {
+  const warnings: { where: string; message: string }[] = [];
+  if (wanted.size === 0) return { set: 0, warnings };
+  const info = project.images.splitInfo();
+  const pathOf = new Map(project.images.all().map((i) => [i.id, i.path]));
+  const bySha = new Map<string, typeof info>();
+  for (const img of info) bySha.set(img.sha256, [...(bySha.get(img.sha256) ?? []), img]);
+  let set = 0;
+  for (const group of bySha.values()) {
+    const named = group.filter((g) => wanted.has(g.id));
+    if (named.length === 0) continue;
+    const asked = new Set(named.map((g) => wanted.get(g.id)!.split));
+    const split = TWIN_PRECEDENCE.find((s) => asked.has(s))!;
+    if (asked.size > 1) {
+      warnings.push({
+        where: named.map((g) => wanted.get(g.id)!.where).join(', '),
+        message: `identical files ${named.map((g) => `'${pathOf.get(g.id)}' (${wanted.get(g.id)!.split})`).join(', ')} must share a split: all ${split}`,
+      });
+    }
+    for (const g of group) {
+      if (!wanted.has(g.id) && g.split !== split) {
+        warnings.push({
+          where: wanted.get(named[0]!.id)!.where,
+          message: `'${pathOf.get(g.id)}' is identical to '${pathOf.get(named[0]!.id)}': split ${split}${g.split ? ` (was ${g.split})` : ''}`,
+        });
+      }
+      if (g.split !== split) {
+        project.images.setSplit(g.id, split);
+        set++;
+      }
+    }
+  }
+  return { set, warnings };
+}

@@ -3,6 +3,10 @@
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 
+export function isSplit(value: unknown): value is Split {
+  return (SPLITS as readonly unknown[]).includes(value);
+}
+
 export interface SplitRatios {
   train: number;
   val: number;
