@@ -33,6 +33,7 @@ import { detectImageIntoProject } from '../project/detectIntoProject';
 import { JobError, JobRunner, type JobEvent } from '../jobs/jobRunner';
 import { relativeToRoot } from '../project/importFolder';
 import { markReviewed, reopenImage } from '../project/imageReview';
+import { setImageSplit } from '../project/imageSplit';
 import { importFolder } from '../project/importFolder';
 import { openFolderProject } from '../project/openFolderProject';
 import { watchExternalChanges } from './externalChanges';
@@ -307,6 +308,13 @@ export function createBackend(options: BackendOptions): Backend {
         annotations: p.annotations.ofImage(imageId),
         rejected,
       };
+    },
+
+    async setImageSplit({ imageIds, split }) {
+      const p = needProject();
+      for (const id of imageIds) needImage(p, id);
+      const r = setImageSplit(p, imageIds, split);
+      return { images: r.changed.map((id) => p.images.listItem(id)!), twins: r.twins.length };
     },
 
     async listClasses() {

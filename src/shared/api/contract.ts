@@ -283,6 +283,14 @@ export const contract = {
     request: z.strictObject({ imageId: id }),
     response: {} as MarkReviewedResult,
   },
+  /**
+   * One undo step: the images (and their identical twins, which always share a split) go to
+   * `split`. Returns every image whose split changed, as the list shows it.
+   */
+  setImageSplit: {
+    request: z.strictObject({ imageIds: z.array(id).min(1).max(10_000), split: z.enum(SPLITS) }),
+    response: {} as { images: ImageListItem[]; twins: number },
+  },
   listClasses: { request: empty, response: {} as ClassListItem[] },
   createClass: {
     request: z.strictObject({ name: className, color: color.optional() }),

@@ -11,6 +11,7 @@ export const METHOD_NAMES = [
   'rememberImage',
   'setImageStatus',
   'markReviewed',
+  'setImageSplit',
   'listClasses',
   'createClass',
   'renameClass',

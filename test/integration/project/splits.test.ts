@@ -97,6 +97,80 @@ describe('train/val/test splits', () => {
     }
   });
 
+  it("a person changes an image's split: one undo step through the API, its identical twin goes along", async () => {
+    const project = ProjectDb.open(projectFile);
+    const backend = createBackend({ shell: 'browser', version: 'test', project });
+    try {
+      const twin = project.images.byPath('raccoon-11.jpg')!;
+      const other = project.images.byPath('raccoon-116.jpg')!;
+      const before = splitsByPath();
+      const from = before.get('raccoon-11.jpg')!.split!;
+      const to = from === 'test' ? 'val' : 'test';
+      const r = (await dispatch(backend, 'setImageSplit', { imageIds: [twin.id], split: to })) as {
+        images: { id: number; split: string | null }[];
+        twins: number;
+      };
+      expect(r.twins).toBe(1);
+      expect(r.images.map((i) => [i.id, i.split]).sort()).toEqual(
+        [
+          [twin.id, to],
+          [other.id, to],
+        ].sort(),
+      );
+      const page = (await dispatch(backend, 'listImages', { split: to, limit: 500 })) as ImagePage;
+      expect(page.items.map((i) => i.path)).toEqual(
+        expect.arrayContaining(['raccoon-11.jpg', 'raccoon-116.jpg']),
+      );
+      const undone = (await dispatch(backend, 'undo', {})) as { label: string | null };
+      expect(undone.label).toBe(`set split to ${to}`);
+      expect(splitsByPath()).toEqual(before);
+      await dispatch(backend, 'redo', {});
+      expect(splitsByPath().get('raccoon-116.jpg')!.split).toBe(to);
+      await dispatch(backend, 'undo', {});
+      await expect(
+        dispatch(backend, 'setImageSplit', { imageIds: [twin.id], split: 'holdout' }),
+      ).rejects.toThrow(/split/);
+      await expect(
+        dispatch(backend, 'setImageSplit', { imageIds: [999_999], split: 'val' }),
+      ).rejects.toThrow(/image 999999 does not exist/);
+      expect(splitsByPath()).toEqual(before);
+    } finally {
+      await backend.dispose();
+      project.close();
+    }
+  });
+
+  it('shotbox split --set <split> <image…> sets those images and their twins; unknown names are reported', async () => {
+    const before = splitsByPath();
+    const to = before.get('raccoon-52.jpg')!.split === 'val' ? 'train' : 'val';
+    const run = await runShotbox([
+      'split',
+      '--project',
+      projectFile,
+      '--set',
+      to,
+      'raccoon-52.jpg',
+      path.join(raccoonDir, 'images', 'raccoon-1.jpg'),
+      'no-such.jpg',
+    ]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain('not in the project: no-such.jpg');
+    const after = splitsByPath();
+    expect(after.get('raccoon-52.jpg')!.split).toBe(to);
+    expect(after.get('raccoon-74.jpg')!.split, 'its identical twin').toBe(to);
+    expect(after.get('raccoon-1.jpg')!.split).toBe(to);
+    const changed = [...after].filter(([f, v]) => before.get(f)!.split !== v.split).map(([f]) => f);
+    expect(run.stderr).toContain(`split: ${changed.length} images set to ${to}`);
+    expect(changed.sort()).toEqual(
+      ['raccoon-52.jpg', 'raccoon-74.jpg', 'raccoon-1.jpg']
+        .filter((f) => before.get(f)!.split !== to)
+        .sort(),
+    );
+    const bad = await runShotbox(['split', '--project', projectFile, '--set', 'holdout', 'a.jpg']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--set must be train, val or test, got 'holdout'");
+  }, 60_000);
+
   it('eval --project --split test evaluates only the test images', async () => {
     const p = ProjectDb.open(projectFile);
     const testImages = p.images.settled('test').length;
