@@ -15,6 +15,11 @@ export async function nextMostUncertain(): Promise<void> {
       order: 'uncertain',
       threshold: s.threshold,
       annotationReview: 'pending',
+      // Within the list's split and score band, when the person narrowed them.
+      ...(s.filters.split !== 'all' ? { split: s.filters.split } : {}),
+      ...(s.filters.band[0] > 0 || s.filters.band[1] < 1
+        ? { scoreBand: { min: s.filters.band[0], max: s.filters.band[1] } }
+        : {}),
       limit: 2,
     }),
   );

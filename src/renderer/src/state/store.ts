@@ -28,6 +28,30 @@ export interface ImageFilters {
   classId: number | null;
   search: string;
   split: Split | 'all';
+  /** 'uncertain': the review queue, the model's most doubtful images first. */
+  order: 'path' | 'uncertain';
+  /** Only images with a pending box scoring in [min, max]; [0, 1] is no filter. */
+  band: readonly [number, number];
+}
+
+export const DEFAULT_FILTERS: ImageFilters = {
+  review: 'all',
+  classId: null,
+  search: '',
+  split: 'all',
+  order: 'path',
+  band: [0, 1],
+};
+
+export function isDefaultFilter(f: ImageFilters): boolean {
+  return (
+    f.review === 'all' &&
+    f.classId === null &&
+    f.search.trim() === '' &&
+    f.split === 'all' &&
+    f.band[0] === 0 &&
+    f.band[1] === 1
+  );
 }
 
 export interface JobState {
@@ -178,7 +202,7 @@ export const initialEditorState = (): EditorState => ({
   project: null,
   classes: [],
   model: null,
-  filters: { review: 'all', classId: null, search: '', split: 'all' },
+  filters: DEFAULT_FILTERS,
   listGeneration: 0,
   total: null,
   pages: new Map(),
