@@ -43,11 +43,7 @@ describe('splits and the review queue in the workbench', () => {
     await page.getByRole('option', { name: option, exact: true }).click();
   };
   const waitRows = async (n: number): Promise<void> => {
-    await page.waitForFunction(
-      (want) => document.querySelectorAll('[data-testid^="image-row-"]').length === want,
-      n,
-      { timeout: 15_000 },
-    );
+    await expect.poll(async () => (await rowIds()).length, { timeout: 15_000 }).toBe(n);
   };
 
   beforeAll(async () => {
@@ -117,14 +113,7 @@ describe('splits and the review queue in the workbench', () => {
     const byName = await rowIds();
     expect(expected, 'the fixture orders differently by doubt than by name').not.toEqual(byName);
     await pick('order-select', 'Uncertain first');
-    await page.waitForFunction(
-      (want) =>
-        Array.from(document.querySelectorAll('[data-testid^="image-row-"]'))
-          .map((r) => r.getAttribute('data-testid'))
-          .join() === want.map((id) => `image-row-${id}`).join(),
-      expected,
-      { timeout: 15_000 },
-    );
+    await expect.poll(rowIds, { timeout: 15_000 }).toEqual(expected);
 
     // U: the most uncertain image other than the open one.
     const queue = withProject((p) =>
@@ -136,11 +125,7 @@ describe('splits and the review queue in the workbench', () => {
     await page.locator('body').click({ position: { x: 500, y: 300 } });
     await page.keyboard.press('u');
     const want = queue.find((f) => f !== before)!;
-    await page.waitForFunction(
-      (w) => document.querySelector('[data-testid="image-path"]')?.textContent === w,
-      want,
-      { timeout: 15_000 },
-    );
+    await expect.poll(currentPath, { timeout: 15_000 }).toBe(want);
 
     // The score band, set with the keyboard on its two thumbs: 0.60–0.80 leaves out face-1
     // (its pending boxes score 0.05 or ≥ 0.99) on these photos.
@@ -157,14 +142,7 @@ describe('splits and the review queue in the workbench', () => {
     );
     expect(inBand.length).toBeGreaterThan(0);
     expect(inBand.length, 'the band leaves some images out').toBeLessThan(expected.length);
-    await page.waitForFunction(
-      (w) =>
-        Array.from(document.querySelectorAll('[data-testid^="image-row-"]'))
-          .map((r) => r.getAttribute('data-testid'))
-          .join() === w.map((id) => `image-row-${id}`).join(),
-      inBand,
-      { timeout: 15_000 },
-    );
+    await expect.poll(rowIds, { timeout: 15_000 }).toEqual(inBand);
     await page.screenshot({ path: path.join(shots, 'review-queue-1024x700.png') });
     // At 1024 px the queue's controls stay inside the image list (not under the canvas).
     const list = (await page.getByTestId('image-list').boundingBox())!;
