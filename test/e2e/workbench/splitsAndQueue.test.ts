@@ -70,7 +70,7 @@ describe('splits and the review queue in the workbench', () => {
     page = await context.newPage();
     await page.goto(`${app.openUrl}&testhooks`);
     await page.getByTestId('workbench').waitFor({ timeout: 30_000 });
-    await waitRows(4);
+    await page.locator('[data-testid^="image-row-"]').nth(3).waitFor({ timeout: 30_000 });
   }, 240_000);
 
   afterAll(async () => {
