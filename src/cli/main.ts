@@ -5,12 +5,14 @@ import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
 import { registerEvalCommand } from './commands/eval';
 import { registerLensCommands } from './commands/lens';
+import { registerJobsCommand } from './commands/jobs';
 import { registerModelsCommand } from './commands/models';
 import { registerPriorsCommand } from './commands/priors';
 import { registerProjectCommands } from './commands/project';
 import { registerRecoverCommand } from './commands/recover';
 import { registerServeCommand } from './commands/serve';
 import { registerTrainCommand } from './commands/train';
+import { registerSplitCommand } from './commands/split';
 import { EXIT, UsageError } from './exitCodes';
 import { escapeControls as safe } from '../shared/text/unsafeChars';
 
@@ -28,10 +30,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPriorsCommand(program, setExit);
   registerDetectCommand(program, setExit);
   registerEvalCommand(program, setExit);
+  registerJobsCommand(program, setExit);
   registerModelsCommand(program, setExit);
   registerBenchCommand(program, setExit);
   registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
+  registerSplitCommand(program, setExit);
   registerProjectCommands(program, setExit);
   registerRecoverCommand(program, setExit);
   registerLensCommands(program, setExit);

@@ -1,27 +1,41 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { FileProblem } from '../../core/detector/batch';
 import type { ProviderName } from '../../core/detector/executionProviders';
 import { escapeControls as safe } from '../../shared/text/unsafeChars';
+import type { DetectJobOutcome } from '../../core/jobs/jobRunner';
+import type { DetectJobParams } from '../../shared/jobs/types';
 import { EXIT, UsageError } from '../exitCodes';
 
 /** What `detect` runs on, loaded when it runs: `shotbox --help` need not load ONNX Runtime. */
 async function detectModules() {
-  const [batch, detector, providers, coco, atomic, registry, db, dip, folder, project, progress] =
-    await Promise.all([
-      import('../../core/detector/batch'),
-      import('../../core/detector/detector'),
-      import('../../core/detector/executionProviders'),
-      import('../../core/formats/cocoDetections'),
-      import('../../core/fs/atomicWrite'),
-      import('../../core/models/registry'),
-      import('../../core/db/projectDb'),
-      import('../../core/project/detectIntoProject'),
-      import('../../core/project/importFolder'),
-      import('./projectFiles'),
-      import('../progress'),
-    ]);
+  const [
+    batch,
+    detector,
+    providers,
+    coco,
+    atomic,
+    registry,
+    db,
+    dip,
+    folder,
+    project,
+    progress,
+    jobs,
+  ] = await Promise.all([
+    import('../../core/detector/batch'),
+    import('../../core/detector/detector'),
+    import('../../core/detector/executionProviders'),
+    import('../../core/formats/cocoDetections'),
+    import('../../core/fs/atomicWrite'),
+    import('../../core/models/registry'),
+    import('../../core/db/projectDb'),
+    import('../../core/project/detectIntoProject'),
+    import('../../core/project/importFolder'),
+    import('./projectFiles'),
+    import('../progress'),
+    import('../../core/jobs/jobRunner'),
+  ]);
   return {
     ...batch,
     ...detector,
@@ -34,6 +48,7 @@ async function detectModules() {
     ...folder,
     ...project,
     ...progress,
+    ...jobs,
     cliProgress: (await import('cli-progress')).default,
   };
 }
@@ -249,10 +264,9 @@ async function detectIntoProjectCli(
     openExistingProject,
     createProgress,
     relativeToRoot,
-    importFolder,
     Detector,
     resolveModel,
-    detectIntoProject,
+    JobRunner,
   } = await detectModules();
   // Without inputs the project must exist: a typo must not create an empty project.
   const { project, created } =
@@ -261,81 +275,88 @@ async function detectIntoProjectCli(
       : { project: openExistingProject(projectFile), created: false };
   const progress = createProgress('images', opts.quiet);
   const interrupt = new AbortController();
+  let loaded: Awaited<ReturnType<typeof Detector.load>> | undefined;
+  const runner = new JobRunner(project, {
+    detector: async (model) => {
+      loaded = await Detector.load(
+        resolveModel(model),
+        opts.providers ? { providers: opts.providers } : {},
+      );
+      progress.log(`model ${loaded.manifest.name} on ${loaded.provider.toUpperCase()}`);
+      return loaded;
+    },
+    onEvent: (e) => {
+      if (e.type !== 'progress') return;
+      progress.update(
+        e.done,
+        e.total,
+        `${e.phase === 'import' ? '(importing) ' : ''}${e.failed ? `| ${e.failed} failed` : ''}`,
+        e,
+      );
+    },
+  });
+  // Ctrl+C pauses the job after the image in flight; the same command resumes it.
   const onSigint = (): void => interrupt.abort();
   process.once('SIGINT', onSigint);
   try {
-    let imageIds: number[] | undefined;
-    if (inputs.length > 0) {
-      const prefixes: string[] = [];
-      for (const input of inputs) {
-        const rel =
-          path.resolve(input) === project.imageRoot
-            ? ''
-            : relativeToRoot(project.imageRoot, path.resolve(input));
-        if (rel === undefined)
-          throw new UsageError(
-            `${path.resolve(input)} is outside the project's image root ${project.imageRoot}`,
-          );
-        const added = await importFolder(project, statIsDir(input) ? input : path.dirname(input));
-        if (added.added > 0) progress.log(`added ${added.added} new images to the project`);
-        prefixes.push(rel);
-      }
-      imageIds = project.images
-        .all()
-        .filter((i) => prefixes.some((p) => p === '' || i.path === p || i.path.startsWith(`${p}/`)))
-        .map((i) => i.id);
+    const jobInputs: string[] = [];
+    for (const input of inputs) {
+      const abs = path.resolve(input);
+      const rel = abs === project.imageRoot ? '' : relativeToRoot(project.imageRoot, abs);
+      if (rel === undefined)
+        throw new UsageError(`${abs} is outside the project's image root ${project.imageRoot}`);
+      jobInputs.push(rel);
     }
+    if (inputs.length === 0 && project.images.count() === 0) {
+      process.stderr.write('shotbox: the project has no images\n');
+      return EXIT.failed;
+    }
+    const params: DetectJobParams = {
+      ...(inputs.length > 0 ? { inputs: jobInputs } : {}),
+      ...(opts.model !== undefined ? { model: opts.model } : {}),
+      ...(opts.scoreThreshold !== undefined ? { scoreThreshold: opts.scoreThreshold } : {}),
+      ...(opts.iouThreshold !== undefined ? { iouThreshold: opts.iouThreshold } : {}),
+      ...(opts.includeReviewed ? { includeReviewed: true } : {}),
+    };
+    const { job, resumed, finished } = runner.startDetect(params);
+    if (resumed) progress.log(`resuming job ${job.id} (${job.done} of ${job.total} done before)`);
+    interrupt.signal.addEventListener('abort', () => runner.pause(job.id), { once: true });
+    let outcome: DetectJobOutcome;
+    try {
+      outcome = await finished;
+    } finally {
+      progress.stop();
+      await loaded?.dispose();
+    }
+    if (outcome.imported > 0) progress.log(`added ${outcome.imported} new images to the project`);
     if (project.images.count() === 0) {
       process.stderr.write(
         `shotbox: the project has no images${created ? ' (give a folder to detect)' : ''}\n`,
       );
       return EXIT.failed;
     }
-    const detector = await Detector.load(
-      resolveModel(opts.model),
-      opts.providers ? { providers: opts.providers } : {},
-    );
-    let report;
-    try {
-      progress.log(`model ${detector.manifest.name} on ${detector.provider.toUpperCase()}`);
-      report = await detectIntoProject(project, detector, {
-        ...(imageIds ? { imageIds } : {}),
-        ...(opts.scoreThreshold !== undefined ? { scoreThreshold: opts.scoreThreshold } : {}),
-        ...(opts.iouThreshold !== undefined ? { iouThreshold: opts.iouThreshold } : {}),
-        ...(opts.includeReviewed ? { includeReviewed: true } : {}),
-        signal: interrupt.signal,
-        onProgress: (done, total, failed) =>
-          progress.update(done, total, failed ? `| ${failed} failed` : ''),
-      });
-    } finally {
-      progress.stop();
-      await detector.dispose();
-    }
-    for (const f of report.failures)
+    const record = runner.get(job.id)!;
+    for (const f of outcome.failures)
       process.stderr.write(`failed ${safe(f.file)}: ${safe(f.reason)}\n`);
     process.stderr.write(
-      `detect: ${report.processed} images, ${report.detections} detections stored as pending` +
-        (report.replaced ? ` (replacing ${report.replaced} older predictions)` : '') +
-        `, ${report.merged} merged away (overlapping a box a person decided on)` +
-        (report.skippedReviewed
-          ? `, ${report.skippedReviewed} reviewed images skipped (--include-reviewed runs them)`
+      `detect: ${outcome.processed} images, ${outcome.detections} detections stored as pending` +
+        (outcome.replaced ? ` (replacing ${outcome.replaced} older predictions)` : '') +
+        `, ${outcome.merged} merged away (overlapping a box a person decided on)` +
+        (outcome.skippedReviewed
+          ? `, ${outcome.skippedReviewed} reviewed images skipped (--include-reviewed runs them)`
           : '') +
-        (report.resumed
-          ? `, resumed run ${report.runId} (${report.alreadyDone} images already done)`
-          : `, run ${report.runId}`) +
-        `, ${report.failures.length} failed → ${project.file}\n`,
+        (outcome.alreadyDone
+          ? `, resumed run ${record.runId} (${outcome.alreadyDone} images already done)`
+          : `, run ${record.runId}`) +
+        `, ${outcome.failures.length} failed → ${project.file} (job ${job.id})\n`,
     );
-    if (report.interrupted) {
+    if (outcome.state !== 'done') {
       process.stderr.write('interrupted: run the same command again to resume\n');
       return EXIT.interrupted;
     }
-    return report.failures.length > 0 ? EXIT.partial : EXIT.ok;
+    return outcome.failures.length > 0 ? EXIT.partial : EXIT.ok;
   } finally {
     process.off('SIGINT', onSigint);
     project.close();
   }
-}
-
-function statIsDir(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SPLITS } from '../../shared/project/splits';
 import { UsageError } from '../exitCodes';
 import { EVAL_SCORE_THRESHOLD, type EvalCliOptions } from './evalOptions';
 
@@ -26,15 +27,17 @@ export function registerEvalCommand(program: Command, setExit: (code: number) =>
       `with --project: minimum detection score (default ${EVAL_SCORE_THRESHOLD})`,
     )
     .option('--provider <list>', 'with --project: execution providers to try in order')
-    .option('--split <name>', 'not available yet: splits come with a later version')
+    .option('--split <name>', 'with --project: only the images of this split (train, val, test)')
     .option('--json', 'print the numbers as JSON')
     .option('--report <out.html>', 'write a self-contained HTML report with PR curves and tables')
     .option('--quiet', 'no warnings about skipped entries')
     .action(async (opts: EvalCliOptions) => {
       // Loaded when the command runs: `shotbox --help` stays fast.
       const run = await import('./evalRun');
-      if (opts.split !== undefined)
-        throw new UsageError('--split is not available yet (splits come with a later version)');
+      if (opts.split !== undefined && !(SPLITS as readonly string[]).includes(opts.split))
+        throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got '${opts.split}'`);
+      if (opts.split !== undefined && !opts.project)
+        throw new UsageError('--split goes with --project');
       if (opts.project) {
         if (opts.gt || opts.dt)
           throw new UsageError(

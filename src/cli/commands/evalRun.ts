@@ -10,6 +10,8 @@ import { resolveModel } from '../../core/models/registry';
 import { EXIT, UsageError } from '../exitCodes';
 import { createProgress } from '../progress';
 import { formatTable } from '../table';
+import type { Split } from '../../shared/project/splits';
+import { assignMissingSplits } from '../../core/project/splits';
 import { openExistingProject } from './projectFiles';
 import { EVAL_SCORE_THRESHOLD, type EvalCliOptions } from './evalOptions';
 
@@ -45,8 +47,19 @@ export async function evalProject(projectFile: string, opts: EvalCliOptions): Pr
   const onSigint = (): void => interrupt.abort();
   process.once('SIGINT', onSigint);
   try {
-    const settled = project.images.settled().length;
+    const split = opts.split as Split | undefined;
+    if (split && project.images.splitCounts().none > 0) {
+      const r = assignMissingSplits(project);
+      progress.log(`assigned splits to ${r.assigned} images (shotbox split changes them)`);
+    }
+    const settled = project.images.settled(split).length;
     if (settled === 0) {
+      if (split) {
+        process.stderr.write(
+          `shotbox: no settled images in the ${split} split of ${project.file}\n`,
+        );
+        return EXIT.failed;
+      }
       process.stderr.write(
         `shotbox: ${project.file} has no settled labels to evaluate against (review images or import labels first)\n`,
       );
@@ -63,6 +76,7 @@ export async function evalProject(projectFile: string, opts: EvalCliOptions): Pr
       );
       input = await evaluationInputFromProject(project, detector, {
         scoreThreshold,
+        ...(split ? { split } : {}),
         signal: interrupt.signal,
         onProgress: (done, total, failed) =>
           progress.update(done, total, failed ? `| ${failed} failed` : ''),

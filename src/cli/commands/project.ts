@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { FormatProblem } from '../../core/formats/annotationSet';
 import { EXIT, UsageError } from '../exitCodes';
 import { formatTable } from '../table';
+import { isSplit } from '../../shared/project/splits';
 import { escapeControls as safe } from '../../shared/text/unsafeChars';
 
 /** Problems printed in full; the rest are counted (the summary says how many). */
@@ -20,7 +21,17 @@ async function projectModules() {
     import('../progress'),
     import('../../core/project/imageReview'),
   ]);
-  return { ...files, ...db, ...exporter, ...importer, ...folder, ...progress, ...review };
+  const splitFiles = await import('../../core/formats/splitFiles');
+  return {
+    ...files,
+    ...db,
+    ...exporter,
+    ...importer,
+    ...folder,
+    ...progress,
+    ...review,
+    ...splitFiles,
+  };
 }
 
 function printProblems(problems: FormatProblem[], quiet: boolean): void {
@@ -37,6 +48,7 @@ interface ImportOptions {
   format?: string;
   classes?: string;
   asLabels?: boolean;
+  split?: string;
   quiet?: boolean;
 }
 
@@ -67,6 +79,10 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       '--as-labels',
       'boxes that carry a score (model predictions) become labels; default: pending predictions',
     )
+    .option(
+      '--split <train|val|test>',
+      "the split of every image --annotations names (default: the dataset's own: VOC ImageSets, a COCO file named for its split, YOLO data.yaml)",
+    )
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (folder: string, opts: ImportOptions) => {
       const {
@@ -77,10 +93,17 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         createProgress,
         importFolder,
         importParsedAnnotations,
+        readSplitFiles,
       } = await projectModules();
       if (!existsSync(folder)) throw new UsageError(`folder not found: ${path.resolve(folder)}`);
       if (opts.format && !opts.annotations)
         throw new UsageError('--format describes --annotations: give both');
+      if (opts.split !== undefined && !opts.annotations)
+        throw new UsageError(
+          '--split gives the split of the images --annotations names: give both',
+        );
+      if (opts.split !== undefined && !isSplit(opts.split))
+        throw new UsageError(`--split must be train, val or test, got '${safe(opts.split)}'`);
       const format = opts.annotations
         ? await resolveAnnotationFormat(opts.format, opts.annotations)
         : undefined;
@@ -91,6 +114,13 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       if (parsed?.problems.some((p) => p.severity === 'error')) {
         throw new AnnotationImportError(parsed.problems);
       }
+      const splits = format
+        ? await readSplitFiles(
+            format,
+            opts.annotations!,
+            isSplit(opts.split) ? opts.split : undefined,
+          )
+        : undefined;
       const { project, created } = ProjectDb.openOrCreate(opts.project, folder);
       let removeEmptyNew = false;
       try {
@@ -120,11 +150,10 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         let labels = '';
         let warnings = 0;
         if (parsed && !interrupt.signal.aborted) {
-          const result = importParsedAnnotations(
-            project,
-            parsed,
-            opts.asLabels ? { asLabels: true } : {},
-          );
+          const result = importParsedAnnotations(project, parsed, {
+            ...(opts.asLabels ? { asLabels: true } : {}),
+            ...(splits ? { splits } : {}),
+          });
           printProblems(result.warnings, opts.quiet ?? false);
           warnings = result.warnings.length;
           labels =
@@ -133,6 +162,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
               ? ` (${result.predictions} with a score stored as pending predictions; --as-labels makes them labels)`
               : '') +
             (result.alreadyPresent ? ` (${result.alreadyPresent} already present)` : '') +
+            (result.splits
+              ? `, splits from ${safe(result.splits.source)} (${result.splits.set} images set)`
+              : '') +
             (warnings ? `, ${warnings} warning(s)` : '');
         }
         process.stderr.write(

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
   contract,
@@ -9,7 +8,7 @@ import {
   type ParsedRequestOf,
   type ResponseOf,
 } from '../../shared/api/contract';
-import { ShotboxError, toSerializedError, type ErrorCode } from '../../shared/api/errors';
+import { ShotboxError, type ErrorCode } from '../../shared/api/errors';
 import type { Box, ImageListItem, ImageRecord } from '../../shared/project/types';
 import { ProjectDb } from '../db/projectDb';
 import { explainDbError, ProjectReadOnlyError } from '../db/projectErrors';
@@ -30,8 +29,11 @@ import {
   recolorClass,
   renameClass,
 } from '../project/classEdits';
-import { detectImageIntoProject, detectIntoProject } from '../project/detectIntoProject';
+import { detectImageIntoProject } from '../project/detectIntoProject';
+import { JobError, JobRunner, type JobEvent } from '../jobs/jobRunner';
+import { relativeToRoot } from '../project/importFolder';
 import { markReviewed, reopenImage } from '../project/imageReview';
+import { setImageSplit } from '../project/imageSplit';
 import { importFolder } from '../project/importFolder';
 import { openFolderProject } from '../project/openFolderProject';
 import { watchExternalChanges } from './externalChanges';
@@ -106,10 +108,62 @@ export function createBackend(options: BackendOptions): Backend {
   const { project } = options;
   const emit = options.emit ?? (() => {});
   const detectors = new Map<string, Promise<Detector>>();
-  const jobs = new Map<string, AbortController>();
   const stopWatching = project
     ? watchExternalChanges(project, () => emit({ type: 'project-changed', reason: 'external' }))
     : () => {};
+  const toBackendEvent = (e: JobEvent): BackendEvent => {
+    const jobId = String(e.jobId);
+    if (e.type === 'progress') {
+      const { type: _t, jobId: _j, kind: _k, ...rest } = e;
+      return { type: 'job-progress', jobId, ...rest };
+    }
+    if (e.type === 'error') return { type: 'job-error', jobId, message: e.message };
+    const r = e.report;
+    return {
+      type: 'job-done',
+      jobId,
+      state: r.state,
+      processed: r.processed,
+      detections: r.detections,
+      failed: r.failures.length,
+      failures: r.failures.slice(0, FAILURES_NAMED).map((f) => ({
+        path: project ? relativeImagePath(project, f.file) : f.file,
+        reason: f.reason,
+      })),
+      cancelled: r.state !== 'done',
+      merged: r.merged,
+      skippedReviewed: r.skippedReviewed,
+    };
+  };
+  const runner = project
+    ? new JobRunner(project, {
+        detector: (model) => detector(model),
+        onEvent: (e) => emit(toBackendEvent(e)),
+      })
+    : null;
+  const needRunner = (): JobRunner => {
+    if (!runner) throw new ValidationError('no project is open');
+    return runner;
+  };
+  const jobIdOf = (text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new NotFoundError(`job ${text} does not exist`);
+    return n;
+  };
+  /** Job rules broken by the request (one running at a time, nothing to resume) are 400s. */
+  const jobCall = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof JobError) throw new ValidationError(err.message);
+      throw err;
+    }
+  };
+  /** Starts a job in the background: its outcome arrives as events (the final one always). */
+  const started = (r: { job: { id: number }; finished: Promise<unknown> }, resumed: boolean) => {
+    r.finished.catch(() => {}); // reported as a job-error event
+    return { jobId: String(r.job.id), ...(resumed ? { resumed } : {}) };
+  };
 
   const projectInfo = (p: ProjectDb): ProjectInfo => ({
     file: p.file,
@@ -227,10 +281,18 @@ export function createBackend(options: BackendOptions): Backend {
         ...(q.annotationReview ? { annotationReview: q.annotationReview } : {}),
         ...(q.classId !== undefined ? { classId: q.classId } : {}),
         ...(q.search ? { search: q.search } : {}),
+        ...(q.split ? { split: q.split } : {}),
+        ...(q.scoreBand ? { scoreBand: q.scoreBand } : {}),
       };
       return {
         total: p.images.count(query),
-        items: p.images.list({ ...query, offset: q.offset, limit: q.limit }),
+        items: p.images.list({
+          ...query,
+          ...(q.order ? { order: q.order } : {}),
+          ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
+          offset: q.offset,
+          limit: q.limit,
+        }),
       };
     },
 
@@ -266,6 +328,13 @@ export function createBackend(options: BackendOptions): Backend {
         annotations: p.annotations.ofImage(imageId),
         rejected,
       };
+    },
+
+    async setImageSplit({ imageIds, split }) {
+      const p = needProject();
+      for (const id of imageIds) needImage(p, id);
+      const r = setImageSplit(p, imageIds, split);
+      return { images: r.changed.map((id) => p.images.listItem(id)!), twins: r.twins.length };
     },
 
     async listClasses() {
@@ -406,62 +475,59 @@ export function createBackend(options: BackendOptions): Backend {
       const p = needProject();
       // Checked up front: the job runs detached, and its first write would fail only later.
       if (p.readOnlyReason) throw new ProjectReadOnlyError(p.readOnlyReason);
-      if (jobs.size > 0)
-        throw new ValidationError(
-          'a detection job is already running (cancel it first)',
-          'conflict',
-        );
       const missing = imageIds.filter((id) => !p.images.get(id));
       if (missing.length)
         throw new NotFoundError(`image(s) ${missing.slice(0, 10).join(', ')} do not exist`);
-      const d = await detector(model);
-      const jobId = randomUUID();
-      const abort = new AbortController();
-      jobs.set(jobId, abort);
-      let lastEmit = 0;
-      void detectIntoProject(p, d, {
-        imageIds,
-        ...(includeReviewed ? { includeReviewed } : {}),
-        signal: abort.signal,
-        onProgress: (done, total, failed) => {
-          // At most ~10 progress events a second: enough for a smooth bar, cheap for IPC.
-          const now = Date.now();
-          if (done === total || now - lastEmit > 100) {
-            lastEmit = now;
-            emit({ type: 'job-progress', jobId, done, total, failed });
-          }
-        },
-      })
-        .then((r) =>
-          emit({
-            type: 'job-done',
-            jobId,
-            processed: r.processed,
-            detections: r.detections,
-            failed: r.failures.length,
-            failures: r.failures
-              .slice(0, FAILURES_NAMED)
-              .map((f) => ({ path: relativeImagePath(p, f.file), reason: f.reason })),
-            cancelled: r.interrupted,
-            merged: r.merged,
-            skippedReviewed: r.skippedReviewed,
-          }),
-        )
-        .catch((err: unknown) =>
-          emit({
-            type: 'job-error',
-            jobId,
-            message: toSerializedError(explainDbError(err, p.file, p.readOnlyReason)).message,
-          }),
-        )
-        .finally(() => jobs.delete(jobId));
-      return { jobId };
+      const r = jobCall(() =>
+        needRunner().startDetect({
+          imageIds,
+          ...(model !== undefined ? { model } : {}),
+          ...(includeReviewed ? { includeReviewed } : {}),
+        }),
+      );
+      return started(r, r.resumed);
+    },
+
+    async detectFolder({ folder, model, includeReviewed }) {
+      const p = needProject();
+      // Only folders under the image root: a page may not make the backend read elsewhere.
+      const abs = path.resolve(p.imageRoot, folder);
+      const rel = abs === p.imageRoot ? '' : relativeToRoot(p.imageRoot, abs);
+      if (rel === undefined)
+        throw new ValidationError(`${abs} is outside the project's image root ${p.imageRoot}`);
+      const r = jobCall(() =>
+        needRunner().startDetect({
+          inputs: [rel],
+          ...(model !== undefined ? { model } : {}),
+          ...(includeReviewed ? { includeReviewed } : {}),
+        }),
+      );
+      return started(r, r.resumed);
     },
 
     async cancelJob({ jobId }) {
-      const job = jobs.get(jobId);
-      job?.abort();
-      return { cancelled: job !== undefined };
+      return { cancelled: needRunner().cancel(jobIdOf(jobId)) };
+    },
+
+    async pauseJob({ jobId }) {
+      return { paused: needRunner().pause(jobIdOf(jobId)) };
+    },
+
+    async resumeJob({ jobId }) {
+      return started(
+        jobCall(() => needRunner().resume(jobIdOf(jobId))),
+        true,
+      );
+    },
+
+    async listJobs() {
+      return needRunner().list();
+    },
+
+    async getJob({ jobId }) {
+      const job = needRunner().get(jobIdOf(jobId));
+      if (!job) throw new NotFoundError(`job ${jobId} does not exist`);
+      return job;
     },
 
     async listFolder({ path: folder, models }) {
@@ -491,7 +557,7 @@ export function createBackend(options: BackendOptions): Backend {
 
     async dispose() {
       stopWatching();
-      for (const job of jobs.values()) job.abort();
+      await runner?.dispose();
       for (const d of detectors.values()) await d.then((x) => x.dispose()).catch(() => {});
       detectors.clear();
     },

@@ -1,3 +1,4 @@
+import type { Split } from '../../shared/project/splits';
 import type { AnnotationRecord, Box, ClassRecord, ReviewState } from '../../shared/project/types';
 import { reviewAfterEdit } from '../../shared/project/reviewRule';
 import type { NewAnnotation } from './annotationRepo';
@@ -21,11 +22,15 @@ export interface AnnotationPatch {
   review?: ReviewState;
 }
 
-/** What the history keeps of an image: the person's mark and whether the model ran on it. */
+/**
+ * What the history keeps of an image: the person's mark, whether the model ran on it, and its
+ * split. (Steps recorded before splits were edited lack `split`: they leave it as it is.)
+ */
 export interface ImageMarks {
   id: number;
   reviewedMark: 0 | 1;
   detected: 0 | 1;
+  split?: Split | null;
 }
 
 type Kind = 'annotation' | 'class' | 'image';
@@ -78,7 +83,10 @@ export interface StepWriter {
   ensureClass(name: string, color?: string): ClassRecord;
   updateClass(id: number, patch: { name?: string; color?: string }): ClassRecord;
   deleteClass(id: number): void;
-  setImageMarks(id: number, marks: { reviewedMark?: 0 | 1; detected?: 0 | 1 }): void;
+  setImageMarks(
+    id: number,
+    marks: { reviewedMark?: 0 | 1; detected?: 0 | 1; split?: Split | null },
+  ): void;
 }
 
 /**
@@ -311,11 +319,16 @@ export class EditHistory {
         const before = this.readImageMarks(id);
         if (!before) throw new Error(`image ${id} does not exist`);
         const after: ImageMarks = { ...before, ...marks };
-        if (after.reviewedMark === before.reviewedMark && after.detected === before.detected)
+        if (
+          after.reviewedMark === before.reviewedMark &&
+          after.detected === before.detected &&
+          after.split === before.split
+        )
           return;
-        db.prepare('UPDATE images SET reviewed_mark = ?, detected = ? WHERE id = ?').run(
+        db.prepare('UPDATE images SET reviewed_mark = ?, detected = ?, split = ? WHERE id = ?').run(
           after.reviewedMark,
           after.detected,
+          after.split ?? null,
           id,
         );
         log('image', id, before, after);
@@ -367,8 +380,10 @@ export class EditHistory {
     else if (target) {
       const m = JSON.parse(target) as ImageMarks;
       this.db
-        .prepare('UPDATE images SET reviewed_mark = ?, detected = ? WHERE id = ?')
-        .run(m.reviewedMark, m.detected, e.row_id);
+        .prepare(
+          'UPDATE images SET reviewed_mark = ?, detected = ?, split = CASE WHEN ? THEN ? ELSE split END WHERE id = ?',
+        )
+        .run(m.reviewedMark, m.detected, m.split !== undefined ? 1 : 0, m.split ?? null, e.row_id);
     }
   }
 
@@ -424,9 +439,17 @@ export class EditHistory {
 
   private readImageMarks(id: number): ImageMarks | undefined {
     const row = this.db
-      .prepare('SELECT id, reviewed_mark, detected FROM images WHERE id = ?')
-      .get(id) as { id: number; reviewed_mark: 0 | 1; detected: 0 | 1 } | undefined;
-    return row && { id: row.id, reviewedMark: row.reviewed_mark, detected: row.detected };
+      .prepare('SELECT id, reviewed_mark, detected, split FROM images WHERE id = ?')
+      .get(id) as
+      { id: number; reviewed_mark: 0 | 1; detected: 0 | 1; split: Split | null } | undefined;
+    return (
+      row && {
+        id: row.id,
+        reviewedMark: row.reviewed_mark,
+        detected: row.detected,
+        split: row.split,
+      }
+    );
   }
 
   private writeAnnotation(a: AnnotationRecord): void {
@@ -452,8 +475,10 @@ function sameRow(current: Row | undefined, recorded: string | null): boolean {
   if (recorded === null) return false;
   const a = current as unknown as Record<string, unknown>;
   const b = JSON.parse(recorded) as Record<string, unknown>;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) if (a[k] !== b[k]) return false;
+  // Fields a recorded row lacks (an image step from before splits were recorded) are not compared.
+  for (const k of Object.keys(b)) if (a[k] !== b[k]) return false;
+  for (const k of Object.keys(a))
+    if (!(k in b) && k !== 'split' && a[k] !== undefined) return false;
   return true;
 }
 

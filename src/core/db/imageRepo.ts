@@ -1,4 +1,5 @@
 import { naturalSortKey } from '../../shared/project/naturalSort';
+import type { Split } from '../../shared/project/splits';
 import type {
   ImageListItem,
   ImageRecord,
@@ -29,6 +30,18 @@ export interface ImageQuery {
   classId?: number;
   /** Substring of the path (case-insensitive). */
   search?: string;
+  /** Only images of this split. */
+  split?: Split;
+  /**
+   * 'uncertain': the review queue — images with pending boxes first, the one whose pending score
+   * lies nearest `threshold` first, then more pending boxes, then the least confident; default
+   * by path.
+   */
+  order?: 'path' | 'uncertain';
+  /** The score the model's doubt is measured against (default 0.5). */
+  threshold?: number;
+  /** Only images with a pending box scoring within [min, max]. */
+  scoreBand?: { min: number; max: number };
   offset?: number;
   limit?: number;
 }
@@ -115,10 +128,15 @@ export class ImageRepo {
            (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review <> 'rejected') AS annotation_count,
            (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending') AS pending_count
          FROM images i ${where}
-         ORDER BY i.sort_key, i.path
+         ORDER BY ${query.order === 'uncertain' ? UNCERTAIN_ORDER : 'i.sort_key, i.path'}
          LIMIT @limit OFFSET @offset`,
       )
-      .all({ ...params, limit: query.limit ?? 100, offset: query.offset ?? 0 }) as (ImageRow & {
+      .all({
+        ...params,
+        ...(query.order === 'uncertain' ? { threshold: query.threshold ?? 0.5 } : {}),
+        limit: query.limit ?? 100,
+        offset: query.offset ?? 0,
+      }) as (ImageRow & {
       annotation_count: number;
       pending_count: number;
     })[];
@@ -133,15 +151,16 @@ export class ImageRepo {
    * Images whose labels are settled (DESIGN.md §6): a person reviewed them, or their labels were
    * imported. In natural order of their paths.
    */
-  settled(): ImageRecord[] {
+  /** Settled images (of one split when given). */
+  settled(split?: Split): ImageRecord[] {
     return (
       this.db
         .prepare(
           `SELECT ${IMAGE_COLUMNS} FROM images i
-           WHERE ${SETTLED_IMAGE}
+           WHERE ${SETTLED_IMAGE} AND (? IS NULL OR i.split = ?)
            ORDER BY i.sort_key, i.path`,
         )
-        .all() as ImageRow[]
+        .all(split ?? null, split ?? null) as ImageRow[]
     ).map(toImage);
   }
 
@@ -159,6 +178,37 @@ export class ImageRepo {
     ).n;
   }
 
+  /** Each image's content hash, split, and the classes of its accepted boxes (for assigning splits). */
+  splitInfo(): { id: number; sha256: string; split: Split | null; classIds: number[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT i.id, i.sha256, i.split,
+           (SELECT group_concat(DISTINCT a.class_id) FROM annotations a
+            WHERE a.image_id = i.id AND a.review IN ('accepted', 'edited')) AS classes
+         FROM images i ORDER BY i.id`,
+      )
+      .all() as { id: number; sha256: string; split: Split | null; classes: string | null }[];
+    return rows.map((r) => ({
+      id: r.id,
+      sha256: r.sha256,
+      split: r.split,
+      classIds: r.classes ? r.classes.split(',').map(Number) : [],
+    }));
+  }
+
+  setSplit(id: number, split: Split): void {
+    this.db.prepare('UPDATE images SET split = ? WHERE id = ?').run(split, id);
+  }
+
+  splitCounts(): Record<Split | 'none', number> {
+    const counts = { train: 0, val: 0, test: 0, none: 0 };
+    for (const r of this.db
+      .prepare('SELECT split, count(*) AS n FROM images GROUP BY split')
+      .all() as { split: Split | null; n: number }[])
+      counts[r.split ?? 'none'] = r.n;
+    return counts;
+  }
+
   /** Every image in natural order of their paths (for exports and detection runs). */
   all(): ImageRecord[] {
     return (
@@ -168,6 +218,14 @@ export class ImageRepo {
     ).map(toImage);
   }
 }
+
+/** The review queue's order (see ImageQuery.order); ties end by path so pages are stable. */
+const UNCERTAIN_ORDER = `pending_count = 0,
+  (SELECT min(abs(a.score - @threshold)) FROM annotations a
+   WHERE a.image_id = i.id AND a.review = 'pending' AND a.score IS NOT NULL) ASC NULLS LAST,
+  pending_count DESC,
+  (SELECT max(a.score) FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending') ASC,
+  i.sort_key, i.path`;
 
 function imageFilter(q: ImageQuery): { where: string; params: Record<string, unknown> } {
   const clauses: string[] = [];
@@ -185,6 +243,17 @@ function imageFilter(q: ImageQuery): { where: string; params: Record<string, unk
       'EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.review = @review)',
     );
     params.review = q.annotationReview;
+  }
+  if (q.scoreBand) {
+    clauses.push(
+      "EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.review = 'pending' AND a.score BETWEEN @bandMin AND @bandMax)",
+    );
+    params.bandMin = q.scoreBand.min;
+    params.bandMax = q.scoreBand.max;
+  }
+  if (q.split) {
+    clauses.push('i.split = @split');
+    params.split = q.split;
   }
   if (q.classId !== undefined) {
     clauses.push(

@@ -205,6 +205,39 @@ export const MIGRATIONS: readonly string[] = [
   -- as none).
   ALTER TABLE project ADD COLUMN last_image_id INTEGER;
   `,
+  // 4: persistent jobs (src/core/jobs): what was asked (kind, params), where it stands (state,
+  // progress), the detection run it feeds, and every file that failed with its reason, so a job
+  // killed at any moment can be listed and resumed by the next process. Images get a split
+  // (train/val/test; NULL until assigned by src/core/project/splits.ts).
+  `
+  ALTER TABLE images ADD COLUMN split TEXT CHECK (split IN ('train', 'val', 'test'));
+  CREATE INDEX images_split ON images (split);
+
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('detect', 'import', 'evaluate', 'train')),
+    params TEXT NOT NULL,
+    -- 'running' in the file while no process runs it: the process was killed (interrupted).
+    state TEXT NOT NULL CHECK (state IN ('running', 'paused', 'cancelled', 'done', 'failed')),
+    run_id INTEGER REFERENCES detection_runs (id) ON DELETE SET NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    result TEXT,
+    message TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX jobs_state ON jobs (state);
+
+  CREATE TABLE job_errors (
+    job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    file TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (job_id, file)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

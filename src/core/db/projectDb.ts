@@ -5,6 +5,7 @@ import { AnnotationRepo } from './annotationRepo';
 import { ClassRepo } from './classRepo';
 import { EditHistory } from './editHistory';
 import { ImageRepo } from './imageRepo';
+import { JobRepo } from './jobRepo';
 import { refreshImageStates } from './imageState';
 import { openDatabase, ProjectFileError, quickCheck, type Db } from './openDatabase';
 import { damagedMessage, ProjectDamagedError } from './projectErrors';
@@ -27,7 +28,7 @@ export interface OpenProjectOptions {
 
 /**
  * One project: an SQLite file holding images (by path relative to the image root), classes,
- * annotations, detection runs and the edit history. All SQL lives under src/core/db.
+ * annotations, detection runs, jobs and the edit history. All SQL lives under src/core/db.
  */
 export class ProjectDb {
   readonly images: ImageRepo;
@@ -35,6 +36,7 @@ export class ProjectDb {
   readonly annotations: AnnotationRepo;
   readonly history: EditHistory;
   readonly runs: RunRepo;
+  readonly jobs: JobRepo;
 
   private constructor(
     readonly file: string,
@@ -49,6 +51,7 @@ export class ProjectDb {
     this.annotations = new AnnotationRepo(db);
     this.history = new EditHistory(db);
     this.runs = new RunRepo(db);
+    this.jobs = new JobRepo(db);
   }
 
   /** Opens an existing project (checked with quick_check first; see OpenProjectOptions). */

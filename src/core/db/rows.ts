@@ -1,8 +1,10 @@
+import type { Split } from '../../shared/project/splits';
 import type { AnnotationRecord, ClassRecord, ImageRecord } from '../../shared/project/types';
 
 /** Column lists and row → record converters: the only place that knows column names. */
 
-export const IMAGE_COLUMNS = 'id, path, sha256, bytes, width, height, format, status, added_at';
+export const IMAGE_COLUMNS =
+  'id, path, sha256, bytes, width, height, format, status, added_at, split';
 export interface ImageRow {
   id: number;
   path: string;
@@ -13,6 +15,7 @@ export interface ImageRow {
   format: string;
   status: ImageRecord['status'];
   added_at: string;
+  split: Split | null;
 }
 export function toImage(r: ImageRow): ImageRecord {
   return {
@@ -25,6 +28,7 @@ export function toImage(r: ImageRow): ImageRecord {
     format: r.format,
     status: r.status,
     addedAt: r.added_at,
+    split: r.split,
   };
 }
 

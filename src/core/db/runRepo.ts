@@ -28,6 +28,17 @@ export class RunRepo {
     return row?.id;
   }
 
+  /** True when run `runId` of this model exists and has not finished. */
+  isUnfinished(runId: number, modelId: number): boolean {
+    return (
+      this.db
+        .prepare(
+          "SELECT 1 FROM detection_runs WHERE id = ? AND model_id = ? AND status = 'running'",
+        )
+        .get(runId, modelId) !== undefined
+    );
+  }
+
   create(modelId: number, params: string): number {
     return Number(
       this.db

@@ -1,3 +1,4 @@
+import type { Split } from '../../shared/project/splits';
 import type {
   EvalCategory,
   EvalDataset,
@@ -13,6 +14,8 @@ export interface ProjectEvalOptions {
   /** Minimum score kept; AP wants the low-scoring tail too (DESIGN.md §3: 0.01). */
   scoreThreshold: number;
   iouThreshold?: number;
+  /** Only the settled images of this split. */
+  split?: Split;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, failed: number) => void;
 }
@@ -39,7 +42,7 @@ export async function evaluationInputFromProject(
   detector: Detector,
   options: ProjectEvalOptions,
 ): Promise<ProjectEvalInput> {
-  const { classes, images } = settledLabels(project);
+  const { classes, images } = settledLabels(project, options.split);
   const categories: EvalCategory[] = classes.map((c) => ({ id: c.id, name: c.name }));
   const byName = new Map(classes.map((c) => [c.name, c.id]));
   let nextId = Math.max(0, ...classes.map((c) => c.id)) + 1;

@@ -34,6 +34,15 @@ export interface ProjectDetectOptions extends DetectOptions {
   /** Also run on images already reviewed (default: they are skipped). */
   includeReviewed?: boolean;
   signal?: AbortSignal;
+  /** Continue this unfinished run (a resumed job's), whatever the image set is now. */
+  runId?: number;
+  /** Once the run is known: its id, images it had finished before, and images left to do now. */
+  onStart?: (start: { runId: number; alreadyDone: number; toDo: number }) => void;
+  /**
+   * A file that could not be detected (path relative to the image root); called inside the
+   * transaction that marks it visited, so its reason is stored exactly when it counts as done.
+   */
+  onFailure?: (file: string, reason: string) => void;
   onProgress?: (done: number, total: number, failed: number) => void;
 }
 
@@ -59,7 +68,10 @@ export async function detectIntoProject(
     images: options.imageIds ? [...options.imageIds].sort((a, b) => a - b) : 'all',
     ...(options.includeReviewed ? { includeReviewed: true } : {}),
   });
-  const unfinished = project.runs.findUnfinished(modelId, params);
+  const unfinished =
+    options.runId !== undefined && project.runs.isUnfinished(options.runId, modelId)
+      ? options.runId
+      : project.runs.findUnfinished(modelId, params);
   const runId = unfinished ?? project.runs.create(modelId, params);
   const done = project.runs.doneImageIds(runId);
 
@@ -91,6 +103,7 @@ export async function detectIntoProject(
     ...(options.topK !== undefined ? { topK: options.topK } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
+  options.onStart?.({ runId, alreadyDone: done.size, toDo: files.length });
   let seen = 0;
   const group: StepGroup = {
     count: 0,
@@ -102,7 +115,10 @@ export async function detectIntoProject(
     if (!item.ok) {
       report.failures.push({ file: item.file, reason: item.reason });
       // Visited: a resumed run does not retry it; the next full run does.
-      project.runs.markImageDone(runId, image.id, -1);
+      project.transaction(() => {
+        project.runs.markImageDone(runId, image.id, -1);
+        options.onFailure?.(image.path, item.reason);
+      });
     } else {
       project.history.record(
         group.label(1),

@@ -8,6 +8,8 @@ import {
   type ParsedImage,
   type ParseResult,
 } from '../formats/annotationSet';
+import type { SplitFileResult } from '../formats/splitFiles';
+import { applyWantedSplits, type WantedSplit } from './splits';
 
 /** An import refused as a whole; `problems` lists every error (and the warnings seen so far). */
 export class AnnotationImportError extends Error {
@@ -32,6 +34,8 @@ export interface AnnotationImportReport {
   alreadyPresent: number;
   /** Boxes skipped or changed (clipped), unknown images, size mismatches: the import went on. */
   warnings: FormatProblem[];
+  /** Splits the dataset's files gave: where from, and how many images' split changed. */
+  splits?: { source: string; set: number };
 }
 
 /** Relative tolerance for "outside the image": sub-pixel rounding in other tools is not a warning. */
@@ -51,7 +55,7 @@ const CLIP_EPSILON = 1e-6;
 export function importParsedAnnotations(
   project: ProjectDb,
   input: ParseResult,
-  options: { asLabels?: boolean } = {},
+  options: { asLabels?: boolean; splits?: SplitFileResult } = {},
 ): AnnotationImportReport {
   // Hostile-input bounds and the class-name rule, before anything is matched or written.
   const parsed = checkParsedClassNames(capBoxesPerImage(input));
@@ -67,6 +71,9 @@ export function importParsedAnnotations(
     score?: number;
   }[] = [];
   let matchedImages = 0;
+  const wantedSplits = new Map<number, WantedSplit>();
+  const all = options.splits?.all;
+  warnings.push(...(options.splits?.problems ?? []));
 
   for (const entry of parsed.annotations.images) {
     const image = match(entry.file);
@@ -79,6 +86,7 @@ export function importParsedAnnotations(
       continue;
     }
     matchedImages++;
+    if (all) wantedSplits.set(image.id, { split: all, where: options.splits!.source ?? 'import' });
     checkClaimedSize(entry, image, warnings);
     for (const b of entry.boxes) {
       const sx = b.normalized ? image.width : 1;
@@ -126,9 +134,26 @@ export function importParsedAnnotations(
     ]);
   }
 
+  if (options.splits && !all) {
+    const toRef = splitRef(project.imageRoot);
+    let unknown = 0;
+    for (const e of options.splits.entries) {
+      const image = match(toRef(e.ref));
+      if (image) wantedSplits.set(image.id, { split: e.split, where: e.where });
+      else unknown++;
+    }
+    if (unknown > 0)
+      warnings.push({
+        severity: 'warning',
+        where: options.splits.source ?? 'splits',
+        message: `${unknown} image(s) named in the split lists are not in the project; their split is not set`,
+      });
+  }
+
   let boxes = 0;
   let predictions = 0;
   let alreadyPresent = 0;
+  let splitsSet = 0;
   project.transaction(() => {
     // Classes in the file's order, so a dataset's class list keeps its order in the project.
     const classIds = new Map(
@@ -170,8 +195,20 @@ export function importParsedAnnotations(
       if (p.score !== undefined) predictions++;
     }
     project.refreshImageStates(existing.keys());
+    const applied = applyWantedSplits(project, wantedSplits);
+    splitsSet = applied.set;
+    for (const w of applied.warnings) warnings.push({ severity: 'warning', ...w });
   });
-  return { images: matchedImages, boxes, predictions, alreadyPresent, warnings };
+  return {
+    images: matchedImages,
+    boxes,
+    predictions,
+    alreadyPresent,
+    warnings,
+    ...(options.splits?.source
+      ? { splits: { source: options.splits.source, set: splitsSet } }
+      : {}),
+  };
 }
 
 /** Finds the project image an annotation file means: exact path, path without extension, unique file name. */
@@ -196,6 +233,17 @@ function imageMatcher(images: ImageRecord[]): (file: string) => ImageRecord | un
       unique(byName.get(path.posix.basename(file))) ??
       unique(byNameStem.get(path.posix.basename(file)))
     );
+  };
+}
+
+/** A split list's image reference as the matcher takes it: inside the image root, its path there. */
+function splitRef(imageRoot: string): (ref: string) => string {
+  return (ref) => {
+    if (!path.isAbsolute(ref)) return ref;
+    const rel = path.relative(imageRoot, ref);
+    return rel.startsWith('..') || path.isAbsolute(rel)
+      ? path.basename(ref)
+      : rel.split(path.sep).join('/');
   };
 }
 

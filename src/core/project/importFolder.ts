@@ -57,6 +57,8 @@ async function readImageFile(
     await handle.close();
   }
 }
+/** A project file and SQLite's companions: kept next to the images, never images themselves. */
+const PROJECT_FILE = /\.shotbox(-wal|-shm|-journal)?$/i;
 
 export interface FolderImportReport {
   /** Images newly recorded. */
@@ -152,7 +154,7 @@ export async function importFolder(
 
   const examine = async (file: string): Promise<void> => {
     const rel = relativeToRoot(root, file)!;
-    if (SIDECAR_EXTENSIONS.has(path.extname(file).toLowerCase())) {
+    if (SIDECAR_EXTENSIONS.has(path.extname(file).toLowerCase()) || PROJECT_FILE.test(file)) {
       report.sidecars++;
       return;
     }

@@ -1,5 +1,6 @@
 import type { Box, ClassRecord, ImageRecord } from '../../shared/project/types';
 import type { ProjectDb } from '../db/projectDb';
+import type { Split } from '../../shared/project/splits';
 
 export interface SettledImage {
   image: ImageRecord;
@@ -11,13 +12,16 @@ export interface SettledImage {
  * The project's settled labels, what evaluation (and training) may treat as ground truth: only
  * images that were reviewed or whose labels were imported (DESIGN.md §6), each with the boxes the
  * export calls accepted. Pending predictions are never labels; a settled image without boxes is a
- * negative.
+ * negative. With `split`, only the images of that split.
  */
-export function settledLabels(project: ProjectDb): {
+export function settledLabels(
+  project: ProjectDb,
+  split?: Split,
+): {
   classes: ClassRecord[];
   images: SettledImage[];
 } {
-  const images = project.images.settled();
+  const images = project.images.settled(split);
   const byPath = new Map<string, SettledImage>(
     images.map((image) => [image.path, { image, boxes: [] }]),
   );

@@ -25,6 +25,7 @@ import { ReadOnlyBanner } from './components/ReadOnlyBanner';
 import { ShortcutSheet } from './components/ShortcutSheet';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
+import { JobsBanner, JobsPanel } from './components/JobsPanel';
 import { installKeymap } from './keymap';
 import { installLensSync } from './lens/lensActions';
 import { LensPage } from './lens/LensPage';
@@ -60,6 +61,7 @@ function Workbench(): React.JSX.Element {
     <Stack sx={{ height: '100vh', overflow: 'hidden' }} data-testid="workbench">
       <TopBar />
       <ReadOnlyBanner />
+      <JobsBanner />
       <Stack direction="row" sx={{ flex: 1, minHeight: 0 }}>
         <Paper
           square
@@ -88,6 +90,7 @@ function Workbench(): React.JSX.Element {
       <StatusBar />
       <ShortcutSheet />
       <ClassNamePrompt />
+      <JobsPanel />
     </Stack>
   );
 }

@@ -1,6 +1,7 @@
 import { detectCurrent } from './actions/detect';
 import { undo, redo } from './actions/history';
 import { nextImage, prevImage } from './actions/navigation';
+import { nextMostUncertain } from './actions/reviewQueue';
 import {
   acceptAllShown,
   acceptSelected,
@@ -43,6 +44,12 @@ export const KEYMAP: readonly Binding[] = [
     group: 'Images',
     repeat: true,
     run: () => void prevImage(),
+  },
+  {
+    keys: ['u'],
+    label: 'Next most uncertain image (pending score nearest the threshold)',
+    group: 'Images',
+    run: () => void nextMostUncertain(),
   },
   { keys: ['mod+d'], label: 'Detect this image', group: 'Images', run: () => void detectCurrent() },
   {

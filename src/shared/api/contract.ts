@@ -5,6 +5,8 @@ import { checkClassName } from '../text/unsafeChars';
 import { lensContract } from './lensContract';
 import { modelsContract } from './modelsContract';
 import { METHOD_NAMES } from './methods';
+import { SPLITS } from '../project/splits';
+import type { JobFailure, JobRecord, JobState } from '../jobs/types';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -180,17 +182,35 @@ export interface OpenedFolder {
 
 export interface JobStarted {
   jobId: string;
+  /** True when an unfinished job asked the same was continued instead of starting anew. */
+  resumed?: boolean;
 }
 
-/** Events the backend pushes to the UI (job progress). */
+/** A job with the files that failed in it, by name and reason. */
+export type JobDetail = JobRecord & { failures: JobFailure[] };
+
 /** How many failed images a finished job names (the rest are counted). */
 export const FAILURES_NAMED = 20;
 
+/** Events the backend pushes to the UI (job progress). Every job ends with job-done or job-error. */
 export type BackendEvent =
-  | { type: 'job-progress'; jobId: string; done: number; total: number; failed: number }
+  | {
+      type: 'job-progress';
+      jobId: string;
+      done: number;
+      total: number;
+      failed: number;
+      /** What the job is doing now ('import' first for "Detect folder…"). */
+      phase?: 'import' | 'detect';
+      /** Items per second and seconds left (src/shared/jobs/rateMeter.ts); null while unknown. */
+      rate?: number | null;
+      etaSeconds?: number | null;
+    }
   | {
       type: 'job-done';
       jobId: string;
+      /** How the job ended: done, or stopped as paused (resumable) or cancelled. */
+      state?: JobState;
       processed: number;
       detections: number;
       failed: number;
@@ -210,6 +230,14 @@ export const ImageQuerySchema = z.strictObject({
   annotationReview: z.enum(REVIEW_STATES).optional(),
   classId: id.optional(),
   search: z.string().max(200).optional(),
+  split: z.enum(SPLITS).optional(),
+  /** 'uncertain': the review queue, the model's most doubtful images first (around `threshold`). */
+  order: z.enum(['path', 'uncertain']).optional(),
+  threshold: z.number().min(0).max(1).optional(),
+  scoreBand: z
+    .strictObject({ min: z.number().min(0).max(1), max: z.number().min(0).max(1) })
+    .refine((b) => b.min <= b.max, 'scoreBand needs min ≤ max')
+    .optional(),
   offset: z.number().int().min(0).max(10_000_000).default(0),
   limit: z.number().int().min(1).max(500).default(100),
 });
@@ -258,6 +286,14 @@ export const contract = {
   markReviewed: {
     request: z.strictObject({ imageId: id }),
     response: {} as MarkReviewedResult,
+  },
+  /**
+   * One undo step: the images (and their identical twins, which always share a split) go to
+   * `split`. Returns every image whose split changed, as the list shows it.
+   */
+  setImageSplit: {
+    request: z.strictObject({ imageIds: z.array(id).min(1).max(10_000), split: z.enum(SPLITS) }),
+    response: {} as { images: ImageListItem[]; twins: number },
   },
   listClasses: { request: empty, response: {} as ClassListItem[] },
   createClass: {
@@ -323,6 +359,19 @@ export const contract = {
     }),
     response: {} as JobStarted,
   },
+  /**
+   * Imports a folder under the image root ("Detect folder…") and detects its images, as one job;
+   * reviewed images are skipped unless `includeReviewed`.
+   */
+  detectFolder: {
+    request: z.strictObject({
+      folder: z.string().min(1).max(4096),
+      model: z.string().max(200).optional(),
+      includeReviewed: z.boolean().optional(),
+    }),
+    response: {} as JobStarted,
+  },
+  /** Stops a job for good; what it stored stays. A paused or interrupted job is closed. */
   cancelJob: {
     request: z.strictObject({ jobId: z.string().max(100) }),
     response: {} as { cancelled: boolean },
@@ -353,6 +402,22 @@ export const contract = {
   ...lensContract,
   // "Add model…" (src/shared/api/modelsContract.ts).
   ...modelsContract,
+  /** Stops a running job after the image in flight; `resumeJob` continues it. */
+  pauseJob: {
+    request: z.strictObject({ jobId: z.string().max(100) }),
+    response: {} as { paused: boolean },
+  },
+  /** Continues a paused job, or one a kill or restart interrupted. */
+  resumeJob: {
+    request: z.strictObject({ jobId: z.string().max(100) }),
+    response: {} as JobStarted,
+  },
+  /** The project's jobs, newest first ('interrupted': stopped by a kill, resumable). */
+  listJobs: { request: empty, response: {} as JobRecord[] },
+  getJob: {
+    request: z.strictObject({ jobId: z.string().max(100) }),
+    response: {} as JobDetail,
+  },
 } as const;
 
 export type Contract = typeof contract;

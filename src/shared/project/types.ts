@@ -1,3 +1,4 @@
+import type { Split } from './splits';
 /**
  * What a project holds, as the backend returns it and the UI shows it. Boxes are x1,y1,x2,y2 in
  * image pixels (the one canonical format, DESIGN.md §11).
@@ -30,6 +31,8 @@ export interface ImageRecord {
   format: string;
   status: ImageStatus;
   addedAt: string;
+  /** train/val/test; null until assigned (src/core/project/splits.ts), imported or chosen. */
+  split: Split | null;
 }
 
 export interface ImageListItem extends ImageRecord {

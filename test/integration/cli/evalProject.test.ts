@@ -120,7 +120,7 @@ describe('shotbox eval --project --model (the embedded face model, real photos)'
     expect(out.coco.AP50).toBeGreaterThan(0.95);
   }, 300_000);
 
-  it('a project without settled labels is refused with a reason; --split is not available yet', async () => {
+  it('a project without settled labels is refused with a reason, also per split', async () => {
     const photos = path.join(work, 'unlabelled');
     await mkdir(photos, { recursive: true });
     await copyFile(demoPhotos[0]!, path.join(photos, 'a.jpg'));
@@ -130,8 +130,8 @@ describe('shotbox eval --project --model (the embedded face model, real photos)'
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no settled labels to evaluate against/);
     const split = await runShotbox(['eval', '--project', file, '--split', 'test']);
-    expect(split.code).toBe(2);
-    expect(split.stderr).toMatch(/--split is not available yet/);
+    expect(split.code).toBe(1);
+    expect(split.stderr).toMatch(/no settled images in the test split/);
     const missing = await runShotbox(['eval', '--project', path.join(work, 'nope.shotbox')]);
     expect(missing.code).toBe(2);
   });

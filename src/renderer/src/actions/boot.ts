@@ -4,6 +4,7 @@ import { getState, setState } from '../state/store';
 import { loadClasses } from './classes';
 import { handleBackendEvent } from './detect';
 import { fetchPage } from './imageList';
+import { loadJobs } from './jobs';
 import { openImageById, openRow } from './navigation';
 import { describeError } from './run';
 
@@ -33,6 +34,8 @@ export async function boot(): Promise<void> {
         await openImageById(id, index).catch(() => undefined);
       }
       if (first && !getState().current) openRow(first, 0);
+      // Jobs a kill or a restart interrupted are offered for resuming (JobsBanner).
+      await loadJobs();
     }
     setState({ boot: 'ready' });
     unsubscribe ??= api.onEvent(handleBackendEvent);

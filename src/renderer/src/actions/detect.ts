@@ -4,6 +4,7 @@ import { getState, setState } from '../state/store';
 import { loadClasses } from './classes';
 import { allFilteredIds, applyImageStates, refreshList } from './imageList';
 import { forgetCachedDetails, noteEdit, reloadCurrent } from './navigation';
+import { loadJobs } from './jobs';
 import { done, perform, plural } from './run';
 
 /** Detection: one image now (with timings for the status bar), or many as a background job. */
@@ -87,10 +88,13 @@ export async function detectBatch(): Promise<void> {
         failed: 0,
         startedAt: performance.now(),
         rate: null,
+        etaSeconds: null,
+        phase: 'detect',
         cancelling: false,
       },
     });
     done(`Detecting ${plural(ids.length, 'image')}…`);
+    void loadJobs();
   });
 }
 
@@ -111,8 +115,6 @@ export function handleBackendEvent(event: BackendEvent): void {
     case 'job-progress': {
       const now = performance.now();
       const prev = s.job?.jobId === event.jobId ? s.job : null;
-      const elapsed = (now - (prev?.startedAt ?? now)) / 1000;
-      const rate = elapsed > 0.5 && event.done > 0 ? event.done / elapsed : (prev?.rate ?? null);
       setState({
         job: {
           jobId: event.jobId,
@@ -120,7 +122,9 @@ export function handleBackendEvent(event: BackendEvent): void {
           total: event.total,
           failed: event.failed,
           startedAt: prev?.startedAt ?? now,
-          rate,
+          rate: event.rate ?? null,
+          etaSeconds: event.etaSeconds ?? null,
+          phase: event.phase ?? 'detect',
           cancelling: prev?.cancelling ?? false,
         },
       });
@@ -134,8 +138,9 @@ export function handleBackendEvent(event: BackendEvent): void {
     case 'job-done': {
       if (s.job && s.job.jobId !== event.jobId) return;
       setState({ job: null });
+      void loadJobs();
       done(
-        `${event.cancelled ? 'Detection cancelled' : 'Detection finished'}: ${plural(event.processed, 'image')}, ${plural(event.detections, 'box')}` +
+        `${event.state === 'paused' ? 'Detection paused' : event.cancelled ? 'Detection cancelled' : 'Detection finished'}: ${plural(event.processed, 'image')}, ${plural(event.detections, 'box')}` +
           (event.merged ? `, ${event.merged} merged away (same as a box you decided on)` : '') +
           (event.skippedReviewed
             ? `, ${plural(event.skippedReviewed, 'reviewed image')} skipped`
@@ -158,6 +163,7 @@ export function handleBackendEvent(event: BackendEvent): void {
       return;
     }
     case 'job-error': {
+      void loadJobs();
       setState({
         job: null,
         error: { message: event.message, code: 'internal', action: 'detection job' },

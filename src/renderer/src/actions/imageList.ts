@@ -25,7 +25,15 @@ export function queryOf(filters: ImageFilters): Omit<RequestOf<'listImages'>, 'o
         ? { status: filters.review }
         : {}),
     ...(filters.classId !== null ? { classId: filters.classId } : {}),
+    ...(filters.split !== 'all' ? { split: filters.split } : {}),
     ...(search ? { search } : {}),
+    // The queue measures doubt against the score threshold the person is using now.
+    ...(filters.order === 'uncertain'
+      ? { order: 'uncertain' as const, threshold: getState().threshold }
+      : {}),
+    ...(filters.band[0] > 0 || filters.band[1] < 1
+      ? { scoreBand: { min: filters.band[0], max: filters.band[1] } }
+      : {}),
   };
 }
 
@@ -144,11 +152,15 @@ export function applyImageStates(items: readonly ImageListItem[]): void {
       status: item.status,
       annotationCount: item.annotationCount,
       pendingCount: item.pendingCount,
+      split: item.split,
     });
   }
   const cur = getState().current;
   const mine = cur && items.find((i) => i.id === cur.id);
-  if (cur && mine) setState({ current: { ...cur, image: { ...cur.image, status: mine.status } } });
+  if (cur && mine)
+    setState({
+      current: { ...cur, image: { ...cur.image, status: mine.status, split: mine.split } },
+    });
 }
 
 /** Position of an image among the loaded rows, if it is loaded. */

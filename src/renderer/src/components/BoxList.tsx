@@ -12,6 +12,7 @@ import {
   IconButton,
   Menu,
   MenuItem,
+  Select,
   Skeleton,
   Stack,
   Tooltip,
@@ -38,6 +39,8 @@ import {
   selectShown,
 } from '../state/selectors';
 import { useEditor } from '../state/store';
+import { isSplit, SPLITS } from '../../../shared/project/splits';
+import { setCurrentSplit } from '../actions/split';
 import { ImageStateBadge } from './ImageStateBadge';
 
 const REVIEW_COLOR: Record<ReviewState, 'warning' | 'success' | 'info' | 'default'> = {
@@ -215,6 +218,36 @@ function RejectedList(): React.JSX.Element {
   );
 }
 
+/** The open image's split (train/val/test): shown and set here, one undo step. */
+function SplitControl(): React.JSX.Element {
+  const split = useEditor((s) => s.current?.image.split ?? null);
+  return (
+    <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+      <Typography variant="caption" sx={{ color: 'text.secondary' }} id="image-split-label">
+        Split
+      </Typography>
+      <Select<string>
+        size="small"
+        data-testid="image-split"
+        value={split ?? ''}
+        displayEmpty
+        onChange={(e) => {
+          if (isSplit(e.target.value)) void setCurrentSplit(e.target.value);
+        }}
+        renderValue={(v: string) => v || 'none yet'}
+        sx={{ fontSize: 13, minWidth: 96 }}
+        inputProps={{ 'aria-labelledby': 'image-split-label' }}
+      >
+        {SPLITS.map((s) => (
+          <MenuItem key={s} value={s} data-testid={`split-option-${s}`}>
+            {s}
+          </MenuItem>
+        ))}
+      </Select>
+    </Stack>
+  );
+}
+
 function ReviewFooter(): React.JSX.Element | null {
   const status = useEditor((s) => s.current?.image.status);
   const loaded = useEditor((s) => s.current?.annotations != null);
@@ -247,6 +280,7 @@ function ReviewFooter(): React.JSX.Element | null {
         </Stack>
       )}
       {showRejected && hidden.rejected > 0 && <RejectedList />}
+      <SplitControl />
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
         <ImageStateBadge status={status} pendingCount={pending} testId="image-status" />
         <Box sx={{ flex: 1 }} />

@@ -43,7 +43,7 @@ import { ErrorAlert } from './ErrorAlert';
 import { useLensOverlay } from '../lens/useLensOverlay';
 import type { CanvasTool } from '../canvas/types';
 import { selectCanvasBoxes, selectOrderedClasses } from '../state/selectors';
-import { useEditor } from '../state/store';
+import { DEFAULT_FILTERS, isDefaultFilter, useEditor } from '../state/store';
 
 function blurActive(): void {
   if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
@@ -198,10 +198,7 @@ function CanvasToolbar(): React.JSX.Element {
 
 /** The centre when the list is empty: an empty project, or a filter that matches nothing. */
 function NoImages(): React.JSX.Element {
-  const filtered = useEditor(
-    (s) =>
-      s.filters.review !== 'all' || s.filters.classId !== null || s.filters.search.trim() !== '',
-  );
+  const filtered = useEditor((s) => !isDefaultFilter(s.filters));
   return (
     <Stack
       data-testid={filtered ? 'no-match' : 'empty-project-centre'}
@@ -220,10 +217,7 @@ function NoImages(): React.JSX.Element {
       {filtered ? (
         <>
           <Typography variant="h6">No image matches the filter</Typography>
-          <Button
-            variant="outlined"
-            onClick={() => setFilters({ review: 'all', classId: null, search: '' })}
-          >
+          <Button variant="outlined" onClick={() => setFilters(DEFAULT_FILTERS)}>
             Clear filters
           </Button>
         </>

@@ -1,3 +1,4 @@
+import { SPLITS } from '../../../shared/project/splits';
 import BrokenImage from '@mui/icons-material/BrokenImage';
 import Search from '@mui/icons-material/Search';
 import {
@@ -8,6 +9,7 @@ import {
   MenuItem,
   Select,
   Skeleton,
+  Slider,
   Stack,
   TextField,
   Typography,
@@ -27,7 +29,7 @@ import { openRow } from '../actions/navigation';
 import { formatCount } from '../format';
 import { ImageStateBadge } from './ImageStateBadge';
 import { itemAt } from '../state/selectors';
-import { useEditor, type ImageFilters } from '../state/store';
+import { DEFAULT_FILTERS, isDefaultFilter, useEditor, type ImageFilters } from '../state/store';
 
 const ROW_HEIGHT = 56;
 const SEARCH_DEBOUNCE_MS = 250;
@@ -143,6 +145,15 @@ const ImageRow = memo(function ImageRow({
           {name}
         </Typography>
         <Typography variant="caption" noWrap component="div" sx={{ color: 'text.secondary' }}>
+          {item.split && (
+            <Box
+              component="span"
+              data-testid={`image-split-${item.id}`}
+              sx={{ fontWeight: 600, color: 'text.primary' }}
+            >
+              {item.split}{' '}
+            </Box>
+          )}
           {dir ? `${dir} · ` : ''}
           {item.width}×{item.height} · {item.annotationCount}{' '}
           {item.annotationCount === 1 ? 'box' : 'boxes'}
@@ -160,6 +171,45 @@ const REVIEW_FILTERS: { value: ImageFilters['review']; label: string }[] = [
   { value: 'predicted', label: 'Has pending boxes' },
   { value: 'reviewed', label: 'Reviewed' },
 ];
+
+/** The review queue's score band: only images with a pending box scoring inside it. */
+function ScoreBand(): React.JSX.Element {
+  const band = useEditor((s) => s.filters.band);
+  const [value, setValue] = useState<number[]>([...band]);
+  // A band set elsewhere (Clear filters) replaces the drag state; adjusted during render, not
+  // by remounting, so a thumb keeps its focus while arrow keys commit one step after another.
+  const [synced, setSynced] = useState(band);
+  if (synced !== band) {
+    setSynced(band);
+    setValue([...band]);
+  }
+  return (
+    <Stack direction="row" spacing={1.5} sx={{ alignItems: 'center', px: 0.5 }}>
+      <Typography
+        variant="caption"
+        data-testid="score-band-text"
+        sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}
+      >
+        Pending {value[0]!.toFixed(2)}–{value[1]!.toFixed(2)}
+      </Typography>
+      <Slider
+        data-testid="score-band"
+        size="small"
+        min={0}
+        max={1}
+        step={0.05}
+        value={value}
+        disableSwap
+        onChange={(_, v) => setValue(v as number[])}
+        onChangeCommitted={(_, v) => {
+          const [min, max] = v as number[];
+          setFilters({ band: [min!, max!] });
+        }}
+        getAriaLabel={(i) => (i === 0 ? 'Lowest pending score' : 'Highest pending score')}
+      />
+    </Stack>
+  );
+}
 
 function Filters(): React.JSX.Element {
   const filters = useEditor((s) => s.filters);
@@ -201,7 +251,7 @@ function Filters(): React.JSX.Element {
           data-testid="review-filter"
           value={filters.review}
           onChange={(e) => setFilters({ review: e.target.value as ImageFilters['review'] })}
-          sx={{ flex: 1, fontSize: 13 }}
+          sx={{ flex: 1, minWidth: 0, fontSize: 13 }}
           aria-label="Review state"
         >
           {REVIEW_FILTERS.map((f) => (
@@ -217,7 +267,7 @@ function Filters(): React.JSX.Element {
             const v = Number(e.target.value);
             setFilters({ classId: v === 0 ? null : v });
           }}
-          sx={{ flex: 1, fontSize: 13 }}
+          sx={{ flex: 1, minWidth: 0, fontSize: 13 }}
           aria-label="Class"
         >
           <MenuItem value={0}>Any class</MenuItem>
@@ -239,12 +289,36 @@ function Filters(): React.JSX.Element {
           ))}
         </Select>
       </Stack>
+      {/* A row of its own: three selects do not fit the 240-px list at 1024 px. */}
+      <Stack direction="row" spacing={1}>
+        <Select
+          data-testid="split-filter"
+          value={filters.split}
+          onChange={(e) => setFilters({ split: e.target.value as ImageFilters['split'] })}
+          sx={{ flex: 1, minWidth: 0, fontSize: 13 }}
+          aria-label="Split"
+        >
+          <MenuItem value="all">Any split</MenuItem>
+          {SPLITS.map((s) => (
+            <MenuItem key={s} value={s}>
+              {s}
+            </MenuItem>
+          ))}
+        </Select>
+        <Select
+          data-testid="order-select"
+          value={filters.order}
+          onChange={(e) => setFilters({ order: e.target.value as ImageFilters['order'] })}
+          sx={{ flex: 1, minWidth: 0, fontSize: 13 }}
+          aria-label="Order"
+        >
+          <MenuItem value="path">By name</MenuItem>
+          <MenuItem value="uncertain">Uncertain first</MenuItem>
+        </Select>
+      </Stack>
+      {filters.order === 'uncertain' && <ScoreBand />}
     </Stack>
   );
-}
-
-function isDefaultFilter(f: ImageFilters): boolean {
-  return f.review === 'all' && f.classId === null && f.search.trim() === '';
 }
 
 export function ImageList(): React.JSX.Element {
@@ -322,10 +396,7 @@ export function ImageList(): React.JSX.Element {
           ) : (
             <Stack spacing={1} sx={{ alignItems: 'flex-start' }}>
               <Typography variant="body2">No image matches the filter.</Typography>
-              <Button
-                variant="outlined"
-                onClick={() => setFilters({ review: 'all', classId: null, search: '' })}
-              >
+              <Button variant="outlined" onClick={() => setFilters(DEFAULT_FILTERS)}>
                 Clear filters
               </Button>
             </Stack>

@@ -19,6 +19,7 @@ import {
   Typography,
 } from '@mui/material';
 import { cancelJob, detectBatch, detectCurrent, setModel } from '../actions/detect';
+import { setJobsOpen } from '../actions/jobs';
 import { setHelpOpen, setThreshold, toggleTheme } from '../actions/view';
 import { useEditor } from '../state/store';
 import { OpenFolderButton } from './OpenFolderDialog';
@@ -102,7 +103,7 @@ function JobProgress(): React.JSX.Element | null {
   const job = useEditor((s) => s.job);
   if (!job) return null;
   const pct = job.total > 0 ? (100 * job.done) / job.total : 0;
-  const eta = job.rate && job.rate > 0 ? (job.total - job.done) / job.rate : null;
+  const eta = job.etaSeconds;
   return (
     <Stack
       data-testid="job-progress"
@@ -232,6 +233,17 @@ export function TopBar(): React.JSX.Element {
           </span>
         </Tooltip>
         <JobProgress />
+        <Tooltip title="Jobs: progress, failed files, resume; Detect folder…">
+          <Button
+            data-testid="jobs-button"
+            variant="text"
+            onClick={() => setJobsOpen(true)}
+            disabled={!project}
+            sx={{ whiteSpace: 'nowrap' }}
+          >
+            Jobs
+          </Button>
+        </Tooltip>
         <Box sx={{ flex: 1 }} />
         <ThresholdSlider />
         <Tooltip title={dark ? 'Light theme' : 'Dark theme'}>

@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { AppInfo, DetectTimings, ProjectInfo } from '../../../shared/api/contract';
 import type { ErrorCode } from '../../../shared/api/errors';
+import type { JobFailure, JobRecord } from '../../../shared/jobs/types';
+import type { Split } from '../../../shared/project/splits';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -25,6 +27,31 @@ export interface ImageFilters {
   review: ImageStatus | 'pending' | 'all';
   classId: number | null;
   search: string;
+  split: Split | 'all';
+  /** 'uncertain': the review queue, the model's most doubtful images first. */
+  order: 'path' | 'uncertain';
+  /** Only images with a pending box scoring in [min, max]; [0, 1] is no filter. */
+  band: readonly [number, number];
+}
+
+export const DEFAULT_FILTERS: ImageFilters = {
+  review: 'all',
+  classId: null,
+  search: '',
+  split: 'all',
+  order: 'path',
+  band: [0, 1],
+};
+
+export function isDefaultFilter(f: ImageFilters): boolean {
+  return (
+    f.review === 'all' &&
+    f.classId === null &&
+    f.search.trim() === '' &&
+    f.split === 'all' &&
+    f.band[0] === 0 &&
+    f.band[1] === 1
+  );
 }
 
 export interface JobState {
@@ -33,8 +60,10 @@ export interface JobState {
   total: number;
   failed: number;
   startedAt: number;
-  /** Images per second (smoothed); null until two progress events arrived. */
+  /** Images per second and seconds left, as the backend measures them (shared RateMeter). */
   rate: number | null;
+  etaSeconds: number | null;
+  phase: 'import' | 'detect';
   cancelling: boolean;
 }
 
@@ -107,6 +136,10 @@ export interface EditorState {
   zoom: number | null;
 
   job: JobState | null;
+  /** The project's jobs, newest first, and the failed files of those looked at. */
+  jobs: JobRecord[];
+  jobFailures: Record<number, JobFailure[]>;
+  jobsOpen: boolean;
   detecting: boolean;
   lastDetection: LastDetection | null;
 
@@ -169,7 +202,7 @@ export const initialEditorState = (): EditorState => ({
   project: null,
   classes: [],
   model: null,
-  filters: { review: 'all', classId: null, search: '' },
+  filters: DEFAULT_FILTERS,
   listGeneration: 0,
   total: null,
   pages: new Map(),
@@ -187,6 +220,9 @@ export const initialEditorState = (): EditorState => ({
   zoomRequest: undefined,
   zoom: null,
   job: null,
+  jobs: [],
+  jobFailures: {},
+  jobsOpen: false,
   detecting: false,
   lastDetection: null,
   lastAction: null,

@@ -1,0 +1,319 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { DetectJobParams, JobFailure, JobKind, JobRecord } from '../../shared/jobs/types';
+import { isResumable } from '../../shared/jobs/types';
+import { RateMeter } from '../../shared/jobs/rateMeter';
+import type { ProjectDb } from '../db/projectDb';
+import type { StoredJob } from '../db/jobRepo';
+import type { Detector } from '../detector/detector';
+import { detectIntoProject, type ProjectDetectReport } from '../project/detectIntoProject';
+import { importFolder, relativeToRoot } from '../project/importFolder';
+
+/** What a job tells its watchers; every job ends with exactly one 'done' or 'error'. */
+export type JobEvent =
+  | {
+      type: 'progress';
+      jobId: number;
+      kind: JobKind;
+      phase: 'import' | 'detect';
+      done: number;
+      total: number;
+      failed: number;
+      rate: number | null;
+      etaSeconds: number | null;
+    }
+  | { type: 'done'; jobId: number; job: JobRecord; report: DetectJobOutcome }
+  | { type: 'error'; jobId: number; job: JobRecord; message: string };
+
+/** What one session of a detect job did (a resumed job counts only what this session did). */
+export interface DetectJobOutcome {
+  processed: number;
+  detections: number;
+  /** Older pending predictions of the same model that new ones replaced. */
+  replaced: number;
+  merged: number;
+  skippedReviewed: number;
+  /** Images the job had finished before this session (it resumed). */
+  alreadyDone: number;
+  imported: number;
+  failures: JobFailure[];
+  state: JobRecord['state'];
+}
+
+export class JobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobError';
+  }
+}
+
+interface LiveJob {
+  abort: AbortController;
+  /** What stopping should leave the job as. */
+  stopAs: 'paused' | 'cancelled';
+  finished?: Promise<DetectJobOutcome>;
+}
+
+export interface JobRunnerOptions {
+  /** The detector for a job's model (the shell owns loading and caching). */
+  detector: (model: string | undefined) => Promise<Detector>;
+  onEvent?: (event: JobEvent) => void;
+  /** How often progress is stored and reported at most (ms); the last image always is. */
+  progressEveryMs?: number;
+}
+
+/**
+ * Runs persistent jobs on a project: each job is a row of the jobs table (src/core/db/jobRepo),
+ * its work resumable because a detection run records every finished image in the same
+ * transaction as its boxes. A job killed with its process stays 'running' in the file and is
+ * reported as 'interrupted'; `resume` continues it, skipping what was done. One detect job runs at
+ * a time (the model uses every core). Shells (backend, CLI) call this and never run jobs
+ * themselves.
+ */
+export class JobRunner {
+  private readonly live = new Map<number, LiveJob>();
+  private readonly emit: (event: JobEvent) => void;
+
+  constructor(
+    private readonly project: ProjectDb,
+    private readonly options: JobRunnerOptions,
+  ) {
+    this.emit = options.onEvent ?? (() => {});
+  }
+
+  /** Jobs newest first, with 'interrupted' for a 'running' job no process of ours runs. */
+  list(limit = 50): JobRecord[] {
+    return this.project.jobs.list(limit).map((j) => this.view(j));
+  }
+
+  get(jobId: number): (JobRecord & { failures: JobFailure[] }) | undefined {
+    const job = this.project.jobs.get(jobId);
+    return job ? { ...this.view(job), failures: this.project.jobs.failures(jobId) } : undefined;
+  }
+
+  /** Jobs a restart can continue: interrupted by a kill or paused. */
+  resumable(): JobRecord[] {
+    return this.project.jobs
+      .unfinished()
+      .map((j) => this.view(j))
+      .filter((j) => isResumable(j.state));
+  }
+
+  isRunning(jobId: number): boolean {
+    return this.live.has(jobId);
+  }
+
+  /**
+   * Starts a detect job, or continues the unfinished one asked exactly the same (so running the
+   * same command after a kill resumes rather than starting over). Returns at once; `finished`
+   * settles when the job stops.
+   */
+  startDetect(params: DetectJobParams): {
+    job: JobRecord;
+    /** An unfinished job asked the same was continued. */
+    resumed: boolean;
+    finished: Promise<DetectJobOutcome>;
+  } {
+    const clean = normaliseParams(params);
+    const existing = this.project.jobs.findUnfinished('detect', clean);
+    if (existing && this.live.has(existing.id))
+      throw new JobError(`job ${existing.id} is already running this`);
+    const job = existing ?? this.project.jobs.create('detect', clean);
+    const view = this.view(job);
+    return { job: view, resumed: existing !== undefined, finished: this.launch(job.id) };
+  }
+
+  /** Continues a paused or interrupted job. */
+  resume(jobId: number): { job: JobRecord; finished: Promise<DetectJobOutcome> } {
+    const job = this.project.jobs.get(jobId);
+    if (!job) throw new JobError(`job ${jobId} does not exist`);
+    const state = this.view(job).state;
+    if (!isResumable(state)) throw new JobError(`job ${jobId} is ${state}: nothing to resume`);
+    return { job: this.view(job), finished: this.launch(jobId) };
+  }
+
+  /** Stops a running job after the image in flight; a paused job can be resumed. */
+  pause(jobId: number): boolean {
+    return this.stop(jobId, 'paused');
+  }
+
+  /** Stops a job for good (boxes stored so far stay); a paused or interrupted one is closed. */
+  cancel(jobId: number): boolean {
+    if (this.stop(jobId, 'cancelled')) return true;
+    const job = this.project.jobs.get(jobId);
+    if (!job || !isResumable(this.view(job).state)) return false;
+    this.project.jobs.setState(jobId, 'cancelled', 'cancelled');
+    return true;
+  }
+
+  /** Pauses every running job and waits for them (the app is closing: they resume next time). */
+  async dispose(): Promise<void> {
+    const waiting = [...this.live.entries()].map(([id, j]) => {
+      this.stop(id, 'paused');
+      return j.finished?.catch(() => undefined);
+    });
+    await Promise.all(waiting);
+  }
+
+  private stop(jobId: number, as: 'paused' | 'cancelled'): boolean {
+    const job = this.live.get(jobId);
+    if (!job) return false;
+    job.stopAs = as;
+    job.abort.abort();
+    return true;
+  }
+
+  private view(job: StoredJob): JobRecord {
+    return {
+      ...job,
+      state: job.state === 'running' && !this.live.has(job.id) ? 'interrupted' : job.state,
+    };
+  }
+
+  private launch(jobId: number): Promise<DetectJobOutcome> {
+    if (this.live.size > 0)
+      throw new JobError('a detection job is already running (pause or cancel it first)');
+    const live: LiveJob = { abort: new AbortController(), stopAs: 'paused' };
+    this.live.set(jobId, live);
+    this.project.jobs.setState(jobId, 'running');
+    const finished = this.runDetect(jobId, live).finally(() => this.live.delete(jobId));
+    live.finished = finished;
+    return finished;
+  }
+
+  private async runDetect(jobId: number, live: LiveJob): Promise<DetectJobOutcome> {
+    const { project } = this;
+    const job = project.jobs.get(jobId)!;
+    const params = job.params;
+    const signal = live.abort.signal;
+    const every = this.options.progressEveryMs ?? 250;
+    let last = 0;
+    let meter = new RateMeter();
+    const report = (
+      phase: 'import' | 'detect',
+      done: number,
+      total: number,
+      force: boolean,
+    ): void => {
+      const t = performance.now();
+      meter.sample(done, t);
+      if (!force && t - last < every) return;
+      last = t;
+      project.jobs.progress(jobId, done, total);
+      this.emit({
+        type: 'progress',
+        jobId,
+        kind: 'detect',
+        phase,
+        done,
+        total,
+        failed: project.jobs.get(jobId)?.failed ?? 0,
+        ...meter.estimate(total),
+      });
+    };
+
+    try {
+      let imported = 0;
+      let imageIds = params.imageIds;
+      if (params.inputs !== undefined) {
+        const prefixes = params.inputs;
+        for (const input of prefixes) {
+          if (signal.aborted) break;
+          const abs = path.resolve(project.imageRoot, ...input.split('/'));
+          // A file brings its folder in (known files are not read again), then only it is run.
+          const folder = statSync(abs, { throwIfNoEntry: false })?.isFile()
+            ? path.dirname(abs)
+            : abs;
+          const r = await importFolder(project, folder, {
+            signal,
+            onProgress: (done, total) => report('import', done, total, done === total),
+          });
+          imported += r.added;
+          project.transaction(() => {
+            for (const p of r.problems)
+              project.jobs.addFailure(
+                jobId,
+                relativeToRoot(project.imageRoot, p.file) ?? p.file,
+                p.reason,
+              );
+          });
+        }
+        imageIds = project.images
+          .all()
+          .filter((i) =>
+            prefixes.some((p) => p === '' || i.path === p || i.path.startsWith(`${p}/`)),
+          )
+          .map((i) => i.id);
+        meter = new RateMeter();
+      }
+      let result: ProjectDetectReport | undefined;
+      let base = 0;
+      let total = 0;
+      if (!signal.aborted) {
+        const detector = await this.options.detector(params.model);
+        result = await detectIntoProject(project, detector, {
+          ...(imageIds ? { imageIds } : {}),
+          ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
+          ...(params.iouThreshold !== undefined ? { iouThreshold: params.iouThreshold } : {}),
+          ...(params.includeReviewed ? { includeReviewed: true } : {}),
+          signal,
+          ...(job.runId !== null ? { runId: job.runId } : {}),
+          onStart: ({ runId, alreadyDone, toDo }) => {
+            project.jobs.linkRun(jobId, runId);
+            base = alreadyDone;
+            total = alreadyDone + toDo;
+            report('detect', base, total, true);
+          },
+          onFailure: (file, reason) => project.jobs.addFailure(jobId, file, reason),
+          onProgress: (done, all) => report('detect', base + done, total, done === all),
+        });
+      }
+      const stopped = signal.aborted && (result === undefined || result.interrupted);
+      const state = stopped ? live.stopAs : 'done';
+      const outcome: DetectJobOutcome = {
+        processed: result?.processed ?? 0,
+        detections: result?.detections ?? 0,
+        replaced: result?.replaced ?? 0,
+        merged: result?.merged ?? 0,
+        skippedReviewed: result?.skippedReviewed ?? 0,
+        alreadyDone: result?.alreadyDone ?? 0,
+        imported,
+        failures: project.jobs.failures(jobId),
+        state,
+      };
+      project.jobs.setState(jobId, state, summarise(outcome));
+      this.emit({ type: 'done', jobId, job: this.get(jobId)!, report: outcome });
+      return outcome;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      project.jobs.setState(jobId, 'failed', message);
+      this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
+      throw err;
+    }
+  }
+}
+
+/** One spelling per request, so the same request finds its unfinished job. */
+function normaliseParams(p: DetectJobParams): DetectJobParams {
+  return {
+    ...(p.inputs
+      ? { inputs: [...new Set(p.inputs.map((i) => i.replace(/\/+$/, '')))].sort() }
+      : {}),
+    ...(p.imageIds ? { imageIds: [...new Set(p.imageIds)].sort((a, b) => a - b) } : {}),
+    ...(p.model !== undefined ? { model: p.model } : {}),
+    ...(p.scoreThreshold !== undefined ? { scoreThreshold: p.scoreThreshold } : {}),
+    ...(p.iouThreshold !== undefined ? { iouThreshold: p.iouThreshold } : {}),
+    ...(p.includeReviewed ? { includeReviewed: true } : {}),
+  };
+}
+
+function summarise(o: DetectJobOutcome): string {
+  const parts = [`${o.processed} image${o.processed === 1 ? '' : 's'} detected`];
+  if (o.alreadyDone) parts.push(`${o.alreadyDone} done before`);
+  if (o.imported) parts.push(`${o.imported} imported`);
+  parts.push(`${o.detections} boxes`);
+  if (o.merged) parts.push(`${o.merged} merged`);
+  if (o.skippedReviewed) parts.push(`${o.skippedReviewed} reviewed skipped`);
+  if (o.failures.length) parts.push(`${o.failures.length} failed`);
+  return `${o.state}: ${parts.join(', ')}`;
+}

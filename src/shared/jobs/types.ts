@@ -1,0 +1,51 @@
+/** Persistent jobs as the UI, CLI and server see them (stored by src/core/db/jobRepo.ts). */
+
+export const JOB_KINDS = ['detect', 'import', 'evaluate', 'train'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Stored states. A 'running' job that no process runs is reported as 'interrupted'. */
+export const JOB_STATES = ['running', 'paused', 'cancelled', 'done', 'failed'] as const;
+export type StoredJobState = (typeof JOB_STATES)[number];
+export type JobState = StoredJobState | 'interrupted';
+
+/** What a detect job was asked to do: enough to run it again after a restart. */
+export interface DetectJobParams {
+  /**
+   * Folders or files under the image root ('/'-separated, '' is the root) to import first and then
+   * detect ("Detect folder…", `shotbox detect <folder> --project`).
+   */
+  inputs?: string[];
+  /** Only these images; default every image (under `inputs` when given). */
+  imageIds?: number[];
+  model?: string;
+  scoreThreshold?: number;
+  iouThreshold?: number;
+  includeReviewed?: boolean;
+}
+
+export interface JobFailure {
+  file: string;
+  reason: string;
+}
+
+export interface JobRecord {
+  id: number;
+  kind: JobKind;
+  params: DetectJobParams;
+  state: JobState;
+  /** The detection run the job stores its boxes under, once it has one. */
+  runId: number | null;
+  done: number;
+  total: number;
+  failed: number;
+  /** A short account of the outcome (or why it failed). */
+  message: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+/** States in which a job can be continued. */
+export function isResumable(state: JobState): boolean {
+  return state === 'paused' || state === 'interrupted';
+}
