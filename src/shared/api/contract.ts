@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { MODEL_NAME } from '../models/modelName';
 import { checkClassName } from '../text/unsafeChars';
+import { evalContract } from './evalContract';
 import { lensContract } from './lensContract';
 import { METHOD_NAMES } from './methods';
 import { SPLITS } from '../project/splits';
@@ -197,7 +198,7 @@ export type BackendEvent =
       total: number;
       failed: number;
       /** What the job is doing now ('import' first for "Detect folder…"). */
-      phase?: 'import' | 'detect';
+      phase?: 'import' | 'detect' | 'evaluate';
       /** Items per second and seconds left (src/shared/jobs/rateMeter.ts); null while unknown. */
       rate?: number | null;
       etaSeconds?: number | null;
@@ -217,6 +218,8 @@ export type BackendEvent =
       merged: number;
       /** Reviewed images the job left alone. */
       skippedReviewed: number;
+      /** Evaluate jobs: the stored evaluation (getEvaluation). */
+      evaluationId?: number;
     }
   | { type: 'job-error'; jobId: string; message: string }
   | { type: 'project-changed'; reason: string };
@@ -400,6 +403,8 @@ export const contract = {
     request: z.strictObject({ jobId: z.string().max(100) }),
     response: {} as JobDetail,
   },
+  // Evaluation (src/shared/api/evalContract.ts).
+  ...evalContract,
 } as const;
 
 export type Contract = typeof contract;
