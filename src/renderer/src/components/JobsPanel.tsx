@@ -40,8 +40,8 @@ function JobRow({ job }: { job: JobRecord }): React.JSX.Element {
           Job {job.id} · {job.kind}
           {'inputs' in job.params && job.params.inputs?.length
             ? ` ${job.params.inputs.join(', ') || '(all)'}`
-            : ''} ·{' '}
-          <span data-testid="job-state">{job.state}</span>
+            : ''}{' '}
+          · <span data-testid="job-state">{job.state}</span>
         </Typography>
         {running && (
           <Button size="small" onClick={() => void pauseJob(job.id)} data-testid="job-pause">
