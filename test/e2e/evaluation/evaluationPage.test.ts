@@ -129,7 +129,7 @@ describe('Evaluation page (browser mode, Chromium)', () => {
 
     // The chart drew a curve for the face class.
     const chart = page.getByTestId('eval-pr-chart');
-    await chart.locator('svg path').first().waitFor();
+    await chart.locator('svg').first().waitFor();
     const curves = await chart
       .locator('svg path')
       .evaluateAll((els) => els.filter((e) => (e.getAttribute('d') ?? '').length > 20).length);

@@ -93,7 +93,8 @@ function Section({
       <Typography variant="subtitle2" gutterBottom>
         {heading}
       </Typography>
-      {children}
+      {/* Narrow windows scroll a wide table inside its section, not the page. */}
+      <Box sx={{ overflowX: 'auto', '& th, & td': { px: 1 } }}>{children}</Box>
     </Paper>
   );
 }
@@ -474,7 +475,7 @@ function CompareSelect(): React.JSX.Element | null {
       value={compareId ?? 0}
       onChange={(e) => void compareWith(Number(e.target.value) || null)}
       data-testid="eval-compare"
-      sx={{ m: 1 }}
+      sx={{ m: 1, width: 'calc(100% - 16px)' }}
     >
       <MenuItem value={0}>compare with…</MenuItem>
       {others.map((e) => (
