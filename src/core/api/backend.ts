@@ -127,6 +127,7 @@ export function createBackend(options: BackendOptions): Backend {
       cancelled: r.state !== 'done',
       merged: r.merged,
       skippedReviewed: r.skippedReviewed,
+      kind: e.job.kind,
       ...(e.evaluationId !== undefined ? { evaluationId: e.evaluationId } : {}),
     };
   };

@@ -6,7 +6,7 @@ import { evalContract } from './evalContract';
 import { lensContract } from './lensContract';
 import { METHOD_NAMES } from './methods';
 import { SPLITS } from '../project/splits';
-import type { JobFailure, JobRecord, JobState } from '../jobs/types';
+import type { JobFailure, JobKind, JobRecord, JobState } from '../jobs/types';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -218,6 +218,8 @@ export type BackendEvent =
       merged: number;
       /** Reviewed images the job left alone. */
       skippedReviewed: number;
+      /** What kind of job ended (absent from older backends: detect). */
+      kind?: JobKind;
       /** Evaluate jobs: the stored evaluation (getEvaluation). */
       evaluationId?: number;
     }

@@ -139,7 +139,9 @@ describe('Evaluation page (browser mode, Chromium)', () => {
     // The layout holds at 1024×700: nothing runs off to the side.
     const overflow = await page
       .getByTestId('evaluation-page')
-      .evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      .evaluate(
+        (el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth - el.clientWidth,
+      );
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(shots, 'evaluation-page.png') });
     expect(errors).toEqual([]);

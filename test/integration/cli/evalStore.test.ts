@@ -31,7 +31,7 @@ describe('shotbox eval --project --split test --store (raccoon-train, the embedd
     const before = ProjectDb.open(file, { readOnly: true });
     const testImages = before.images.settled('test');
     const testBoxes = testImages.reduce((n, i) => n + before.annotations.ofImage(i.id).length, 0);
-    const splits = before.images.all().map((i) => [i.path, i.split]);
+    const splits = before.images.splitInfo().map((i) => [i.id, i.split]);
     before.close();
     expect(testImages.length).toBeGreaterThan(10);
     expect(testImages.length).toBeLessThan(160);
@@ -54,7 +54,7 @@ describe('shotbox eval --project --split test --store (raccoon-train, the embedd
     const after = ProjectDb.open(file, { readOnly: true });
     try {
       // The stored splits were used, not reassigned.
-      expect(after.images.all().map((i) => [i.path, i.split])).toEqual(splits);
+      expect(after.images.splitInfo().map((i) => [i.id, i.split])).toEqual(splits);
       expect(after.jobs.get(1)).toMatchObject({ kind: 'evaluate', state: 'done' });
       const [stored] = after.evaluations.list();
       expect(stored).toMatchObject({ id: 1, split: 'test', images: testImages.length, jobId: 1 });

@@ -123,7 +123,7 @@ export function handleEvaluationEvent(event: BackendEvent): boolean {
     });
     return true;
   }
-  if (!ours && !(event.type === 'job-done' && event.evaluationId !== undefined)) return false;
+  if (!ours && !(event.type === 'job-done' && event.kind === 'evaluate')) return false;
   setEvaluation({ run: null });
   if (event.type === 'job-error')
     setEvaluation({ error: `The evaluation failed: ${event.message}` });
