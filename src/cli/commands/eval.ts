@@ -28,6 +28,10 @@ export function registerEvalCommand(program: Command, setExit: (code: number) =>
     )
     .option('--provider <list>', 'with --project: execution providers to try in order')
     .option('--split <name>', 'with --project: only the images of this split (train, val, test)')
+    .option(
+      '--store',
+      'with --project: keep the result in the project, as an evaluate job (the app lists it)',
+    )
     .option('--json', 'print the numbers as JSON')
     .option('--report <out.html>', 'write a self-contained HTML report with PR curves and tables')
     .option('--quiet', 'no warnings about skipped entries')
@@ -46,8 +50,8 @@ export function registerEvalCommand(program: Command, setExit: (code: number) =>
         setExit(await run.evalProject(opts.project, opts));
         return;
       }
-      if (opts.model || opts.threshold || opts.provider)
-        throw new UsageError('--model, --threshold and --provider go with --project');
+      if (opts.model || opts.threshold || opts.provider || opts.store)
+        throw new UsageError('--model, --threshold, --provider and --store go with --project');
       if (!opts.gt || !opts.dt)
         throw new UsageError(
           'give --gt <gt.json> and --dt <dets.json>, or --project <file.shotbox>',

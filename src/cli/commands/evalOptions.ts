@@ -13,4 +13,6 @@ export interface EvalCliOptions {
   json?: boolean;
   report?: string;
   quiet?: boolean;
+  /** With --project: keep the result in the project (as the app's Evaluation page does). */
+  store?: boolean;
 }

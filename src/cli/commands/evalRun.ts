@@ -5,13 +5,18 @@ import { readEvalFiles } from '../../core/eval/readEvalFiles';
 import { renderEvalReport } from '../../core/eval/htmlReport';
 import { Detector } from '../../core/detector/detector';
 import { parseProviderList } from '../../core/detector/executionProviders';
-import { evaluationInputFromProject } from '../../core/eval/evaluateProjectModel';
+import {
+  NothingToEvaluateError,
+  runProjectEvaluation,
+  type ProjectEvaluation,
+} from '../../core/eval/projectEvaluation';
+import { JobRunner } from '../../core/jobs/jobRunner';
+import { assignMissingSplits } from '../../core/project/splits';
 import { resolveModel } from '../../core/models/registry';
 import { EXIT, UsageError } from '../exitCodes';
 import { createProgress } from '../progress';
 import { formatTable } from '../table';
 import type { Split } from '../../shared/project/splits';
-import { assignMissingSplits } from '../../core/project/splits';
 import { openExistingProject } from './projectFiles';
 import { EVAL_SCORE_THRESHOLD, type EvalCliOptions } from './evalOptions';
 
@@ -48,45 +53,86 @@ export async function evalProject(projectFile: string, opts: EvalCliOptions): Pr
   process.once('SIGINT', onSigint);
   try {
     const split = opts.split as Split | undefined;
-    if (split && project.images.splitCounts().none > 0) {
-      const r = assignMissingSplits(project);
-      progress.log(`assigned splits to ${r.assigned} images (shotbox split changes them)`);
-    }
-    const settled = project.images.settled(split).length;
-    if (settled === 0) {
-      if (split) {
-        process.stderr.write(
-          `shotbox: no settled images in the ${split} split of ${project.file}\n`,
-        );
-        return EXIT.failed;
-      }
-      process.stderr.write(
-        `shotbox: ${project.file} has no settled labels to evaluate against (review images or import labels first)\n`,
-      );
-      return EXIT.failed;
-    }
     const detector = await Detector.load(
       entry,
       opts.provider ? { providers: parseProviderList(opts.provider) } : {},
     );
-    let input;
+    const about = `${detector.manifest.name} on ${detector.provider.toUpperCase()}`;
+    let evaluation: ProjectEvaluation;
+    let stored: { evaluationId: number; jobId: number } | undefined;
     try {
-      progress.log(
-        `evaluating ${detector.manifest.name} on ${detector.provider.toUpperCase()} over ${settled} settled images (score ≥ ${scoreThreshold})`,
-      );
-      input = await evaluationInputFromProject(project, detector, {
-        scoreThreshold,
-        ...(split ? { split } : {}),
-        signal: interrupt.signal,
-        onProgress: (done, total, failed) =>
-          progress.update(done, total, failed ? `| ${failed} failed` : ''),
-      });
+      if (opts.store) {
+        // Stored results come from an evaluate job, as in the app (the jobs table records it).
+        if (split && project.images.splitCounts().none > 0)
+          progress.log(
+            `assigned splits to ${assignMissingSplits(project).assigned} images (shotbox split changes them)`,
+          );
+        let announced = false;
+        const runner = new JobRunner(project, {
+          detector: async () => detector,
+          onEvent: (e) => {
+            if (e.type !== 'progress') return;
+            if (!announced) {
+              announced = true;
+              progress.log(
+                `evaluating ${about} over ${e.total} settled images (score ≥ ${scoreThreshold})`,
+              );
+            }
+            progress.update(e.done, e.total, e.failed ? `| ${e.failed} failed` : '', e);
+          },
+        });
+        interrupt.signal.addEventListener('abort', () => {
+          for (const j of runner.list(1)) runner.cancel(j.id);
+        });
+        const { job, finished } = runner.startEvaluate({
+          ...(opts.model !== undefined ? { model: opts.model } : {}),
+          ...(split ? { split } : {}),
+          scoreThreshold,
+        });
+        const outcome = await finished;
+        if (outcome.result && outcome.evaluationId !== undefined)
+          stored = { evaluationId: outcome.evaluationId, jobId: job.id };
+        evaluation = {
+          input: {
+            images: outcome.processed,
+            failures: outcome.failures,
+            unlabelledClasses: [],
+            interrupted: !outcome.result,
+            dataset: { imageIds: [], categories: [], groundTruth: [], detections: [] },
+          },
+          result: outcome.result ?? null,
+        };
+      } else {
+        evaluation = await runProjectEvaluation(project, detector, {
+          scoreThreshold,
+          ...(split ? { split } : {}),
+          signal: interrupt.signal,
+          onStart: ({ settled, assignedSplits }) => {
+            if (assignedSplits)
+              progress.log(
+                `assigned splits to ${assignedSplits} images (shotbox split changes them)`,
+              );
+            progress.log(
+              `evaluating ${about} over ${settled} settled images (score ≥ ${scoreThreshold})`,
+            );
+          },
+          onProgress: (done, total, failed) =>
+            progress.update(done, total, failed ? `| ${failed} failed` : ''),
+        });
+      }
+    } catch (err) {
+      if (err instanceof NothingToEvaluateError) {
+        process.stderr.write(`shotbox: ${err.message}\n`);
+        return EXIT.failed;
+      }
+      throw err;
     } finally {
       progress.stop();
       await detector.dispose();
     }
+    const { input, result } = evaluation;
     for (const f of input.failures) process.stderr.write(`failed ${f.file}: ${f.reason}\n`);
-    if (input.interrupted) {
+    if (!result) {
       process.stderr.write('interrupted: nothing was evaluated\n');
       return EXIT.interrupted;
     }
@@ -95,14 +141,13 @@ export async function evalProject(projectFile: string, opts: EvalCliOptions): Pr
         process.stderr.write(
           `note: the project has no labels of the model's class '${name}': its detections count, but it has no AP\n`,
         );
-    if (input.images === 0) {
-      process.stderr.write('shotbox: no settled image could be read; nothing to evaluate\n');
-      return EXIT.failed;
-    }
-    const result = evaluateDetections(input.dataset);
     await writeOutputs(result, opts, {
-      title: `model ${entry.manifest.name} on ${project.file} (${input.images} settled images)`,
+      title: `model ${entry.manifest.name} on ${project.file} (${input.images} settled images${split ? `, ${split} split` : ''})`,
     });
+    if (stored)
+      process.stderr.write(
+        `stored as evaluation ${stored.evaluationId} (job ${stored.jobId}) in ${project.file}\n`,
+      );
     return input.failures.length > 0 ? EXIT.partial : EXIT.ok;
   } finally {
     process.off('SIGINT', onSigint);

@@ -40,6 +40,7 @@ import { watchExternalChanges } from './externalChanges';
 import { createModelMethods, type ModelFileAccess } from './modelMethods';
 import { OutsideRootsError, type FolderRoots } from './folderRoots';
 import { NotFoundError } from './imageServing';
+import { EVALUATION_RECORDS_PER_RESPONSE } from '../../shared/api/evalContract';
 
 /**
  * A request the backend turns down: it does not match the contract or asks for something
@@ -133,6 +134,8 @@ export function createBackend(options: BackendOptions): Backend {
       cancelled: r.state !== 'done',
       merged: r.merged,
       skippedReviewed: r.skippedReviewed,
+      kind: e.job.kind,
+      ...(e.evaluationId !== undefined ? { evaluationId: e.evaluationId } : {}),
     };
   };
   const runner = project
@@ -528,6 +531,43 @@ export function createBackend(options: BackendOptions): Backend {
       const job = needRunner().get(jobIdOf(jobId));
       if (!job) throw new NotFoundError(`job ${jobId} does not exist`);
       return job;
+    },
+
+    async startEvaluation({ model, split }) {
+      const p = needProject();
+      if (p.readOnlyReason) throw new ProjectReadOnlyError(p.readOnlyReason);
+      if (model !== undefined) resolveKnownModel(model);
+      // Refused here rather than as a failed job: there is nothing to score against.
+      if (p.images.settled().length === 0)
+        throw new ValidationError(
+          'the project has no settled labels to evaluate against (review images or import labels first)',
+        );
+      if (split && p.images.splitCounts().none === 0 && p.images.settled(split).length === 0)
+        throw new ValidationError(`no settled images in the ${split} split`);
+      const r = jobCall(() =>
+        needRunner().startEvaluate({
+          ...(model !== undefined ? { model } : {}),
+          ...(split ? { split } : {}),
+        }),
+      );
+      return started(r, false);
+    },
+
+    async listEvaluations() {
+      return needProject().evaluations.list();
+    },
+
+    async getEvaluation({ evaluationId, recordLimit }) {
+      const e = needProject().evaluations.get(
+        evaluationId,
+        recordLimit ?? EVALUATION_RECORDS_PER_RESPONSE,
+      );
+      if (!e) throw new NotFoundError(`evaluation ${evaluationId} does not exist`);
+      return e;
+    },
+
+    async deleteEvaluation({ evaluationId }) {
+      return { deleted: needProject().evaluations.delete(evaluationId) };
     },
 
     async listFolder({ path: folder, models }) {

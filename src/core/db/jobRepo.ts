@@ -1,5 +1,5 @@
 import type {
-  DetectJobParams,
+  JobParams,
   JobFailure,
   JobKind,
   JobRecord,
@@ -30,7 +30,7 @@ function toJob(r: JobRow): StoredJob {
   return {
     id: r.id,
     kind: r.kind,
-    params: JSON.parse(r.params) as DetectJobParams,
+    params: JSON.parse(r.params) as JobParams,
     state: r.state,
     runId: r.run_id,
     done: r.done,
@@ -49,7 +49,7 @@ const FINAL: readonly StoredJobState[] = ['cancelled', 'done', 'failed'];
 export class JobRepo {
   constructor(private readonly db: Db) {}
 
-  create(kind: JobKind, params: DetectJobParams): StoredJob {
+  create(kind: JobKind, params: JobParams): StoredJob {
     const t = now();
     const id = Number(
       this.db
@@ -83,7 +83,7 @@ export class JobRepo {
   }
 
   /** The newest unfinished job of this kind asked exactly this, to continue instead of a new one. */
-  findUnfinished(kind: JobKind, params: DetectJobParams): StoredJob | undefined {
+  findUnfinished(kind: JobKind, params: JobParams): StoredJob | undefined {
     const row = this.db
       .prepare(
         "SELECT * FROM jobs WHERE kind = ? AND params = ? AND state IN ('running', 'paused') ORDER BY id DESC LIMIT 1",

@@ -238,6 +238,45 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, file)
   ) WITHOUT ROWID;
   `,
+  // 5: stored evaluations (src/core/db/evaluationRepo.ts): one row per evaluate job — model name
+  // and ONNX hash, split (NULL: every settled image), the summary numbers, per-class AP and PR
+  // curves (at most 101 points each) as JSON — and every wrong detection and missed box of it.
+  // Derived data, not labels: not in the edit history, deleted with their evaluation or image.
+  `
+  CREATE TABLE evaluations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id INTEGER REFERENCES jobs (id) ON DELETE SET NULL,
+    model TEXT NOT NULL,
+    model_sha256 TEXT NOT NULL,
+    split TEXT CHECK (split IN ('train', 'val', 'test')),
+    params TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    images INTEGER NOT NULL,
+    ground_truth INTEGER NOT NULL,
+    detections INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    error_counts TEXT NOT NULL,
+    classes TEXT NOT NULL
+  );
+
+  CREATE TABLE evaluation_records (
+    evaluation_id INTEGER NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    class_name TEXT NOT NULL,
+    x1 REAL NOT NULL,
+    y1 REAL NOT NULL,
+    x2 REAL NOT NULL,
+    y2 REAL NOT NULL,
+    kind TEXT NOT NULL
+      CHECK (kind IN ('duplicate', 'wrongClass', 'localisation', 'background', 'missed')),
+    score REAL,
+    iou REAL,
+    PRIMARY KEY (evaluation_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX evaluation_records_kind ON evaluation_records (evaluation_id, kind, score);
+  CREATE INDEX evaluation_records_image ON evaluation_records (image_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

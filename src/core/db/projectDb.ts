@@ -4,6 +4,7 @@ import type { ProjectStats } from '../../shared/project/types';
 import { AnnotationRepo } from './annotationRepo';
 import { ClassRepo } from './classRepo';
 import { EditHistory } from './editHistory';
+import { EvaluationRepo } from './evaluationRepo';
 import { ImageRepo } from './imageRepo';
 import { JobRepo } from './jobRepo';
 import { refreshImageStates } from './imageState';
@@ -37,6 +38,7 @@ export class ProjectDb {
   readonly history: EditHistory;
   readonly runs: RunRepo;
   readonly jobs: JobRepo;
+  readonly evaluations: EvaluationRepo;
 
   private constructor(
     readonly file: string,
@@ -52,6 +54,7 @@ export class ProjectDb {
     this.history = new EditHistory(db);
     this.runs = new RunRepo(db);
     this.jobs = new JobRepo(db);
+    this.evaluations = new EvaluationRepo(db);
   }
 
   /** Opens an existing project (checked with quick_check first; see OpenProjectOptions). */

@@ -1,6 +1,13 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { DetectJobParams, JobFailure, JobKind, JobRecord } from '../../shared/jobs/types';
+import type {
+  DetectJobParams,
+  EvaluateJobParams,
+  JobFailure,
+  JobKind,
+  JobRecord,
+} from '../../shared/jobs/types';
+import type { EvaluationResult } from '../../shared/eval/evaluate';
 import { isResumable } from '../../shared/jobs/types';
 import { RateMeter } from '../../shared/jobs/rateMeter';
 import type { ProjectDb } from '../db/projectDb';
@@ -8,6 +15,7 @@ import type { StoredJob } from '../db/jobRepo';
 import type { Detector } from '../detector/detector';
 import { detectIntoProject, type ProjectDetectReport } from '../project/detectIntoProject';
 import { importFolder, relativeToRoot } from '../project/importFolder';
+import { runProjectEvaluation, storeProjectEvaluation } from '../eval/projectEvaluation';
 
 /** What a job tells its watchers; every job ends with exactly one 'done' or 'error'. */
 export type JobEvent =
@@ -15,14 +23,21 @@ export type JobEvent =
       type: 'progress';
       jobId: number;
       kind: JobKind;
-      phase: 'import' | 'detect';
+      phase: 'import' | 'detect' | 'evaluate';
       done: number;
       total: number;
       failed: number;
       rate: number | null;
       etaSeconds: number | null;
     }
-  | { type: 'done'; jobId: number; job: JobRecord; report: DetectJobOutcome }
+  | {
+      type: 'done';
+      jobId: number;
+      job: JobRecord;
+      report: DetectJobOutcome;
+      /** Evaluate jobs: the stored evaluation. */
+      evaluationId?: number;
+    }
   | { type: 'error'; jobId: number; job: JobRecord; message: string };
 
 /** What one session of a detect job did (a resumed job counts only what this session did). */
@@ -40,6 +55,13 @@ export interface DetectJobOutcome {
   state: JobRecord['state'];
 }
 
+/** What an evaluate job did: `processed` images scored, `detections` made, and its result. */
+export interface EvaluateJobOutcome extends DetectJobOutcome {
+  /** The stored evaluation (absent when stopped before the end). */
+  evaluationId?: number;
+  result?: EvaluationResult;
+}
+
 export class JobError extends Error {
   constructor(message: string) {
     super(message);
@@ -51,7 +73,7 @@ interface LiveJob {
   abort: AbortController;
   /** What stopping should leave the job as. */
   stopAs: 'paused' | 'cancelled';
-  finished?: Promise<DetectJobOutcome>;
+  finished?: Promise<EvaluateJobOutcome>;
 }
 
 export interface JobRunnerOptions {
@@ -123,6 +145,26 @@ export class JobRunner {
     return { job: view, resumed: existing !== undefined, finished: this.launch(job.id) };
   }
 
+  /**
+   * Starts an evaluate job: the model over the settled images of a split (or all), the result
+   * stored in the project (src/core/eval/projectEvaluation.ts). Nothing is stored until the end,
+   * so a stopped evaluate job that is resumed runs again from the start.
+   */
+  startEvaluate(params: EvaluateJobParams): {
+    job: JobRecord;
+    finished: Promise<EvaluateJobOutcome>;
+  } {
+    const clean: EvaluateJobParams = {
+      ...(params.model !== undefined ? { model: params.model } : {}),
+      ...(params.split !== undefined ? { split: params.split } : {}),
+      ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
+    };
+    if (this.live.size > 0)
+      throw new JobError('a job is already running (pause or cancel it first)');
+    const job = this.project.jobs.create('evaluate', clean);
+    return { job: this.view(job), finished: this.launch(job.id) };
+  }
+
   /** Continues a paused or interrupted job. */
   resume(jobId: number): { job: JobRecord; finished: Promise<DetectJobOutcome> } {
     const job = this.project.jobs.get(jobId);
@@ -170,21 +212,116 @@ export class JobRunner {
     };
   }
 
-  private launch(jobId: number): Promise<DetectJobOutcome> {
+  private launch(jobId: number): Promise<EvaluateJobOutcome> {
     if (this.live.size > 0)
       throw new JobError('a detection job is already running (pause or cancel it first)');
     const live: LiveJob = { abort: new AbortController(), stopAs: 'paused' };
     this.live.set(jobId, live);
     this.project.jobs.setState(jobId, 'running');
-    const finished = this.runDetect(jobId, live).finally(() => this.live.delete(jobId));
+    const run =
+      this.project.jobs.get(jobId)?.kind === 'evaluate'
+        ? this.runEvaluate(jobId, live)
+        : this.runDetect(jobId, live);
+    const finished = run.finally(() => this.live.delete(jobId));
     live.finished = finished;
     return finished;
+  }
+
+  private async runEvaluate(jobId: number, live: LiveJob): Promise<EvaluateJobOutcome> {
+    const { project } = this;
+    const params = project.jobs.get(jobId)!.params as EvaluateJobParams;
+    const signal = live.abort.signal;
+    const every = this.options.progressEveryMs ?? 250;
+    const meter = new RateMeter();
+    let last = 0;
+    try {
+      const detector = await this.options.detector(params.model);
+      const evaluation = await runProjectEvaluation(project, detector, {
+        ...(params.split ? { split: params.split } : {}),
+        ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
+        signal,
+        onProgress: (done, total, failed) => {
+          const t = performance.now();
+          meter.sample(done, t);
+          if (done < total && t - last < every) return;
+          last = t;
+          project.jobs.progress(jobId, done, total);
+          this.emit({
+            type: 'progress',
+            jobId,
+            kind: 'evaluate',
+            phase: 'evaluate',
+            done,
+            total,
+            failed,
+            ...meter.estimate(total),
+          });
+        },
+      });
+      const { input, result } = evaluation;
+      project.transaction(() => {
+        for (const f of input.failures)
+          project.jobs.addFailure(
+            jobId,
+            relativeToRoot(project.imageRoot, f.file) ?? f.file,
+            f.reason,
+          );
+      });
+      const evaluationId = result
+        ? await storeProjectEvaluation(
+            project,
+            detector,
+            { input, result },
+            {
+              jobId,
+              split: params.split ?? null,
+              ...(params.scoreThreshold !== undefined
+                ? { scoreThreshold: params.scoreThreshold }
+                : {}),
+            },
+          )
+        : undefined;
+      const state = result ? 'done' : live.stopAs;
+      const outcome: EvaluateJobOutcome = {
+        processed: input.images,
+        detections: result?.detections ?? 0,
+        replaced: 0,
+        merged: 0,
+        skippedReviewed: 0,
+        alreadyDone: 0,
+        imported: 0,
+        failures: project.jobs.failures(jobId),
+        state,
+        ...(evaluationId !== undefined && result ? { evaluationId, result } : {}),
+      };
+      project.jobs.setState(
+        jobId,
+        state,
+        result
+          ? `${state}: ${input.images} images evaluated, AP ${fmt(result.coco.AP)}, AP50 ${fmt(result.coco.AP50)}` +
+              (input.failures.length ? `, ${input.failures.length} failed` : '')
+          : `${state}: nothing stored (an evaluation is kept only when it finishes)`,
+      );
+      this.emit({
+        type: 'done',
+        jobId,
+        job: this.get(jobId)!,
+        report: outcome,
+        ...(evaluationId !== undefined ? { evaluationId } : {}),
+      });
+      return outcome;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      project.jobs.setState(jobId, 'failed', message);
+      this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
+      throw err;
+    }
   }
 
   private async runDetect(jobId: number, live: LiveJob): Promise<DetectJobOutcome> {
     const { project } = this;
     const job = project.jobs.get(jobId)!;
-    const params = job.params;
+    const params = job.params as DetectJobParams;
     const signal = live.abort.signal;
     const every = this.options.progressEveryMs ?? 250;
     let last = 0;
@@ -305,6 +442,11 @@ function normaliseParams(p: DetectJobParams): DetectJobParams {
     ...(p.iouThreshold !== undefined ? { iouThreshold: p.iouThreshold } : {}),
     ...(p.includeReviewed ? { includeReviewed: true } : {}),
   };
+}
+
+/** A metric as a job message writes it ('—' where it is undefined, −1). */
+function fmt(v: number): string {
+  return v < 0 ? '—' : v.toFixed(3);
 }
 
 function summarise(o: DetectJobOutcome): string {

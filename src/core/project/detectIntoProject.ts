@@ -145,8 +145,8 @@ export async function detectIntoProject(
 
 const modelHashes = new WeakMap<Detector, Promise<string>>();
 
-/** The project's id for this model version (name + ONNX hash, hashed once per detector). */
-async function modelIdFor(project: ProjectDb, detector: Detector): Promise<number> {
+/** sha256 of the detector's ONNX file (hashed once per detector). */
+export function modelFileHash(detector: Detector): Promise<string> {
   let hash = modelHashes.get(detector);
   if (!hash) {
     hash = readFile(detector.entry.onnxPath).then((b) =>
@@ -154,7 +154,13 @@ async function modelIdFor(project: ProjectDb, detector: Detector): Promise<numbe
     );
     modelHashes.set(detector, hash);
   }
-  return project.runs.ensureModel(detector.manifest.name, await hash, detector.manifest);
+  return hash;
+}
+
+/** The project's id for this model version (name + ONNX hash). */
+async function modelIdFor(project: ProjectDb, detector: Detector): Promise<number> {
+  const hash = await modelFileHash(detector);
+  return project.runs.ensureModel(detector.manifest.name, hash, detector.manifest);
 }
 
 /**

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { MODEL_NAME } from '../models/modelName';
 import { checkClassName } from '../text/unsafeChars';
+import { evalContract } from './evalContract';
 import { lensContract } from './lensContract';
 import { modelsContract } from './modelsContract';
 import { METHOD_NAMES } from './methods';
 import { SPLITS } from '../project/splits';
-import type { JobFailure, JobRecord, JobState } from '../jobs/types';
+import type { JobFailure, JobKind, JobRecord, JobState } from '../jobs/types';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -201,7 +202,7 @@ export type BackendEvent =
       total: number;
       failed: number;
       /** What the job is doing now ('import' first for "Detect folder…"). */
-      phase?: 'import' | 'detect';
+      phase?: 'import' | 'detect' | 'evaluate';
       /** Items per second and seconds left (src/shared/jobs/rateMeter.ts); null while unknown. */
       rate?: number | null;
       etaSeconds?: number | null;
@@ -221,6 +222,10 @@ export type BackendEvent =
       merged: number;
       /** Reviewed images the job left alone. */
       skippedReviewed: number;
+      /** What kind of job ended (absent from older backends: detect). */
+      kind?: JobKind;
+      /** Evaluate jobs: the stored evaluation (getEvaluation). */
+      evaluationId?: number;
     }
   | { type: 'job-error'; jobId: string; message: string }
   | { type: 'project-changed'; reason: string };
@@ -418,6 +423,8 @@ export const contract = {
     request: z.strictObject({ jobId: z.string().max(100) }),
     response: {} as JobDetail,
   },
+  // Evaluation (src/shared/api/evalContract.ts).
+  ...evalContract,
 } as const;
 
 export type Contract = typeof contract;

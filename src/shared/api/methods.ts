@@ -45,4 +45,9 @@ export const METHOD_NAMES = [
   'resumeJob',
   'listJobs',
   'getJob',
+  // Evaluation (evalContract.ts).
+  'startEvaluation',
+  'listEvaluations',
+  'getEvaluation',
+  'deleteEvaluation',
 ] as const;

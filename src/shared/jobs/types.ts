@@ -1,5 +1,7 @@
 /** Persistent jobs as the UI, CLI and server see them (stored by src/core/db/jobRepo.ts). */
 
+import type { Split } from '../project/splits';
+
 export const JOB_KINDS = ['detect', 'import', 'evaluate', 'train'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -23,6 +25,15 @@ export interface DetectJobParams {
   includeReviewed?: boolean;
 }
 
+/** What an evaluate job was asked: a model over the settled images of a split (or all). */
+export interface EvaluateJobParams {
+  model?: string;
+  split?: Split;
+  scoreThreshold?: number;
+}
+
+export type JobParams = DetectJobParams | EvaluateJobParams;
+
 export interface JobFailure {
   file: string;
   reason: string;
@@ -31,7 +42,7 @@ export interface JobFailure {
 export interface JobRecord {
   id: number;
   kind: JobKind;
-  params: DetectJobParams;
+  params: JobParams;
   state: JobState;
   /** The detection run the job stores its boxes under, once it has one. */
   runId: number | null;

@@ -1,3 +1,4 @@
+import { handleEvaluationEvent } from '../evaluation/evaluationActions';
 import type { BackendEvent } from '../../../shared/api/contract';
 import { api } from '../api';
 import { getState, setState } from '../state/store';
@@ -110,6 +111,8 @@ const REFRESH_EVERY_MS = 2000;
 
 /** Backend events: job progress, completion, and changes made elsewhere (the CLI, a job). */
 export function handleBackendEvent(event: BackendEvent): void {
+  // The Evaluation page follows its own jobs.
+  if (handleEvaluationEvent(event)) return;
   const s = getState();
   switch (event.type) {
     case 'job-progress': {

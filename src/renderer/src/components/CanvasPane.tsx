@@ -41,6 +41,7 @@ import {
 import { AnnotationCanvas } from '../canvas/AnnotationCanvas';
 import { ErrorAlert } from './ErrorAlert';
 import { useLensOverlay } from '../lens/useLensOverlay';
+import { HighlightChip, useHighlightOverlay } from '../evaluation/HighlightOverlay';
 import type { CanvasTool } from '../canvas/types';
 import { selectCanvasBoxes, selectOrderedClasses } from '../state/selectors';
 import { DEFAULT_FILTERS, isDefaultFilter, useEditor } from '../state/store';
@@ -248,6 +249,8 @@ export function CanvasPane(): React.JSX.Element {
   const attempt = useEditor((s) => s.imageAttempt);
   const total = useEditor((s) => s.total);
   const lensOverlay = useLensOverlay();
+  // The lens owns the overlay while on; else the box an evaluation record pointed at.
+  const highlightOverlay = useHighlightOverlay();
 
   const onSelect = useCallback(
     (ids: number[], additive: boolean) => selectBoxes(ids, additive),
@@ -287,9 +290,10 @@ export function CanvasPane(): React.JSX.Element {
             onChange={onChange}
             onCancel={gestureCancelled}
             onViewChange={reportZoom}
-            overlay={lensOverlay}
+            overlay={lensOverlay ?? highlightOverlay}
           />
         )}
+        <HighlightChip />
         {current && current.annotations === null && !current.loadError && (
           <LinearProgress
             sx={{ position: 'absolute', top: 0, left: 0, right: 0 }}

@@ -38,8 +38,10 @@ function JobRow({ job }: { job: JobRecord }): React.JSX.Element {
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
         <Typography variant="subtitle2" sx={{ flex: 1 }}>
           Job {job.id} · {job.kind}
-          {job.params.inputs?.length ? ` ${job.params.inputs.join(', ') || '(all)'}` : ''} ·{' '}
-          <span data-testid="job-state">{job.state}</span>
+          {'inputs' in job.params && job.params.inputs?.length
+            ? ` ${job.params.inputs.join(', ') || '(all)'}`
+            : ''}{' '}
+          · <span data-testid="job-state">{job.state}</span>
         </Typography>
         {running && (
           <Button size="small" onClick={() => void pauseJob(job.id)} data-testid="job-pause">

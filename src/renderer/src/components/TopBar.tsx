@@ -1,3 +1,4 @@
+import Assessment from '@mui/icons-material/Assessment';
 import AutoAwesome from '@mui/icons-material/AutoAwesome';
 import Collections from '@mui/icons-material/Collections';
 import DarkMode from '@mui/icons-material/DarkMode';
@@ -21,6 +22,7 @@ import {
 import { cancelJob, detectBatch, detectCurrent, setModel } from '../actions/detect';
 import { setJobsOpen } from '../actions/jobs';
 import { setHelpOpen, setThreshold, toggleTheme } from '../actions/view';
+import { toggleEvaluation } from '../evaluation/evaluationActions';
 import { useEditor } from '../state/store';
 import { OpenFolderButton } from './OpenFolderDialog';
 import { AddModelDialog } from './AddModelDialog';
@@ -250,6 +252,18 @@ export function TopBar(): React.JSX.Element {
           <IconButton data-testid="theme-toggle" onClick={toggleTheme} aria-label="Toggle theme">
             {dark ? <LightMode fontSize="small" /> : <DarkMode fontSize="small" />}
           </IconButton>
+        </Tooltip>
+        <Tooltip title="Evaluation: score a model on the settled labels (E)">
+          <span>
+            <IconButton
+              data-testid="evaluation-button"
+              onClick={toggleEvaluation}
+              disabled={!project}
+              aria-label="Evaluation"
+            >
+              <Assessment fontSize="small" />
+            </IconButton>
+          </span>
         </Tooltip>
         <Tooltip title="Keyboard shortcuts (?)">
           <IconButton

@@ -5,6 +5,7 @@ import type { JobFailure, JobRecord } from '../../../shared/jobs/types';
 import type { Split } from '../../../shared/project/splits';
 import type {
   AnnotationRecord,
+  Box,
   ClassListItem,
   ImageListItem,
   ImageRecord,
@@ -63,7 +64,7 @@ export interface JobState {
   /** Images per second and seconds left, as the backend measures them (shared RateMeter). */
   rate: number | null;
   etaSeconds: number | null;
-  phase: 'import' | 'detect';
+  phase: 'import' | 'detect' | 'evaluate';
   cancelling: boolean;
 }
 
@@ -136,6 +137,11 @@ export interface EditorState {
   zoom: number | null;
 
   job: JobState | null;
+  /**
+   * A box the Evaluation page pointed at (a false positive or a miss), drawn over its image;
+   * not an annotation (evaluations write no labels).
+   */
+  highlight: { imageId: number; box: Box; label: string } | null;
   /** The project's jobs, newest first, and the failed files of those looked at. */
   jobs: JobRecord[];
   jobFailures: Record<number, JobFailure[]>;
@@ -220,6 +226,7 @@ export const initialEditorState = (): EditorState => ({
   zoomRequest: undefined,
   zoom: null,
   job: null,
+  highlight: null,
   jobs: [],
   jobFailures: {},
   jobsOpen: false,
