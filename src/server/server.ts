@@ -10,6 +10,7 @@ import { FolderRoots } from '../core/api/folderRoots';
 import { serveImage } from '../core/api/imageServing';
 import type { ProjectDb } from '../core/db/projectDb';
 import { checkApiRequest, checkHost, checkFetchSite, type Guard } from './requestGuard';
+import { RENDERER_MIME as MIME } from '../core/api/rendererMime';
 
 /**
  * Browser mode (DESIGN.md §2, §10): the built renderer and the API contract over HTTP, bound to
@@ -43,17 +44,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.ico': 'image/x-icon',
-};
 // Same policy as the Electron window: nothing remote, no inline script.
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +

@@ -10,21 +10,21 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
     .option('--dir <folder>', 'list the models in this folder (e.g. where `shotbox train` wrote)')
     .action(async (opts: { json?: boolean; dir?: string }) => {
       // Loaded here, not for `shotbox --help`.
-      const [{ default: ort }, eps, { listModels, modelsDir }] = await Promise.all([
+      const [{ default: ort }, eps, { listModels, modelsDir, userModelsDir }] = await Promise.all([
         import('onnxruntime-node'),
         import('../../core/detector/executionProviders'),
         import('../../core/models/registry'),
       ]);
       const { defaultProviderChain, PROVIDERS, providerUnavailableReason } = eps;
-      const dir = opts.dir ?? modelsDir();
-      const { models, errors } = listModels(dir);
+      const { models, errors } = listModels(opts.dir);
       const providers = PROVIDERS.map((name) => {
         const reason = providerUnavailableReason(name);
         return { name, available: !reason, ...(reason ? { reason } : {}) };
       });
       if (opts.json) {
         const out = {
-          modelsDir: dir,
+          modelsDir: opts.dir ?? modelsDir(),
+          ...(opts.dir ? {} : { userModelsDir: userModelsDir() }),
           models: models.map((m) => ({
             name: m.manifest.name,
             title: m.manifest.title,
@@ -32,6 +32,7 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
             input: { width: m.manifest.input.width, height: m.manifest.input.height },
             onnx: m.onnxPath,
             ready: m.ready,
+            ...(m.source ? { source: m.source } : {}),
           })),
           invalid: errors,
           onnxruntime: ort.env.versions.node,
@@ -40,12 +41,17 @@ export function registerModelsCommand(program: Command, setExit: (code: number) 
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
-        process.stdout.write(`Models in ${dir}\n`);
+        process.stdout.write(
+          opts.dir
+            ? `Models in ${opts.dir}\n`
+            : `Bundled models in ${modelsDir()}, your models in ${userModelsDir()}\n`,
+        );
         process.stdout.write(
           formatTable(
-            ['name', 'classes', 'input', 'status'],
+            ['name', 'source', 'classes', 'input', 'status'],
             models.map((m) => [
               m.manifest.name,
+              m.source ?? 'folder',
               summariseClasses(m.manifest.classes),
               `${m.manifest.input.width}×${m.manifest.input.height}`,
               m.ready ? 'ready' : 'ONNX file missing (npm run models)',

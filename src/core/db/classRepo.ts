@@ -1,20 +1,10 @@
 import type { ClassListItem, ClassRecord } from '../../shared/project/types';
 import type { Db } from './openDatabase';
 import { CLASS_COLUMNS, toClass, type ClassRow } from './rows';
+import { TABLEAU_10 } from '../../shared/palette';
 
-/** Distinct colours for the first classes (Tableau 10); later classes cycle through them. */
-export const CLASS_PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
+/** Colours of new classes, in order; later classes cycle through them. */
+export const CLASS_PALETTE = TABLEAU_10;
 
 /** Label classes of a project. Changes by a person go through the history (classEdits.ts). */
 export class ClassRepo {

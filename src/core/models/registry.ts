@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelManifest, type ModelManifest } from '../../shared/models/manifest';
@@ -8,6 +9,9 @@ import { readBoundedFile, UnreadableFileError } from '../fs/readBoundedFile';
 /** The embedded default model. */
 export const DEFAULT_MODEL = 'ssd-mobilenetv1-face';
 
+/** Where a registered model lives: shipped with Shotbox, or added by the user (per-user folder). */
+export type ModelSource = 'bundled' | 'user';
+
 /** A manifest found on disk, with the ONNX file it points to. */
 export interface ModelEntry {
   manifest: ModelManifest;
@@ -15,6 +19,8 @@ export interface ModelEntry {
   onnxPath: string;
   /** False when the manifest exists but its ONNX file does not (e.g. `npm run models` not run). */
   ready: boolean;
+  /** Set by the listings of registered models; absent for a manifest read by path. */
+  source?: ModelSource;
 }
 
 export class ModelNotFoundError extends Error {
@@ -41,6 +47,31 @@ export function modelsDir(): string {
   }
 }
 
+/**
+ * The per-user models folder (models added with `shotbox models add`, "Add model…", or trained
+ * by training): `SHOTBOX_USER_MODELS_DIR` when set (tests isolate themselves with it), else the
+ * platform's per-user data folder — the same one for the CLI, browser mode and the Electron shell,
+ * so a model added in one is listed by the others. Never the repository: a user's models must
+ * survive a reinstall and must not dirty a checkout.
+ */
+export function userModelsDir(): string {
+  const fromEnv = process.env.SHOTBOX_USER_MODELS_DIR;
+  if (fromEnv) return path.resolve(fromEnv);
+  const home = os.homedir();
+  if (process.platform === 'win32') {
+    return path.join(
+      process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'),
+      'Shotbox',
+      'models',
+    );
+  }
+  if (process.platform === 'darwin') {
+    return path.join(home, 'Library', 'Application Support', 'Shotbox', 'models');
+  }
+  const dataHome = process.env.XDG_DATA_HOME || path.join(home, '.local', 'share');
+  return path.join(dataHome, 'shotbox', 'models');
+}
+
 /** A manifest is a few kilobytes; anything far larger is not one. */
 export const MAX_MANIFEST_BYTES = 1 << 20;
 
@@ -61,8 +92,8 @@ export function readManifest(manifestPath: string): ModelEntry {
   return { manifest, manifestPath, onnxPath, ready: existsSync(onnxPath) };
 }
 
-/** Every manifest in `dir`, sorted by name. Invalid manifests are reported, not hidden. */
-export function listModels(dir = modelsDir()): { models: ModelEntry[]; errors: string[] } {
+/** Every manifest in one folder, sorted by name. Invalid manifests are reported, not hidden. */
+export function listModelsIn(dir: string): { models: ModelEntry[]; errors: string[] } {
   const models: ModelEntry[] = [];
   const errors: string[] = [];
   for (const file of readdirSync(dir)
@@ -79,13 +110,36 @@ export function listModels(dir = modelsDir()): { models: ModelEntry[]; errors: s
 }
 
 /**
+ * The registered models: the bundled folder, then the per-user folder (absent = empty). With
+ * `dir`, that folder alone (`shotbox models --dir`). A user model may not take a bundled model's
+ * name: it is reported and left out, so a name always means one file.
+ */
+export function listModels(dir?: string): { models: ModelEntry[]; errors: string[] } {
+  if (dir !== undefined) return listModelsIn(dir);
+  const bundled = listModelsIn(modelsDir());
+  const models: ModelEntry[] = bundled.models.map((m) => ({ ...m, source: 'bundled' }));
+  const errors = [...bundled.errors];
+  const userDir = userModelsDir();
+  if (existsSync(userDir)) {
+    const user = listModelsIn(userDir);
+    errors.push(...user.errors);
+    for (const m of user.models) {
+      if (models.some((b) => b.manifest.name === m.manifest.name)) {
+        errors.push(`${m.manifestPath}: name '${m.manifest.name}' is already registered`);
+      } else {
+        models.push({ ...m, source: 'user' });
+      }
+    }
+  }
+  models.sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
+  return { models, errors };
+}
+
+/**
  * A registered model by name only: what the API accepts (a page names a model, never a file).
  * The error does not repeat what was asked for.
  */
-export function resolveRegisteredModel(
-  name: string = DEFAULT_MODEL,
-  dir = modelsDir(),
-): ModelEntry {
+export function resolveRegisteredModel(name: string = DEFAULT_MODEL, dir?: string): ModelEntry {
   const { models } = listModels(dir);
   const entry = MODEL_NAME.test(name) ? models.find((m) => m.manifest.name === name) : undefined;
   if (!entry) {
@@ -99,7 +153,7 @@ export function resolveRegisteredModel(
  * Resolves what a user typed after `--model`: a registered name, a manifest path, or an ONNX
  * path with its manifest beside it (same base name, `.json`).
  */
-export function resolveModel(ref: string = DEFAULT_MODEL, dir = modelsDir()): ModelEntry {
+export function resolveModel(ref: string = DEFAULT_MODEL, dir?: string): ModelEntry {
   const looksLikePath = ref.includes('/') || ref.includes('\\') || /\.(json|onnx)$/i.test(ref);
   if (looksLikePath) {
     const abs = path.resolve(ref);

@@ -6,6 +6,7 @@
 import { canvasFor, type Canvas } from '../../../shared/ssd/canvasMapping';
 import type { ResizeSpec } from '../../../shared/models/manifest';
 import type { PriorSet } from '../../../shared/ssd/priors';
+import { TABLEAU_10 } from '../../../shared/palette';
 
 export interface PlacedPriors {
   set: PriorSet;
@@ -53,19 +54,8 @@ export function placePriors(
   return { set, canvas, xyxy, layer, ratio, ratios: [...ratios].sort((x, y) => x - y) };
 }
 
-/** Layer colours, distinct on photos (Tableau 10). */
-export const LAYER_COLORS = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
+/** Layer colours, distinct on photos. */
+export const LAYER_COLORS = TABLEAU_10;
 
 export function layerColor(layer: number): string {
   return LAYER_COLORS[layer % LAYER_COLORS.length]!;
