@@ -26,6 +26,7 @@ import { METHOD_NAMES } from '../shared/api/methods';
 import { APP_ENTRY, APP_SCHEME, isAppUrl, mimeType, resolveAppAsset } from './security/appProtocol';
 import { devRendererUrl, isDevelopment, type BuildFacts } from './security/buildMode';
 import { isAllowedExternalLink } from './security/externalLinks';
+import { utilityWorker } from './utilityWorker';
 
 /**
  * Electron main process: windows, menus, dialogs and the IPC wiring of the API contract to
@@ -103,7 +104,13 @@ async function switchProject(next: ProjectDb): Promise<void> {
   project = next;
   // The driver is synchronous: main must not freeze for seconds behind another program's lock.
   project.setBusyTimeout(WRITE_LOCK_WAIT_MS);
-  backend = createBackend({ shell: 'electron', version: app.getVersion(), project, emit });
+  backend = createBackend({
+    shell: 'electron',
+    version: app.getVersion(),
+    project,
+    emit,
+    spawnWorker: utilityWorker,
+  });
   saveState({ lastProject: project.file });
   win?.setTitle(`${path.basename(project.file)} — Shotbox`);
   emit({ type: 'project-changed', reason: 'opened' });

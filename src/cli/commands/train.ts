@@ -37,7 +37,7 @@ export function registerTrainCommand(program: Command, setExit: (code: number) =
     .requiredOption('--out <dir/name.json>', 'manifest to write (the ONNX file goes beside it)')
     .option('--epochs <n>', `epochs (default ${TRAIN_DEFAULTS.epochs})`)
     .option('--mode <heads|extras|full>', 'what is trained', 'heads')
-    .option('--split <train>', 'training split (the rest of the settled images validate)')
+    .option('--split <train>', 'training split (the stored val split validates; test is kept out)')
     .option('--no-augment', 'train without the paper’s augmentation')
     .option(
       '--backend <list>',
@@ -84,11 +84,19 @@ async function train(opts: TrainCliOptions): Promise<number> {
       `--mode ${opts.mode} is not available yet: only 'heads' (the frozen-backbone mode that runs on CPU) is implemented`,
     );
   if (opts.split !== undefined && opts.split !== 'train')
-    throw new UsageError(`--split must be 'train' (stored splits come with the jobs issue)`);
+    throw new UsageError(`--split must be 'train' (val validates, test is left for evaluation)`);
   if (!opts.out.endsWith('.json'))
     throw new UsageError(`--out must name the manifest, <dir>/<name>.json`);
-  // Fail on a missing project here, with the usual message, not inside the worker.
-  openExistingProject(opts.project).close();
+  // Fail on a missing project here, with the usual message, not inside the worker; training reads
+  // the stored splits, so images without one get it first (and the person is told).
+  const { ensureSplits } = await import('../../core/training/ensureSplits');
+  const opened = openExistingProject(opts.project);
+  try {
+    const note = ensureSplits(opened);
+    if (note) process.stderr.write(`train: ${note}\n`);
+  } finally {
+    opened.close();
+  }
   const job: TrainJob = {
     projectFile: path.resolve(opts.project),
     base: opts.base,

@@ -1,5 +1,5 @@
 import type {
-  DetectJobParams,
+  JobParams,
   JobFailure,
   JobKind,
   JobRecord,
@@ -30,7 +30,7 @@ function toJob(r: JobRow): StoredJob {
   return {
     id: r.id,
     kind: r.kind,
-    params: JSON.parse(r.params) as DetectJobParams,
+    params: JSON.parse(r.params) as JobParams,
     state: r.state,
     runId: r.run_id,
     done: r.done,
@@ -49,7 +49,7 @@ const FINAL: readonly StoredJobState[] = ['cancelled', 'done', 'failed'];
 export class JobRepo {
   constructor(private readonly db: Db) {}
 
-  create(kind: JobKind, params: DetectJobParams): StoredJob {
+  create(kind: JobKind, params: JobParams): StoredJob {
     const t = now();
     const id = Number(
       this.db
@@ -83,7 +83,7 @@ export class JobRepo {
   }
 
   /** The newest unfinished job of this kind asked exactly this, to continue instead of a new one. */
-  findUnfinished(kind: JobKind, params: DetectJobParams): StoredJob | undefined {
+  findUnfinished(kind: JobKind, params: JobParams): StoredJob | undefined {
     const row = this.db
       .prepare(
         "SELECT * FROM jobs WHERE kind = ? AND params = ? AND state IN ('running', 'paused') ORDER BY id DESC LIMIT 1",
@@ -121,6 +121,19 @@ export class JobRepo {
         'UPDATE jobs SET failed = (SELECT count(*) FROM job_errors WHERE job_id = ?) WHERE id = ?',
       )
       .run(id, id);
+  }
+
+  /** What a job keeps beside its state (a training job: its curves), as JSON. */
+  setResult(id: number, result: unknown): void {
+    this.db
+      .prepare('UPDATE jobs SET result = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(result), now(), id);
+  }
+
+  result(id: number): unknown {
+    const row = this.db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as
+      { result: string | null } | undefined;
+    return row?.result ? (JSON.parse(row.result) as unknown) : null;
   }
 
   failures(id: number): JobFailure[] {

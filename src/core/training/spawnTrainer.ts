@@ -6,7 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../packageRoot';
 import {
   FromWorkerSchema,
   type FromWorker,
@@ -25,9 +25,9 @@ export interface WorkerChannel {
 
 export type SpawnWorker = (entry: string) => WorkerChannel;
 
-/** The worker's entry file. */
+/** The worker's entry file (found from the package root: this module may run from a bundle). */
 export function trainWorkerEntry(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../worker/trainWorker.ts');
+  return path.join(packageRoot(), 'src', 'worker', 'trainWorker.ts');
 }
 
 export const forkWorker: SpawnWorker = (entry) => {
@@ -45,6 +45,14 @@ export const forkWorker: SpawnWorker = (entry) => {
     pid: child.pid,
   };
 };
+
+/** The worker ended without a result and without reporting an error (killed, crashed). */
+export class WorkerExitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerExitError';
+  }
+}
 
 export interface TrainerHandle {
   /** Stop after the current step. */
@@ -78,9 +86,10 @@ export function spawnTrainer(
     });
     worker.onExit((code) => {
       if (done) resolve(done);
+      else if (error) reject(new Error(error));
       else
         reject(
-          new Error(error ?? `training worker exited (code ${code ?? 'signal'}) before finishing`),
+          new WorkerExitError(`training worker exited (code ${code ?? 'signal'}) before finishing`),
         );
     });
   });

@@ -36,7 +36,7 @@ import { settledLabels, type SettledImage } from '../project/settledLabels';
 import { BackboneFeatures } from './backboneFeatures';
 import { initialHeadParams, TrainableHeads } from './trainableHeads';
 import { modelNameFromPath, writeTrainedModel } from './exportTrained';
-import { trainValSplit } from './trainValSplit';
+import { storedSplits, trainValSplit } from './trainValSplit';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
 
 export interface TrainSettings {
@@ -125,7 +125,11 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
     throw new Error(
       `${project.file} has ${labelled.length} settled labelled images; training needs at least 2`,
     );
-  const split = trainValSplit(images, { valFraction: settings.valFraction, seed: settings.seed });
+  const split = trainValSplit(images, {
+    valFraction: settings.valFraction,
+    seed: settings.seed,
+    splits: storedSplits(project),
+  });
   const trainSet = settings.maxImages ? split.train.slice(0, settings.maxImages) : split.train;
   const valSet = settings.maxImages
     ? split.val.slice(0, Math.max(1, settings.maxImages >> 1))

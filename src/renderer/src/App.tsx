@@ -29,6 +29,7 @@ import { JobsBanner, JobsPanel } from './components/JobsPanel';
 import { installKeymap } from './keymap';
 import { installLensSync } from './lens/lensActions';
 import { LensPage } from './lens/LensPage';
+import { TrainingMount } from './training/TrainingEntry';
 import { useEditor } from './state/store';
 import { buildTheme } from './theme';
 
@@ -91,6 +92,7 @@ function Workbench(): React.JSX.Element {
       <ShortcutSheet />
       <ClassNamePrompt />
       <JobsPanel />
+      <TrainingMount />
     </Stack>
   );
 }

@@ -12,6 +12,7 @@ import {
 } from './actions/review';
 import { escape, fit, setHelpOpen, toggleDraw, zoom } from './actions/view';
 import { toggleLens } from './lens/lensActions';
+import { toggleTraining } from './training/trainingActions';
 import { getState } from './state/store';
 
 /**
@@ -92,6 +93,7 @@ export const KEYMAP: readonly Binding[] = [
   { keys: ['escape'], label: 'Cancel drawing / clear selection', group: 'Boxes', run: escape },
   { keys: ['f'], label: 'Fit image to window', group: 'View', run: fit },
   { keys: ['l'], label: 'SSD lens: default boxes and matching', group: 'View', run: toggleLens },
+  { keys: ['t'], label: 'Training page (fine-tune a model)', group: 'View', run: toggleTraining },
   { keys: ['+', '='], label: 'Zoom in', group: 'View', repeat: true, run: () => zoom(1) },
   { keys: ['-'], label: 'Zoom out', group: 'View', repeat: true, run: () => zoom(-1) },
   { keys: ['mod+z'], label: 'Undo', group: 'History', repeat: true, run: () => void undo() },

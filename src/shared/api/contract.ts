@@ -3,9 +3,17 @@ import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { MODEL_NAME } from '../models/modelName';
 import { checkClassName } from '../text/unsafeChars';
 import { lensContract } from './lensContract';
+import { trainingContract } from './trainingContract';
 import { METHOD_NAMES } from './methods';
 import { SPLITS } from '../project/splits';
-import type { JobFailure, JobRecord, JobState } from '../jobs/types';
+import type {
+  JobFailure,
+  JobKind,
+  JobRecord,
+  JobState,
+  TrainEpochPoint,
+  TrainStepPoint,
+} from '../jobs/types';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -197,7 +205,10 @@ export type BackendEvent =
       total: number;
       failed: number;
       /** What the job is doing now ('import' first for "Detect folder…"). */
-      phase?: 'import' | 'detect';
+      phase?: 'import' | 'detect' | 'train';
+      kind?: JobKind;
+      /** A training job's newest step (losses) or finished epoch (val mAP). */
+      train?: { step?: TrainStepPoint; epoch?: TrainEpochPoint };
       /** Items per second and seconds left (src/shared/jobs/rateMeter.ts); null while unknown. */
       rate?: number | null;
       etaSeconds?: number | null;
@@ -217,8 +228,11 @@ export type BackendEvent =
       merged: number;
       /** Reviewed images the job left alone. */
       skippedReviewed: number;
+      kind?: JobKind;
+      /** A training job: the model it registered (null: no epoch finished). */
+      model?: string | null;
     }
-  | { type: 'job-error'; jobId: string; message: string }
+  | { type: 'job-error'; jobId: string; message: string; kind?: JobKind }
   | { type: 'project-changed'; reason: string };
 
 export const ImageQuerySchema = z.strictObject({
@@ -384,6 +398,8 @@ export const contract = {
   },
   // The SSD lens (src/shared/api/lensContract.ts).
   ...lensContract,
+  // Training in the app (src/shared/api/trainingContract.ts).
+  ...trainingContract,
   /** Stops a running job after the image in flight; `resumeJob` continues it. */
   pauseJob: {
     request: z.strictObject({ jobId: z.string().max(100) }),

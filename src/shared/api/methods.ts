@@ -39,4 +39,9 @@ export const METHOD_NAMES = [
   'resumeJob',
   'listJobs',
   'getJob',
+  // Training (trainingContract.ts).
+  'startTraining',
+  'stopTraining',
+  'getTraining',
+  'compareTrained',
 ] as const;

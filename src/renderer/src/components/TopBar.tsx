@@ -24,6 +24,7 @@ import { setHelpOpen, setThreshold, toggleTheme } from '../actions/view';
 import { useEditor } from '../state/store';
 import { OpenFolderButton } from './OpenFolderDialog';
 import { formatCount, formatDuration } from '../format';
+import { TrainButton } from '../training/TrainingEntry';
 
 function blurActive(): void {
   if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
@@ -229,6 +230,7 @@ export function TopBar(): React.JSX.Element {
             Jobs
           </Button>
         </Tooltip>
+        <TrainButton />
         <Box sx={{ flex: 1 }} />
         <ThresholdSlider />
         <Tooltip title={dark ? 'Light theme' : 'Dark theme'}>
