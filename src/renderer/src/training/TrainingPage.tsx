@@ -25,6 +25,7 @@ import {
 } from '@mui/material';
 import { LineChart } from '@mui/x-charts/LineChart';
 import { useMemo } from 'react';
+import type { ModelSummary } from '../../../shared/api/contract';
 import { isResumable } from '../../../shared/jobs/types';
 import { formatDuration } from '../format';
 import { useEditor } from '../state/store';
@@ -40,12 +41,15 @@ import {
 import { useTraining } from './trainingStore';
 
 const FORM_WIDTH = 300;
+// Selectors must return the same value for the same state (a fresh [] re-renders without end).
+const NO_MODELS: readonly ModelSummary[] = [];
+const NO_LINES: readonly string[] = [];
 
 function Settings(): React.JSX.Element {
   const form = useTraining((s) => s.form);
   const view = useTraining((s) => s.view);
   const running = useTraining((s) => s.running);
-  const models = useEditor((s) => s.appInfo?.models ?? []).filter((m) => m.ready);
+  const models = useEditor((s) => s.appInfo?.models ?? NO_MODELS).filter((m) => m.ready);
   const settled = view?.settled;
   return (
     <Stack spacing={1.5} sx={{ width: FORM_WIDTH, flexShrink: 0, p: 1.5, overflow: 'auto' }}>
@@ -103,7 +107,7 @@ function Settings(): React.JSX.Element {
       <TextField
         size="small"
         type="number"
-        label="At most this many images (empty: all)"
+        label="Max images (empty: all)"
         value={form.maxImages}
         onChange={(e) => setForm({ maxImages: e.target.value })}
         disabled={running}
@@ -179,7 +183,7 @@ function Status(): React.JSX.Element | null {
   const total = useTraining((s) => s.total);
   const eta = useTraining((s) => s.etaSeconds);
   const job = useTraining((s) => s.view?.job ?? null);
-  const log = useTraining((s) => s.view?.metrics?.log ?? []);
+  const log = useTraining((s) => s.view?.metrics?.log ?? NO_LINES);
   const backend = useTraining((s) => s.view?.metrics?.backend ?? null);
   if (!job && !running) return null;
   return (
