@@ -183,31 +183,45 @@ function Status(): React.JSX.Element | null {
   const total = useTraining((s) => s.total);
   const eta = useTraining((s) => s.etaSeconds);
   const job = useTraining((s) => s.view?.job ?? null);
-  const log = useTraining((s) => s.view?.metrics?.log ?? NO_LINES);
   const backend = useTraining((s) => s.view?.metrics?.backend ?? null);
   if (!job && !running) return null;
+  const text =
+    (running
+      ? `Step ${done} / ${total || '…'}${eta !== null ? ` · ${formatDuration(eta)} left` : ''}`
+      : `Job ${job?.id} · ${job?.message ?? job?.state}`) +
+    // The backend's name; the whole line (why others were skipped) is in the run's log.
+    (backend ? ` · tfjs ${backend.split(' ')[0]}` : '');
   return (
     <Box data-testid="train-status">
       {running && <LinearProgress variant="determinate" value={total ? (100 * done) / total : 0} />}
-      <Typography variant="caption" sx={{ color: 'text.secondary' }}>
-        {running
-          ? `Step ${done} / ${total || '…'}${eta !== null ? ` · ${formatDuration(eta)} left` : ''}`
-          : `Job ${job?.id} · ${job?.state}${job?.message ? ` · ${job.message}` : ''}`}
-        {backend ? ` · tfjs ${backend}` : ''}
+      <Typography
+        variant="caption"
+        noWrap
+        component="div"
+        title={text}
+        sx={{ color: 'text.secondary' }}
+      >
+        {text}
       </Typography>
-      {log.length > 0 && (
-        <Typography
-          variant="caption"
-          component="div"
-          sx={{ color: 'text.secondary', maxHeight: 48, overflow: 'auto' }}
-          data-testid="train-log"
-        >
-          {log.slice(-3).map((l, i) => (
-            <div key={i}>{l}</div>
-          ))}
-        </Typography>
-      )}
     </Box>
+  );
+}
+
+/** The run's last words: splits assigned, images used, backend, resumed. */
+function RunLog(): React.JSX.Element | null {
+  const log = useTraining((s) => s.view?.metrics?.log ?? NO_LINES);
+  if (log.length === 0) return null;
+  return (
+    <Typography
+      variant="caption"
+      component="div"
+      sx={{ color: 'text.secondary', px: 0.5 }}
+      data-testid="train-log"
+    >
+      {log.slice(-4).map((l, i) => (
+        <div key={i}>{l}</div>
+      ))}
+    </Typography>
   );
 }
 
@@ -262,6 +276,7 @@ function Curves(): React.JSX.Element {
         )}
       </Paper>
       <Summary />
+      <RunLog />
     </Stack>
   );
 }
