@@ -7,7 +7,14 @@ export default defineConfig({
     build: {
       // Native and heavy packages stay in node_modules, loaded at run time.
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve('src/main/index.ts') } },
+      // The training worker is its own entry (out/main/trainWorker.js): main starts it with
+      // utilityProcess.fork (src/main/utilityWorker.ts) and never imports it.
+      rollupOptions: {
+        input: {
+          index: resolve('src/main/index.ts'),
+          trainWorker: resolve('src/worker/trainWorker.ts'),
+        },
+      },
     },
   },
   preload: {

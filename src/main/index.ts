@@ -27,6 +27,7 @@ import { METHOD_NAMES } from '../shared/api/methods';
 import { APP_ENTRY, APP_SCHEME, isAppUrl, mimeType, resolveAppAsset } from './security/appProtocol';
 import { devRendererUrl, isDevelopment, type BuildFacts } from './security/buildMode';
 import { isAllowedExternalLink } from './security/externalLinks';
+import { utilityWorker } from './utilityWorker';
 
 /**
  * Electron main process: windows, menus, dialogs and the IPC wiring of the API contract to
@@ -141,6 +142,7 @@ async function switchProject(next: ProjectDb): Promise<void> {
     project,
     emit,
     modelFiles,
+    spawnWorker: utilityWorker,
   });
   saveState({ lastProject: project.file });
   win?.setTitle(`${path.basename(project.file)} — Shotbox`);

@@ -43,7 +43,7 @@ export function registerTrainCommand(program: Command, setExit: (code: number) =
       'what is trained: heads (box and class predictors), extras (also the SSD extra layers); full needs a native tfjs backend',
       'heads',
     )
-    .option('--split <train>', 'training split (the rest of the settled images validate)')
+    .option('--split <train>', 'training split (the stored val split validates; test is kept out)')
     .option('--no-augment', 'train without the paper’s augmentation (not even the mirror)')
     .option(
       '--augmented-views <n>',
@@ -115,11 +115,19 @@ async function train(opts: TrainCliOptions): Promise<number> {
     throw new UsageError(`--mode must be heads, extras or full, got '${opts.mode}'`);
   const mode = opts.mode;
   if (opts.split !== undefined && opts.split !== 'train')
-    throw new UsageError(`--split must be 'train' (stored splits come with the jobs issue)`);
+    throw new UsageError(`--split must be 'train' (val validates, test is left for evaluation)`);
   if (!opts.out.endsWith('.json'))
     throw new UsageError(`--out must name the manifest, <dir>/<name>.json`);
-  // Fail on a missing project here, with the usual message, not inside the worker.
-  openExistingProject(opts.project).close();
+  // Fail on a missing project here, with the usual message, not inside the worker; training reads
+  // the stored splits, so images without one get it first (and the person is told).
+  const { ensureSplits } = await import('../../core/training/ensureSplits');
+  const opened = openExistingProject(opts.project);
+  try {
+    const note = ensureSplits(opened);
+    if (note) process.stderr.write(`train: ${note}\n`);
+  } finally {
+    opened.close();
+  }
   const job: TrainJob = {
     projectFile: path.resolve(opts.project),
     base: opts.base,

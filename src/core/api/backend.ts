@@ -16,6 +16,8 @@ import type { HistoryOutcome } from '../db/editHistory';
 import { Detector } from '../detector/detector';
 import { defaultProviderChain, providerUnavailableReason } from '../detector/executionProviders';
 import { createLensMethods } from '../lens/lensBackend';
+import { createTrainingMethods } from '../training/trainingBackend';
+import type { SpawnWorker } from '../training/spawnTrainer';
 import {
   DEFAULT_MODEL,
   listModels,
@@ -102,6 +104,8 @@ export interface BackendOptions {
    * (browser mode). Electron passes main's native dialog.
    */
   modelFiles?: ModelFileAccess;
+  /** How training workers start (Electron: utilityProcess.fork); default child_process.fork. */
+  spawnWorker?: SpawnWorker;
 }
 
 /** The backend behind both shells: the contract implemented over src/core. */
@@ -115,10 +119,30 @@ export function createBackend(options: BackendOptions): Backend {
   const toBackendEvent = (e: JobEvent): BackendEvent => {
     const jobId = String(e.jobId);
     if (e.type === 'progress') {
-      const { type: _t, jobId: _j, kind: _k, ...rest } = e;
+      const { type: _t, jobId: _j, ...rest } = e;
       return { type: 'job-progress', jobId, ...rest };
     }
-    if (e.type === 'error') return { type: 'job-error', jobId, message: e.message };
+    if (e.type === 'error')
+      return { type: 'job-error', jobId, message: e.message, kind: e.job.kind };
+    if (e.type === 'train-done') {
+      const t = e.report;
+      // A resumed run re-registers its model under the same name: load it afresh next time.
+      if (t.model) forgetDetector(t.model);
+      return {
+        type: 'job-done',
+        jobId,
+        kind: 'train',
+        state: t.state,
+        processed: t.epochsDone,
+        detections: 0,
+        failed: 0,
+        failures: [],
+        cancelled: t.state !== 'done',
+        merged: 0,
+        skippedReviewed: 0,
+        model: t.model,
+      };
+    }
     const r = e.report;
     return {
       type: 'job-done',
@@ -142,6 +166,7 @@ export function createBackend(options: BackendOptions): Backend {
     ? new JobRunner(project, {
         detector: (model) => detector(model),
         onEvent: (e) => emit(toBackendEvent(e)),
+        ...(options.spawnWorker ? { spawnWorker: options.spawnWorker } : {}),
       })
     : null;
   const needRunner = (): JobRunner => {
@@ -231,6 +256,12 @@ export function createBackend(options: BackendOptions): Backend {
     return d;
   };
 
+  function forgetDetector(name: string): void {
+    const d = detectors.get(name);
+    detectors.delete(name);
+    void d?.then((x) => x.dispose()).catch(() => undefined);
+  }
+
   const methods: Backend = {
     // The SSD lens (src/core/lens/lensBackend.ts).
     ...createLensMethods({ needProject, detector, invalid: (m) => new ValidationError(m) }),
@@ -246,6 +277,15 @@ export function createBackend(options: BackendOptions): Backend {
         detectors.delete(name);
         void d?.then((x) => x.dispose()).catch(() => {});
       },
+    }),
+    // Training as a job (src/core/training/trainingBackend.ts).
+    ...createTrainingMethods({
+      needProject,
+      needRunner,
+      detector,
+      jobCall,
+      notFound: (m) => new NotFoundError(m),
+      invalid: (m) => new ValidationError(m),
     }),
 
     async getAppInfo() {

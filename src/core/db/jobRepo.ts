@@ -123,6 +123,19 @@ export class JobRepo {
       .run(id, id);
   }
 
+  /** What a job keeps beside its state (a training job: its curves), as JSON. */
+  setResult(id: number, result: unknown): void {
+    this.db
+      .prepare('UPDATE jobs SET result = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(result), now(), id);
+  }
+
+  result(id: number): unknown {
+    const row = this.db.prepare('SELECT result FROM jobs WHERE id = ?').get(id) as
+      { result: string | null } | undefined;
+    return row?.result ? (JSON.parse(row.result) as unknown) : null;
+  }
+
   failures(id: number): JobFailure[] {
     return this.db
       .prepare('SELECT file, reason FROM job_errors WHERE job_id = ? ORDER BY file')

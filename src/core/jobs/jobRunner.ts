@@ -6,6 +6,8 @@ import type {
   JobFailure,
   JobKind,
   JobRecord,
+  TrainJobParams,
+  TrainMetrics,
 } from '../../shared/jobs/types';
 import type { EvaluationResult } from '../../shared/eval/evaluate';
 import { isResumable } from '../../shared/jobs/types';
@@ -16,6 +18,14 @@ import type { Detector } from '../detector/detector';
 import { detectIntoProject, type ProjectDetectReport } from '../project/detectIntoProject';
 import { importFolder, relativeToRoot } from '../project/importFolder';
 import { runProjectEvaluation, storeProjectEvaluation } from '../eval/projectEvaluation';
+import { listModels } from '../models/registry';
+import { WorkerExitError, type SpawnWorker } from '../training/spawnTrainer';
+import {
+  readTrainMetrics,
+  runTrainJob,
+  type TrainJobOutcome,
+  type TrainProgress,
+} from './trainJob';
 
 /** What a job tells its watchers; every job ends with exactly one 'done' or 'error'. */
 export type JobEvent =
@@ -23,12 +33,14 @@ export type JobEvent =
       type: 'progress';
       jobId: number;
       kind: JobKind;
-      phase: 'import' | 'detect' | 'evaluate';
+      phase: 'import' | 'detect' | 'evaluate' | 'train';
       done: number;
       total: number;
       failed: number;
       rate: number | null;
       etaSeconds: number | null;
+      /** A training job's newest step or epoch (its curves grow from these). */
+      train?: Pick<TrainProgress, 'step' | 'epoch'>;
     }
   | {
       type: 'done';
@@ -38,6 +50,7 @@ export type JobEvent =
       /** Evaluate jobs: the stored evaluation. */
       evaluationId?: number;
     }
+  | { type: 'train-done'; jobId: number; job: JobRecord; report: TrainJobOutcome }
   | { type: 'error'; jobId: number; job: JobRecord; message: string };
 
 /** What one session of a detect job did (a resumed job counts only what this session did). */
@@ -73,8 +86,10 @@ interface LiveJob {
   abort: AbortController;
   /** What stopping should leave the job as. */
   stopAs: 'paused' | 'cancelled';
-  finished?: Promise<EvaluateJobOutcome>;
+  finished?: Promise<JobOutcome>;
 }
+
+export type JobOutcome = DetectJobOutcome | EvaluateJobOutcome | TrainJobOutcome;
 
 export interface JobRunnerOptions {
   /** The detector for a job's model (the shell owns loading and caching). */
@@ -82,6 +97,8 @@ export interface JobRunnerOptions {
   onEvent?: (event: JobEvent) => void;
   /** How often progress is stored and reported at most (ms); the last image always is. */
   progressEveryMs?: number;
+  /** Starts the training worker (Electron passes utilityProcess.fork; default child_process). */
+  spawnWorker?: SpawnWorker;
 }
 
 /**
@@ -142,7 +159,53 @@ export class JobRunner {
       throw new JobError(`job ${existing.id} is already running this`);
     const job = existing ?? this.project.jobs.create('detect', clean);
     const view = this.view(job);
-    return { job: view, resumed: existing !== undefined, finished: this.launch(job.id) };
+    return {
+      job: view,
+      resumed: existing !== undefined,
+      finished: this.launch(job.id) as Promise<DetectJobOutcome>,
+    };
+  }
+
+  /**
+   * Starts a training job, or continues the unfinished one asked exactly the same (from its last
+   * checkpoint). A new job's name must not be a registered model's.
+   */
+  startTrain(params: TrainJobParams): {
+    job: JobRecord;
+    resumed: boolean;
+    finished: Promise<TrainJobOutcome>;
+  } {
+    const clean: TrainJobParams = {
+      base: params.base,
+      name: params.name,
+      mode: params.mode,
+      epochs: params.epochs,
+      augmentation: params.augmentation,
+      split: params.split,
+      ...(params.maxImages ? { maxImages: params.maxImages } : {}),
+      ...(params.batchSize ? { batchSize: params.batchSize } : {}),
+    };
+    const existing = this.project.jobs.findUnfinished('train', clean);
+    if (existing && this.live.has(existing.id))
+      throw new JobError(`job ${existing.id} is already running this`);
+    if (!existing && listModels().models.some((m) => m.manifest.name === clean.name))
+      throw new JobError(
+        `a model named '${clean.name}' is already registered: choose another name`,
+      );
+    if (this.live.size > 0) throw new JobError(RUNNING);
+    const job = existing ?? this.project.jobs.create('train', clean);
+    return {
+      job: this.view(job),
+      resumed: existing !== undefined,
+      finished: this.launch(job.id, existing === undefined) as Promise<TrainJobOutcome>,
+    };
+  }
+
+  /** A training job's curves (per-step losses, per-epoch val mAP) and its registered model. */
+  trainMetrics(jobId: number): TrainMetrics {
+    const job = this.project.jobs.get(jobId);
+    if (!job || job.kind !== 'train') throw new JobError(`job ${jobId} is not a training job`);
+    return readTrainMetrics(this.project, jobId);
   }
 
   /**
@@ -159,14 +222,16 @@ export class JobRunner {
       ...(params.split !== undefined ? { split: params.split } : {}),
       ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
     };
-    if (this.live.size > 0)
-      throw new JobError('a job is already running (pause or cancel it first)');
+    if (this.live.size > 0) throw new JobError(RUNNING);
     const job = this.project.jobs.create('evaluate', clean);
-    return { job: this.view(job), finished: this.launch(job.id) };
+    return {
+      job: this.view(job),
+      finished: this.launch(job.id) as Promise<EvaluateJobOutcome>,
+    };
   }
 
   /** Continues a paused or interrupted job. */
-  resume(jobId: number): { job: JobRecord; finished: Promise<DetectJobOutcome> } {
+  resume(jobId: number): { job: JobRecord; finished: Promise<JobOutcome> } {
     const job = this.project.jobs.get(jobId);
     if (!job) throw new JobError(`job ${jobId} does not exist`);
     const state = this.view(job).state;
@@ -212,16 +277,18 @@ export class JobRunner {
     };
   }
 
-  private launch(jobId: number): Promise<EvaluateJobOutcome> {
-    if (this.live.size > 0)
-      throw new JobError('a detection job is already running (pause or cancel it first)');
+  private launch(jobId: number, fresh = false): Promise<JobOutcome> {
+    if (this.live.size > 0) throw new JobError(RUNNING);
     const live: LiveJob = { abort: new AbortController(), stopAs: 'paused' };
     this.live.set(jobId, live);
     this.project.jobs.setState(jobId, 'running');
-    const run =
-      this.project.jobs.get(jobId)?.kind === 'evaluate'
-        ? this.runEvaluate(jobId, live)
-        : this.runDetect(jobId, live);
+    const kind = this.project.jobs.get(jobId)!.kind;
+    const run: Promise<JobOutcome> =
+      kind === 'train'
+        ? this.runTrain(jobId, live, fresh)
+        : kind === 'evaluate'
+          ? this.runEvaluate(jobId, live)
+          : this.runDetect(jobId, live);
     const finished = run.finally(() => this.live.delete(jobId));
     live.finished = finished;
     return finished;
@@ -313,6 +380,53 @@ export class JobRunner {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       project.jobs.setState(jobId, 'failed', message);
+      this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
+      throw err;
+    }
+  }
+
+  private async runTrain(jobId: number, live: LiveJob, fresh: boolean): Promise<TrainJobOutcome> {
+    const { project } = this;
+    const params = project.jobs.get(jobId)!.params as TrainJobParams;
+    try {
+      const outcome = await runTrainJob({
+        project,
+        jobId,
+        params,
+        fresh,
+        signal: live.abort.signal,
+        ...(this.options.spawnWorker ? { spawn: this.options.spawnWorker } : {}),
+        onProgress: (p) =>
+          this.emit({
+            type: 'progress',
+            jobId,
+            kind: 'train',
+            phase: 'train',
+            done: p.done,
+            total: p.total,
+            failed: 0,
+            ...p.estimate,
+            train: { ...(p.step ? { step: p.step } : {}), ...(p.epoch ? { epoch: p.epoch } : {}) },
+          }),
+      });
+      const state: TrainJobOutcome['state'] = outcome.status === 'cancelled' ? live.stopAs : 'done';
+      const final: TrainJobOutcome = { ...outcome, state };
+      const best = outcome.bestMap < 0 ? '–' : outcome.bestMap.toFixed(3);
+      project.jobs.setState(
+        jobId,
+        state,
+        `${state}: ${outcome.epochsDone} epoch${outcome.epochsDone === 1 ? '' : 's'}, best val AP@0.5 ${best}` +
+          (outcome.model ? `, model ${outcome.model}` : ''),
+      );
+      this.emit({ type: 'train-done', jobId, job: this.get(jobId)!, report: final });
+      return final;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof WorkerExitError) {
+        // The worker died (killed, out of memory): the checkpoint of its last epoch stays, so the
+        // job waits to be resumed rather than failing.
+        project.jobs.setState(jobId, 'paused', `${message}; resume continues from the last epoch`);
+      } else project.jobs.setState(jobId, 'failed', message);
       this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
       throw err;
     }
@@ -429,6 +543,8 @@ export class JobRunner {
     }
   }
 }
+
+const RUNNING = 'a job is already running (pause or cancel it first)';
 
 /** One spelling per request, so the same request finds its unfinished job. */
 function normaliseParams(p: DetectJobParams): DetectJobParams {

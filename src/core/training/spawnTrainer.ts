@@ -5,9 +5,8 @@
  * imports electron.
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../packageRoot';
 import {
   FromWorkerSchema,
   type FromWorker,
@@ -26,19 +25,9 @@ export interface WorkerChannel {
 
 export type SpawnWorker = (entry: string) => WorkerChannel;
 
-/**
- * The worker's entry file: `src/worker/trainWorker.ts` of this checkout, found from this module
- * whether it runs from the sources or from the CLI bundle (`out/cli/…`, a different depth).
- */
+/** The worker's entry file (found from the package root: this module may run from a bundle). */
 export function trainWorkerEntry(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const beside = path.resolve(here, '../../worker/trainWorker.ts');
-  if (existsSync(beside)) return beside;
-  for (let dir = here; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'src', 'worker', 'trainWorker.ts');
-    if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return beside; // not found: the fork names the missing file
-  }
+  return path.join(packageRoot(), 'src', 'worker', 'trainWorker.ts');
 }
 
 export const forkWorker: SpawnWorker = (entry) => {
@@ -56,6 +45,14 @@ export const forkWorker: SpawnWorker = (entry) => {
     pid: child.pid,
   };
 };
+
+/** The worker ended without a result and without reporting an error (killed, crashed). */
+export class WorkerExitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerExitError';
+  }
+}
 
 export interface TrainerHandle {
   /** Stop after the current step. */
@@ -89,9 +86,10 @@ export function spawnTrainer(
     });
     worker.onExit((code) => {
       if (done) resolve(done);
+      else if (error) reject(new Error(error));
       else
         reject(
-          new Error(error ?? `training worker exited (code ${code ?? 'signal'}) before finishing`),
+          new WorkerExitError(`training worker exited (code ${code ?? 'signal'}) before finishing`),
         );
     });
   });

@@ -45,7 +45,7 @@ import {
 } from './trainableHeads';
 import { initialExtrasParams, TrainableExtras } from './trainableExtras';
 import { modelNameFromPath, writeTrainedModel } from './exportTrained';
-import { trainValSplit } from './trainValSplit';
+import { storedSplits, trainValSplit } from './trainValSplit';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
 
 export type TrainMode = 'heads' | 'extras';
@@ -155,7 +155,11 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
     throw new Error(
       `${project.file} has ${labelled.length} settled labelled images; training needs at least 2`,
     );
-  const split = trainValSplit(images, { valFraction: settings.valFraction, seed: settings.seed });
+  const split = trainValSplit(images, {
+    valFraction: settings.valFraction,
+    seed: settings.seed,
+    splits: storedSplits(project),
+  });
   const trainSet = settings.maxImages ? split.train.slice(0, settings.maxImages) : split.train;
   const valSet = settings.maxImages
     ? split.val.slice(0, Math.max(1, settings.maxImages >> 1))

@@ -30,6 +30,7 @@ import { installKeymap } from './keymap';
 import { installLensSync } from './lens/lensActions';
 import { LensPage } from './lens/LensPage';
 import { EvaluationEntry } from './evaluation/EvaluationEntry';
+import { TrainingMount } from './training/TrainingEntry';
 import { useEditor } from './state/store';
 import { buildTheme } from './theme';
 
@@ -93,6 +94,7 @@ function Workbench(): React.JSX.Element {
       <ClassNamePrompt />
       <JobsPanel />
       <EvaluationEntry />
+      <TrainingMount />
     </Stack>
   );
 }

@@ -13,6 +13,7 @@ import {
 import { escape, fit, setHelpOpen, toggleDraw, zoom } from './actions/view';
 import { toggleLens } from './lens/lensActions';
 import { toggleEvaluation } from './evaluation/evaluationActions';
+import { toggleTraining } from './training/trainingActions';
 import { getState } from './state/store';
 
 /**
@@ -99,6 +100,7 @@ export const KEYMAP: readonly Binding[] = [
     group: 'View',
     run: toggleEvaluation,
   },
+  { keys: ['t'], label: 'Training page (fine-tune a model)', group: 'View', run: toggleTraining },
   { keys: ['+', '='], label: 'Zoom in', group: 'View', repeat: true, run: () => zoom(1) },
   { keys: ['-'], label: 'Zoom out', group: 'View', repeat: true, run: () => zoom(-1) },
   { keys: ['mod+z'], label: 'Undo', group: 'History', repeat: true, run: () => void undo() },

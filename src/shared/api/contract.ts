@@ -5,9 +5,17 @@ import { checkClassName } from '../text/unsafeChars';
 import { evalContract } from './evalContract';
 import { lensContract } from './lensContract';
 import { modelsContract } from './modelsContract';
+import { trainingContract } from './trainingContract';
 import { METHOD_NAMES } from './methods';
 import { SPLITS } from '../project/splits';
-import type { JobFailure, JobKind, JobRecord, JobState } from '../jobs/types';
+import type {
+  JobFailure,
+  JobKind,
+  JobRecord,
+  JobState,
+  TrainEpochPoint,
+  TrainStepPoint,
+} from '../jobs/types';
 import type {
   AnnotationRecord,
   ClassListItem,
@@ -202,7 +210,10 @@ export type BackendEvent =
       total: number;
       failed: number;
       /** What the job is doing now ('import' first for "Detect folder…"). */
-      phase?: 'import' | 'detect' | 'evaluate';
+      phase?: 'import' | 'detect' | 'evaluate' | 'train';
+      kind?: JobKind;
+      /** A training job's newest step (losses) or finished epoch (val mAP). */
+      train?: { step?: TrainStepPoint; epoch?: TrainEpochPoint };
       /** Items per second and seconds left (src/shared/jobs/rateMeter.ts); null while unknown. */
       rate?: number | null;
       etaSeconds?: number | null;
@@ -226,8 +237,10 @@ export type BackendEvent =
       kind?: JobKind;
       /** Evaluate jobs: the stored evaluation (getEvaluation). */
       evaluationId?: number;
+      /** A training job: the model it registered (null: no epoch finished). */
+      model?: string | null;
     }
-  | { type: 'job-error'; jobId: string; message: string }
+  | { type: 'job-error'; jobId: string; message: string; kind?: JobKind }
   | { type: 'project-changed'; reason: string };
 
 export const ImageQuerySchema = z.strictObject({
@@ -407,6 +420,8 @@ export const contract = {
   ...lensContract,
   // "Add model…" (src/shared/api/modelsContract.ts).
   ...modelsContract,
+  // Training in the app (src/shared/api/trainingContract.ts).
+  ...trainingContract,
   /** Stops a running job after the image in flight; `resumeJob` continues it. */
   pauseJob: {
     request: z.strictObject({ jobId: z.string().max(100) }),

@@ -50,4 +50,9 @@ export const METHOD_NAMES = [
   'listEvaluations',
   'getEvaluation',
   'deleteEvaluation',
+  // Training (trainingContract.ts).
+  'startTraining',
+  'stopTraining',
+  'getTraining',
+  'compareTrained',
 ] as const;

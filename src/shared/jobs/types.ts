@@ -32,7 +32,58 @@ export interface EvaluateJobParams {
   scoreThreshold?: number;
 }
 
-export type JobParams = DetectJobParams | EvaluateJobParams;
+/**
+ * What a training job was asked (the app's training page): enough to run it again, and to resume
+ * from its checkpoint after a restart. The classes are the project's; the data is its settled
+ * labels on the train split, validated on the val split.
+ */
+export interface TrainJobParams {
+  /** The model fine-tuned from (a registered name). */
+  base: string;
+  /** The name the trained model is registered under. */
+  name: string;
+  mode: 'heads';
+  epochs: number;
+  augmentation: boolean;
+  /** The split trained on (val validates, test is left for evaluation). */
+  split: 'train';
+  /** Train on at most this many images (quick trials). */
+  maxImages?: number;
+  batchSize?: number;
+}
+
+export type JobParams = DetectJobParams | EvaluateJobParams | TrainJobParams;
+
+/** A training job's curves: per-step losses and per-epoch val mAP (stored with the job). */
+export interface TrainStepPoint {
+  epoch: number;
+  step: number;
+  steps: number;
+  loss: number;
+  loc: number;
+  conf: number;
+}
+
+export interface TrainEpochPoint {
+  epoch: number;
+  epochs: number;
+  trainLoss: number;
+  valMap: number;
+  bestEpoch: number;
+  bestMap: number;
+  seconds: number;
+}
+
+export interface TrainMetrics {
+  steps: TrainStepPoint[];
+  epochs: TrainEpochPoint[];
+  /** The tfjs backend in use, as the worker described it. */
+  backend: string | null;
+  /** What the run said (splits assigned, images used, resumed, skipped files). */
+  log: string[];
+  /** The registered model, once one exists. */
+  model: string | null;
+}
 
 export interface JobFailure {
   file: string;
@@ -42,6 +93,7 @@ export interface JobFailure {
 export interface JobRecord {
   id: number;
   kind: JobKind;
+  /** DetectJobParams for 'detect', EvaluateJobParams for 'evaluate', TrainJobParams for 'train'. */
   params: JobParams;
   state: JobState;
   /** The detection run the job stores its boxes under, once it has one. */

@@ -7,6 +7,7 @@ import { allFilteredIds, applyImageStates, refreshList } from './imageList';
 import { forgetCachedDetails, noteEdit, reloadCurrent } from './navigation';
 import { loadJobs } from './jobs';
 import { done, perform, plural } from './run';
+import { handleTrainingEvent } from '../training/trainingActions';
 
 /** Detection: one image now (with timings for the status bar), or many as a background job. */
 
@@ -113,6 +114,8 @@ const REFRESH_EVERY_MS = 2000;
 export function handleBackendEvent(event: BackendEvent): void {
   // The Evaluation page follows its own jobs.
   if (handleEvaluationEvent(event)) return;
+  // Training jobs have their page (src/renderer/src/training).
+  if (handleTrainingEvent(event)) return;
   const s = getState();
   switch (event.type) {
     case 'job-progress': {
@@ -127,7 +130,7 @@ export function handleBackendEvent(event: BackendEvent): void {
           startedAt: prev?.startedAt ?? now,
           rate: event.rate ?? null,
           etaSeconds: event.etaSeconds ?? null,
-          phase: event.phase ?? 'detect',
+          phase: event.phase === 'import' ? 'import' : 'detect',
           cancelling: prev?.cancelling ?? false,
         },
       });

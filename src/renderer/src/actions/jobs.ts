@@ -1,6 +1,7 @@
 import { api } from '../api';
 import { getState, setState } from '../state/store';
 import { done, perform } from './run';
+import { setTraining } from '../training/trainingStore';
 
 /** The jobs panel: the project's persistent jobs, and continuing, pausing or stopping them. */
 
@@ -46,7 +47,10 @@ function follow(jobId: string, total: number): void {
 export async function resumeJob(jobId: number): Promise<void> {
   const r = await perform('resume job', () => api.resumeJob({ jobId: String(jobId) }));
   if (!r) return;
-  follow(r.jobId, getState().jobs.find((j) => j.id === jobId)?.total ?? 0);
+  const job = getState().jobs.find((j) => j.id === jobId);
+  // A training job's progress is the training page's (its events go there), not the top bar's.
+  if (job?.kind === 'train') setTraining({ jobId: r.jobId, running: true, stopping: false });
+  else follow(r.jobId, job?.total ?? 0);
   done(`Resumed job ${jobId}`);
   await loadJobs();
 }

@@ -26,6 +26,17 @@ import { formatCount, formatDuration } from '../format';
 import { useEditor } from '../state/store';
 
 /** One job: progress (rate and ETA while it runs), its outcome, its failed files on demand. */
+/** What a job works on: a detect job's folders, a training job's model name. */
+function jobSubject(job: JobRecord): string {
+  const p = job.params;
+  if ('name' in p) return ` ${p.name}`;
+  if (job.kind === 'evaluate' || !('inputs' in p)) {
+    const e = p as { model?: string; split?: string };
+    return ` ${e.model ?? 'default model'} on ${e.split ?? 'all settled'}`;
+  }
+  return p.inputs?.length ? ` ${p.inputs.join(', ') || '(all)'}` : '';
+}
+
 function JobRow({ job }: { job: JobRecord }): React.JSX.Element {
   const live = useEditor((s) => (s.job?.jobId === String(job.id) ? s.job : null));
   const failures = useEditor((s) => s.jobFailures[job.id]);
@@ -38,10 +49,7 @@ function JobRow({ job }: { job: JobRecord }): React.JSX.Element {
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
         <Typography variant="subtitle2" sx={{ flex: 1 }}>
           Job {job.id} · {job.kind}
-          {'inputs' in job.params && job.params.inputs?.length
-            ? ` ${job.params.inputs.join(', ') || '(all)'}`
-            : ''}{' '}
-          · <span data-testid="job-state">{job.state}</span>
+          {jobSubject(job)} · <span data-testid="job-state">{job.state}</span>
         </Typography>
         {running && (
           <Button size="small" onClick={() => void pauseJob(job.id)} data-testid="job-pause">

@@ -28,6 +28,7 @@ import { OpenFolderButton } from './OpenFolderDialog';
 import { AddModelDialog } from './AddModelDialog';
 import { useState } from 'react';
 import { formatCount, formatDuration } from '../format';
+import { TrainButton } from '../training/TrainingEntry';
 
 function blurActive(): void {
   if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
@@ -246,6 +247,7 @@ export function TopBar(): React.JSX.Element {
             Jobs
           </Button>
         </Tooltip>
+        <TrainButton />
         <Box sx={{ flex: 1 }} />
         <ThresholdSlider />
         <Tooltip title={dark ? 'Light theme' : 'Dark theme'}>
