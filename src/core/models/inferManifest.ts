@@ -368,8 +368,9 @@ function assembleManifest(
     name: options.name,
     file: options.file,
     classes: fixed.classes,
-    input: inputJson,
-    output: outputJson,
+    // An empty object would only say "as the preset".
+    ...(Object.keys(inputJson).length ? { input: inputJson } : {}),
+    ...(Object.keys(outputJson).length ? { output: outputJson } : {}),
   };
   // Without a preset the manifest spells out the prior config the count was checked against.
   if (output.kind === 'raw' && !preset && fixed.priors) json.priors = fixed.priors;
