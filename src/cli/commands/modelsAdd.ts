@@ -35,22 +35,22 @@ export function registerModelsAddCommands(models: Command, setExit: (code: numbe
     .option('--dry-run', 'print what was inferred and the test run; register nothing')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: AddOptions) => {
-      const [{ addModel, readClassNames }, { isPresetName, PRESET_NAMES }, { NEEDS_HINT }, reg] =
+      const [{ addModel, readClassNames }, { MANIFEST_PRESET_NAMES }, { NEEDS_HINT }, reg] =
         await Promise.all([
           import('../../core/models/addModel'),
-          import('../../core/models/addPresets'),
+          import('../../shared/models/presets'),
           import('../../core/models/inferManifest'),
           import('../../core/models/registry'),
         ]);
-      if (opts.preset !== undefined && !isPresetName(opts.preset)) {
+      if (opts.preset !== undefined && !MANIFEST_PRESET_NAMES.includes(opts.preset)) {
         throw new UsageError(
-          `unknown preset '${opts.preset}' (presets: ${PRESET_NAMES.join(', ')})`,
+          `unknown preset '${opts.preset}' (presets: ${MANIFEST_PRESET_NAMES.join(', ')})`,
         );
       }
       const result = await addModel(
         {
           file,
-          preset: opts.preset as Parameters<typeof addModel>[0]['preset'],
+          preset: opts.preset,
           classes: opts.classes ? readClassNames(opts.classes) : undefined,
           name: opts.name,
           manifest: opts.manifest ? reg.readManifestJson(opts.manifest) : undefined,

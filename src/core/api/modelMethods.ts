@@ -1,7 +1,7 @@
 import { ShotboxError } from '../../shared/api/errors';
 import type { ParsedRequestOf, ResponseOf } from '../../shared/api/contract';
 import type { ModelInspection } from '../../shared/api/modelsContract';
-import { PRESET_NAMES } from '../../shared/models/presetNames';
+import { MANIFEST_PRESET_NAMES } from '../../shared/models/presets';
 import { addModel, type AddModelResult } from '../models/addModel';
 import { ModelInspectError } from '../models/inspectOnnx';
 import { ModelNotFoundError } from '../models/registry';
@@ -109,6 +109,6 @@ function toInspection({ inference, testRun }: AddModelResult): ModelInspection {
           milliseconds: testRun.milliseconds,
         }
       : null,
-    presets: [...PRESET_NAMES],
+    presets: [...MANIFEST_PRESET_NAMES],
   };
 }

@@ -8,7 +8,6 @@ import { generatePriors } from '../../shared/ssd/priors';
 import { Detector } from '../detector/detector';
 import { readBoundedFile, UnreadableFileError } from '../fs/readBoundedFile';
 import { packageRoot } from '../packageRoot';
-import type { PresetName } from './addPresets';
 import { inferManifest, shapeText, type ModelInference } from './inferManifest';
 import { inspectOnnxGraph, ModelInspectError } from './inspectOnnx';
 import { ModelNotFoundError, readManifest, type ModelEntry } from './registry';
@@ -17,7 +16,8 @@ import { registerUserModel } from './userModels';
 export interface AddModelRequest {
   /** The ONNX file. */
   file: string;
-  preset?: PresetName;
+  /** A name from `MANIFEST_PRESET_NAMES` (shared/models/presets.ts). */
+  preset?: string;
   classes?: string[];
   /** Registered name; default: from the file name. */
   name?: string;

@@ -1,7 +1,7 @@
 import { parseModelManifest, type ModelManifest } from '../../shared/models/manifest';
 import { PRIOR_PRESETS, parsePriorConfig, type PriorConfig } from '../../shared/ssd/priorConfig';
 import { generatePriors } from '../../shared/ssd/priors';
-import { ADD_PRESETS, PRESET_NAMES, type PresetFields, type PresetName } from './addPresets';
+import { MANIFEST_PRESETS, MANIFEST_PRESET_NAMES } from '../../shared/models/presets';
 import type { GraphDim, GraphTensor, OnnxGraphInfo } from './inspectOnnx';
 
 /** The image input found in the graph. Width/height are null when the graph leaves them dynamic. */
@@ -77,7 +77,8 @@ export interface InferOptions {
   name: string;
   /** Path of the ONNX file as the manifest will name it. */
   file: string;
-  preset?: PresetName;
+  /** A name from `MANIFEST_PRESET_NAMES`; default: the `preset` the manifest names, if any. */
+  preset?: string;
   /** Class names (e.g. from `--classes names.txt`). */
   classes?: string[];
   /** A (partial) manifest the user wrote; its fields win over the preset's. */
@@ -88,7 +89,7 @@ export interface InferOptions {
 
 /** How any missing field can be given (said once, after the list of needs). */
 export const NEEDS_HINT =
-  `a preset gives every field but the classes (${PRESET_NAMES.join(', ')}); any field can ` +
+  `a preset gives every field but the classes (${MANIFEST_PRESET_NAMES.join(', ')}); any field can ` +
   'also be written in a manifest (docs/models.md)';
 
 /**
@@ -98,8 +99,16 @@ export const NEEDS_HINT =
  */
 export function inferManifest(graph: OnnxGraphInfo, options: InferOptions): ModelInference {
   const result: ModelInference = { graph, name: options.name, facts: [], needs: [], problems: [] };
-  const preset: PresetFields | undefined = options.preset ? ADD_PRESETS[options.preset] : undefined;
   const given = options.manifest ?? {};
+  const presetName =
+    options.preset ?? (typeof given.preset === 'string' ? given.preset : undefined);
+  const preset = presetName === undefined ? undefined : presetView(presetName);
+  if (presetName !== undefined && !preset) {
+    result.problems.push(
+      `preset: '${presetName}' is not a known preset (known: ${MANIFEST_PRESET_NAMES.join(', ')})`,
+    );
+    return result;
+  }
   const givenInput = objectAt(given, 'input');
   const givenOutput = objectAt(given, 'output');
 
@@ -211,9 +220,9 @@ export function inferManifest(graph: OnnxGraphInfo, options: InferOptions): Mode
       } catch (err) {
         result.problems.push(`priors in the manifest: ${(err as Error).message}`);
       }
-    } else if (preset && options.preset) {
+    } else if (preset) {
       priors = preset.priors;
-      priorsSource = `preset ${options.preset}`;
+      priorsSource = `preset ${preset.name}`;
     }
     if (output.priors !== null) {
       const matching = knownConfigsWith(output.priors);
@@ -302,11 +311,16 @@ export function inferManifest(graph: OnnxGraphInfo, options: InferOptions): Mode
   return result;
 }
 
+/**
+ * The manifest as `models add` writes it. With a preset it says `"preset": "<name>"` plus only
+ * what the graph, the user or the inference gave that differs from the preset, so that it reads
+ * as "this export, with these classes"; `parseModelManifest` merges the preset back under it.
+ */
 function assembleManifest(
   options: InferOptions,
   input: InferredInput,
   output: InferredOutput,
-  preset: PresetFields | undefined,
+  preset: PresetView | undefined,
   given: Record<string, unknown>,
   fixed: {
     width: number;
@@ -316,19 +330,31 @@ function assembleManifest(
     priors: PriorConfig | undefined;
   },
 ): Record<string, unknown> {
-  const givenInput = objectAt(given, 'input') ?? {};
+  const { preset: _givenPreset, ...givenRest } = given;
+  void _givenPreset;
+  const presetInput = objectAt(preset?.json ?? {}, 'input') ?? {};
+  const presetOutput = objectAt(preset?.json ?? {}, 'output') ?? {};
+  // The graph's input facts win over the user's; each is left out where the preset says the same.
+  const inputJson = withFields(objectAt(given, 'input') ?? {}, presetInput, {
+    name: input.name,
+    layout: input.layout,
+    width: fixed.width,
+    height: fixed.height,
+  });
   const givenOutput = objectAt(given, 'output') ?? {};
   const outputJson: Record<string, unknown> =
     output.kind === 'raw'
       ? {
-          kind: 'raw',
-          boxes: output.boxes,
-          scores: output.scores,
-          scoreActivation: preset?.scoreActivation,
-          backgroundIndex: fixed.backgroundIndex,
+          ...withFields({}, presetOutput, {
+            kind: 'raw',
+            boxes: output.boxes,
+            scores: output.scores,
+            backgroundIndex: fixed.backgroundIndex,
+          }),
           ...givenOutput,
         }
-      : {
+      : // Every preset is raw, so a decoded output replaces the preset's whole (applyManifestPreset).
+        {
           kind: 'decoded',
           boxes: output.boxes,
           scores: output.scores,
@@ -336,30 +362,38 @@ function assembleManifest(
           ...(output.count ? { count: output.count } : {}),
           ...givenOutput,
         };
-  return {
-    ...given,
+  const json: Record<string, unknown> = {
+    ...(preset ? { preset: preset.name } : {}),
+    ...givenRest,
     name: options.name,
     file: options.file,
     classes: fixed.classes,
-    input: {
-      ...(preset ? preset.input : {}),
-      ...givenInput,
-      name: input.name,
-      layout: input.layout,
-      width: fixed.width,
-      height: fixed.height,
-    },
-    output: outputJson,
-    ...(output.kind === 'raw'
-      ? { boxCoder: given.boxCoder ?? preset?.boxCoder, priors: fixed.priors }
-      : {}),
-    postprocess: { ...(preset?.postprocess ?? {}), ...(objectAt(given, 'postprocess') ?? {}) },
-    provenance: {
-      ...(options.preset ? { preset: options.preset } : {}),
-      addedBy: 'shotbox models add',
-      ...((objectAt(given, 'provenance') ?? {}) as Record<string, string>),
-    },
+    // An empty object would only say "as the preset".
+    ...(Object.keys(inputJson).length ? { input: inputJson } : {}),
+    ...(Object.keys(outputJson).length ? { output: outputJson } : {}),
   };
+  // Without a preset the manifest spells out the prior config the count was checked against.
+  if (output.kind === 'raw' && !preset && fixed.priors) json.priors = fixed.priors;
+  json.provenance = {
+    addedBy: 'shotbox models add',
+    ...((objectAt(given, 'provenance') ?? {}) as Record<string, string>),
+  };
+  return json;
+}
+
+/** `base` plus each of `fields` that is defined and not what `preset` already says. */
+function withFields(
+  base: Record<string, unknown>,
+  preset: Record<string, unknown>,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (preset[key] === value) delete out[key];
+    else out[key] = value;
+  }
+  return out;
 }
 
 /** The single float image input, [1,3,H,W] or [1,H,W,3]. */
@@ -547,18 +581,44 @@ function knownConfigsWith(count: number): string[] {
   return [...knownPresetsWith(count).map((p) => `preset ${p}`), ...paper];
 }
 
-function knownPresetsWith(count: number): PresetName[] {
-  return PRESET_NAMES.filter((p) => presetPriorCount(p) === count);
+function knownPresetsWith(count: number): string[] {
+  return MANIFEST_PRESET_NAMES.filter((p) => presetView(p)!.priorCount === count);
 }
 
-const presetCounts = new Map<PresetName, number>();
-function presetPriorCount(p: PresetName): number {
-  let n = presetCounts.get(p);
-  if (n === undefined) {
-    n = generatePriors(ADD_PRESETS[p].priors).boxes.length / 4;
-    presetCounts.set(p, n);
+/** What inference reads from a manifest preset (`shared/models/presets.ts`, the one table). */
+interface PresetView {
+  name: string;
+  /** The preset's fields as a manifest would hold them. */
+  json: Record<string, unknown>;
+  input: { width?: number; height?: number };
+  /** The preset's background column (null: none); undefined when it does not say. */
+  backgroundIndex: number | null | undefined;
+  priors: PriorConfig;
+  priorCount: number;
+}
+
+const presetViews = new Map<string, PresetView>();
+function presetView(name: string): PresetView | undefined {
+  const json = Object.hasOwn(MANIFEST_PRESETS, name) ? MANIFEST_PRESETS[name] : undefined;
+  if (!json) return undefined;
+  let view = presetViews.get(name);
+  if (!view) {
+    const input = objectAt(json, 'input');
+    const output = objectAt(json, 'output');
+    const background = output?.backgroundIndex;
+    const priors = parsePriorConfig(json.priors);
+    view = {
+      name,
+      json,
+      input: { width: numberAt(input, 'width'), height: numberAt(input, 'height') },
+      backgroundIndex:
+        typeof background === 'number' || background === null ? background : undefined,
+      priors,
+      priorCount: generatePriors(priors).boxes.length / 4,
+    };
+    presetViews.set(name, view);
   }
-  return n;
+  return view;
 }
 
 function objectAt(o: Record<string, unknown>, key: string): Record<string, unknown> | undefined {

@@ -5,7 +5,7 @@
  * returned (chooseModelFile). The backend checks every path it is sent against that rule.
  */
 import { z } from 'zod';
-import { PRESET_NAMES } from '../models/presetNames';
+import { MANIFEST_PRESET_NAMES } from '../models/presets';
 import { checkClassName } from '../text/unsafeChars';
 
 const modelFile = z
@@ -30,7 +30,12 @@ const side = z.number().int().min(1).max(4096);
 
 const AddModelFieldsSchema = z.strictObject({
   file: modelFile,
-  preset: z.enum(PRESET_NAMES).optional(),
+  preset: z
+    .string()
+    .refine((p) => MANIFEST_PRESET_NAMES.includes(p), {
+      message: `not a known preset (known: ${MANIFEST_PRESET_NAMES.join(', ')})`,
+    })
+    .optional(),
   classes: z.array(className).min(1).max(10_000).optional(),
   name: newModelName.optional(),
   inputSize: z.strictObject({ width: side, height: side }).optional(),

@@ -98,4 +98,51 @@ describe('inferManifest', () => {
       backgroundIndex: 0,
     });
   });
+
+  it("writes the preset's name and only what differs from it; the preset's values are the manifest presets'", () => {
+    const nhwc = f32('normalized_input_image_tensor', [1, 300, 300, 3]);
+    const r = inferManifest(
+      graph([nhwc], [f32('box_encodings', [1, 1917, 4]), f32('class_predictions', [1, 1917, 3])]),
+      { ...opts, preset: 'tf-od-api-ssd', classes: ['cat', 'dog'] },
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.manifestJson).toEqual({
+      preset: 'tf-od-api-ssd',
+      name: 'm',
+      file: '/m/model.onnx',
+      classes: ['cat', 'dog'],
+      // The input's name, layout and size are the preset's; the graph's tensor names are not.
+      output: { boxes: 'box_encodings', scores: 'class_predictions' },
+      provenance: { addedBy: 'shotbox models add' },
+    });
+    // TF OD API: no candidate cut before NMS, 100 kept per class, threshold 1e-8.
+    expect(r.manifest?.postprocess).toMatchObject({
+      perClassCandidates: null,
+      maxPerClass: 100,
+      scoreThreshold: 1e-8,
+    });
+    expect(r.manifest?.boxCoder).toEqual({ kind: 'tf', scaleFactors: [10, 10, 5, 5] });
+  });
+
+  it('uses the preset a partial manifest names, and refuses an unknown one', () => {
+    const outputs = [f32('bbox_regression', [1, 8732, 4]), f32('cls_logits', [1, 8732, 2])];
+    const named = inferManifest(graph([image], outputs), {
+      ...opts,
+      classes: ['face'],
+      manifest: { preset: 'torchvision-ssd300' },
+    });
+    expect(named.problems).toEqual([]);
+    expect(named.priorCheck).toMatchObject({
+      agrees: true,
+      configSource: 'preset torchvision-ssd300',
+    });
+    expect(named.manifestJson?.preset).toBe('torchvision-ssd300');
+    const unknown = inferManifest(graph([image], outputs), {
+      ...opts,
+      classes: ['face'],
+      manifest: { preset: 'yolo' },
+    });
+    expect(unknown.problems.join('\n')).toMatch(/'yolo' is not a known preset/);
+    expect(unknown.manifest).toBeUndefined();
+  });
 });
