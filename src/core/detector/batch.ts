@@ -68,7 +68,14 @@ export async function collectImageFiles(inputs: string[]): Promise<CollectedFile
 }
 
 export type BatchItem =
-  { file: string; ok: true; result: DetectionResult } | { file: string; ok: false; reason: string };
+  | {
+      file: string;
+      ok: true;
+      result: DetectionResult;
+      /** Milliseconds the loop waited for this image's decode (0 when it was ready). */
+      waitMs: number;
+    }
+  | { file: string; ok: false; reason: string };
 
 /**
  * Runs the detector over `files`, decoding up to `prefetch` images ahead so that JPEG decoding
@@ -100,7 +107,9 @@ export async function* detectFiles(
   fill();
   for (let i = 0; i < files.length; i++) {
     if (options.signal?.aborted) return;
+    const tw = performance.now();
     const decoded = await queue.shift()!;
+    const waitMs = performance.now() - tw;
     fill();
     const file = files[i]!;
     if ('error' in decoded) {
@@ -110,7 +119,7 @@ export async function* detectFiles(
     try {
       const result = await detector.detectImage(decoded.image, options);
       result.timings.decode = decoded.ms;
-      yield { file, ok: true, result };
+      yield { file, ok: true, result, waitMs };
     } catch (err) {
       yield {
         file,
