@@ -99,9 +99,9 @@ export function formatBatchReport(r: BatchBenchReport, dir: string): string {
       ['ms/image', 'folder', 'project'],
       [
         stage('wall', (s) => s.wall),
-        stage('decode latency (off the loop)', (s) => s.decode),
+        stage('decode latency (worker)', (s) => s.decode),
         stage('waiting for decode', (s) => s.wait),
-        stage('preprocess', (s) => s.preprocess),
+        stage('preprocess (worker)', (s) => s.preprocess),
         stage('inference', (s) => s.inference),
         stage('postprocess', (s) => s.postprocess),
         stage('database writes', (s) => s.db),

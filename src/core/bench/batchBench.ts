@@ -19,6 +19,7 @@ export interface StageBreakdown {
   wall: number;
   /** Latency of the decode on libvips threads (queueing included), beside the loop: not in `other`. */
   decode: number;
+  /** In the preparing worker too (beside the loop). */
   preprocess: number;
   inference: number;
   postprocess: number;
