@@ -97,7 +97,11 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
     },
     async close() {
       dead = true;
-      await worker.terminate();
+      // Not awaited: a worker stopped in the middle of a decode may finish its exit only when the
+      // decode does, and an unref'd worker's exit keeps no event loop alive (a CLI awaiting it
+      // would end under it). Unref'd, it holds nothing up while it stops.
+      worker.unref();
+      void worker.terminate().catch(() => undefined);
     },
   };
 }
