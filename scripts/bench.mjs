@@ -1,5 +1,6 @@
-// `npm run bench`: the detection pipeline bench (`shotbox bench`), then the project-scale bench
-// (`shotbox bench-project`), each printing its report. Arguments after `--` go to bench-project,
+// `npm run bench`: the detection pipeline bench (`shotbox bench`), the batch bench against a bare
+// ONNX Runtime loop (`shotbox bench-batch`: folder, project and whole-process rates and ratios),
+// then the project-scale bench (`shotbox bench-project`), each printing its report. Arguments after `--` go to bench-project,
 // e.g. `npm run bench -- --images 2000 --annotations 200000`. Exits with the first non-zero code.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shotbox = path.join(root, 'bin', 'shotbox.mjs');
 
-const runs = [['bench'], ['bench-project', ...process.argv.slice(2)]];
+const runs = [['bench'], ['bench-batch'], ['bench-project', ...process.argv.slice(2)]];
 let exitCode = 0;
 for (const args of runs) {
   console.log(`\n$ shotbox ${args.join(' ')}`);

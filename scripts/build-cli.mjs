@@ -41,7 +41,11 @@ export async function buildCli() {
   const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { shotbox: 'src/cli/main.ts' },
+    // The image-preparing worker thread (src/core/detector/imagePreparer.ts loads it by name).
+    entryPoints: {
+      shotbox: 'src/cli/main.ts',
+      prepareWorker: 'src/core/detector/prepareWorker.ts',
+    },
     bundle: true,
     splitting: true,
     platform: 'node',

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/appVersion';
 import { registerBenchCommand } from './commands/bench';
+import { registerBenchBatchCommand } from './commands/benchBatch';
 import { registerBenchProjectCommand } from './commands/benchProject';
 import { registerDetectCommand } from './commands/detect';
 import { registerEvalCommand } from './commands/eval';
@@ -33,6 +34,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerJobsCommand(program, setExit);
   registerModelsCommand(program, setExit);
   registerBenchCommand(program, setExit);
+  registerBenchBatchCommand(program, setExit);
   registerBenchProjectCommand(program, setExit);
   registerServeCommand(program, setExit);
   registerSplitCommand(program, setExit);

@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { walkFiles } from '../fs/walkFiles';
-import { decodeImageFile, ImageDecodeError, type RgbImage } from '../image/decode';
 import type { Detector, DetectOptions, DetectionResult } from './detector';
+import { createImagePreparer } from './imagePreparer';
+import type { Prepared } from './prepareImage';
 
 /** File extensions a folder walk picks up. Content decides in the end, not the name. */
 export const IMAGE_EXTENSIONS = new Set([
@@ -68,12 +69,21 @@ export async function collectImageFiles(inputs: string[]): Promise<CollectedFile
 }
 
 export type BatchItem =
-  { file: string; ok: true; result: DetectionResult } | { file: string; ok: false; reason: string };
+  | {
+      file: string;
+      ok: true;
+      result: DetectionResult;
+      /** Milliseconds the loop waited for this image's decode (0 when it was ready). */
+      waitMs: number;
+    }
+  | { file: string; ok: false; reason: string };
 
 /**
- * Runs the detector over `files`, decoding up to `prefetch` images ahead so that JPEG decoding
- * (libvips threads) overlaps inference (ONNX Runtime threads). Yields one item per file, in
- * order; a bad file yields its reason and the batch goes on.
+ * Runs the detector over `files`. Images are read, decoded and preprocessed up to `prefetch`
+ * ahead in a worker thread (see createImagePreparer), so that work overlaps inference; the loop
+ * itself only runs the model, post-processes and yields. Yields one item per file, in order; a
+ * bad file yields its reason and the batch goes on. The pixels are the exact path's
+ * (decodeImageFile + preprocess) wherever they are prepared.
  */
 export async function* detectFiles(
   detector: Detector,
@@ -81,42 +91,46 @@ export async function* detectFiles(
   options: DetectOptions & { prefetch?: number; signal?: AbortSignal } = {},
 ): AsyncGenerator<BatchItem> {
   const prefetch = Math.max(1, options.prefetch ?? 2);
-  type Decoded = { image: RgbImage; ms: number } | { error: string };
-  const decodeOne = async (file: string): Promise<Decoded> => {
-    const t0 = performance.now();
-    try {
-      return { image: await decodeImageFile(file), ms: performance.now() - t0 };
-    } catch (err) {
-      return {
-        error: err instanceof ImageDecodeError ? err.message : `cannot decode (${String(err)})`,
-      };
-    }
-  };
-  const queue: Promise<Decoded>[] = [];
+  const preparer = createImagePreparer(detector.manifest.input);
+  const queue: Promise<Prepared>[] = [];
   let next = 0;
   const fill = (): void => {
-    while (queue.length < prefetch && next < files.length) queue.push(decodeOne(files[next++]!));
+    while (queue.length < prefetch && next < files.length)
+      queue.push(preparer.prepare(files[next++]!));
   };
-  fill();
-  for (let i = 0; i < files.length; i++) {
-    if (options.signal?.aborted) return;
-    const decoded = await queue.shift()!;
+  try {
     fill();
-    const file = files[i]!;
-    if ('error' in decoded) {
-      yield { file, ok: false, reason: decoded.error };
-      continue;
+    for (let i = 0; i < files.length; i++) {
+      if (options.signal?.aborted) return;
+      const tw = performance.now();
+      const prepared = await queue.shift()!;
+      const waitMs = performance.now() - tw;
+      fill();
+      const file = files[i]!;
+      if ('error' in prepared) {
+        yield { file, ok: false, reason: prepared.error };
+        continue;
+      }
+      try {
+        const result = await detector.detectPrepared(
+          prepared.pre,
+          prepared.width,
+          prepared.height,
+          options,
+        );
+        result.timings.decode = prepared.decodeMs;
+        result.timings.preprocess = prepared.preprocessMs;
+        yield { file, ok: true, result, waitMs };
+      } catch (err) {
+        yield {
+          file,
+          ok: false,
+          reason: `detection failed (${err instanceof Error ? err.message : String(err)})`,
+        };
+      }
     }
-    try {
-      const result = await detector.detectImage(decoded.image, options);
-      result.timings.decode = decoded.ms;
-      yield { file, ok: true, result };
-    } catch (err) {
-      yield {
-        file,
-        ok: false,
-        reason: `detection failed (${err instanceof Error ? err.message : String(err)})`,
-      };
-    }
+  } finally {
+    // Prepared images still queued are dropped with the worker (an abort or a consumer's break).
+    await preparer.close();
   }
 }

@@ -140,16 +140,33 @@ export class Detector {
   async detectImage(image: RgbImage, options: DetectOptions = {}): Promise<DetectionResult> {
     const t0 = performance.now();
     const pre = this.preprocess(image);
+    const preprocessMs = performance.now() - t0;
+    const result = await this.detectPrepared(pre, image.width, image.height, options);
+    result.timings.preprocess = preprocessMs;
+    return result;
+  }
+
+  /**
+   * Runs inference and post-processing on network input prepared elsewhere (a worker thread);
+   * `width`/`height` are the image's, which boxes are reported in. Decode and preprocess
+   * timings are 0 here: the caller knows them.
+   */
+  async detectPrepared(
+    pre: Preprocessed,
+    width: number,
+    height: number,
+    options: DetectOptions = {},
+  ): Promise<DetectionResult> {
     const t1 = performance.now();
     const outputs = await this.infer(pre);
     const t2 = performance.now();
-    const detections = this.postprocess(outputs, pre, image.width, image.height, options);
+    const detections = this.postprocess(outputs, pre, width, height, options);
     const t3 = performance.now();
     return {
-      width: image.width,
-      height: image.height,
+      width,
+      height,
       detections,
-      timings: { decode: 0, preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 },
+      timings: { decode: 0, preprocess: 0, inference: t2 - t1, postprocess: t3 - t2 },
     };
   }
 

@@ -94,13 +94,22 @@ export function preprocess(image: RgbImage, spec: InputSpec): Preprocessed {
   // Where output channel k of pixel p goes, as base + p · step.
   const [ob0, ob1, ob2, step] = nchw ? [0, plane, 2 * plane, 1] : [0, 1, 2, 3];
 
-  for (let y = 0; y < inH; y++) {
+  // Padding (both taps weigh 0) normalises to the offset: fill it once and run the kernel only
+  // where the image is. For non-negative pixels the skipped sums are exactly +0, so the result
+  // is the same as computing them (pad-square leaves up to half of a wide photo's input padding).
+  fillOffsets(out, nchw, plane, o0, o1, o2);
+  const cols = activeTaps(xs);
+  const rows = activeTaps(ys);
+  for (let ri = 0; ri < rows.length; ri++) {
+    const y = rows[ri]!;
     const r0 = ys.i0[y]! * rowStride;
     const r1 = ys.i1[y]! * rowStride;
     const wy0 = ys.w0[y]!;
     const wy1 = ys.w1[y]!;
-    let p = y * inW * step;
-    for (let x = 0; x < inW; x++, p += step) {
+    const rowBase = y * inW;
+    for (let ci = 0; ci < cols.length; ci++) {
+      const x = cols[ci]!;
+      const p = (rowBase + x) * step;
       const wx0 = xs.w0[x]!;
       const wx1 = xs.w1[x]!;
       const a = r0 + bx0[x]!;
@@ -122,6 +131,39 @@ export function preprocess(image: RgbImage, spec: InputSpec): Preprocessed {
     }
   }
   return { data: out, dims: nchw ? [1, 3, inH, inW] : [1, inH, inW, 3], canvas };
+}
+
+/** Output indices along one axis where some tap falls on the image (not on padding). */
+function activeTaps(taps: AxisTaps): Int32Array {
+  const active: number[] = [];
+  for (let o = 0; o < taps.w0.length; o++) if (taps.w0[o] !== 0 || taps.w1[o] !== 0) active.push(o);
+  return Int32Array.from(active);
+}
+
+/** Every output value set to its channel's normalised zero (what padding becomes). */
+function fillOffsets(
+  out: Float32Array,
+  nchw: boolean,
+  plane: number,
+  o0: number,
+  o1: number,
+  o2: number,
+): void {
+  if (nchw) {
+    out.fill(o0, 0, plane);
+    out.fill(o1, plane, 2 * plane);
+    out.fill(o2, 2 * plane, 3 * plane);
+    return;
+  }
+  if (o0 === o1 && o1 === o2) {
+    out.fill(o0);
+    return;
+  }
+  for (let p = 0; p < out.length; p += 3) {
+    out[p] = o0;
+    out[p + 1] = o1;
+    out[p + 2] = o2;
+  }
 }
 
 function perChannel(v: number | [number, number, number]): [number, number, number] {

@@ -44,6 +44,16 @@ export interface ProjectDetectOptions extends DetectOptions {
    */
   onFailure?: (file: string, reason: string) => void;
   onProgress?: (done: number, total: number, failed: number) => void;
+  /** Where one detected image's time went (the bench reads it): stages, decode wait, storing. */
+  onImageTimings?: (timings: ProjectImageTimings) => void;
+}
+
+/** Milliseconds per stage for one image of a project run. */
+export interface ProjectImageTimings extends StageTimings {
+  /** The loop waited this long for the decode (it was not ready when inference was free). */
+  wait: number;
+  /** The transaction that stores the predictions, the history step and the run mark. */
+  db: number;
 }
 
 /**
@@ -120,6 +130,7 @@ export async function detectIntoProject(
         options.onFailure?.(image.path, item.reason);
       });
     } else {
+      const t0 = performance.now();
       project.history.record(
         group.label(1),
         (w) => {
@@ -133,6 +144,11 @@ export async function detectIntoProject(
         },
         group,
       );
+      options.onImageTimings?.({
+        ...item.result.timings,
+        wait: item.waitMs,
+        db: performance.now() - t0,
+      });
       report.processed++;
     }
     options.onProgress?.(seen, files.length, report.failures.length);

@@ -1,0 +1,302 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import { ProjectDb } from '../db/projectDb';
+import { detectFiles } from '../detector/batch';
+import { Detector } from '../detector/detector';
+import type { ProviderName } from '../detector/executionProviders';
+import { decodeImageFile } from '../image/decode';
+import type { ModelEntry } from '../models/registry';
+import { detectIntoProject, type ProjectImageTimings } from '../project/detectIntoProject';
+import { importFolder } from '../project/importFolder';
+import { median } from './pipelineBench';
+
+/** Mean milliseconds per image: wall time and where it went (decode runs beside the loop). */
+export interface StageBreakdown {
+  wall: number;
+  /** Latency of the decode on libvips threads (queueing included), beside the loop: not in `other`. */
+  decode: number;
+  /** In the preparing worker too (beside the loop). */
+  preprocess: number;
+  inference: number;
+  postprocess: number;
+  /** Storing predictions (project batch only). */
+  db: number;
+  /** The loop waited for a decode that was not ready. */
+  wait: number;
+  /** Wall time not in any stage on the loop (scheduling, progress, the generator). */
+  other: number;
+}
+
+/** One timed pass and the bare loop measured right before and after it. */
+export interface PassMeasure {
+  imagesPerSecond: number;
+  /** Mean of the bare rates measured just before and just after the pass. */
+  bareImagesPerSecond: number;
+  /** imagesPerSecond ÷ bareImagesPerSecond. */
+  ratio: number;
+  /** One-minute load average when the pass ended. */
+  loadAverage: number;
+}
+
+export interface PassSummary {
+  rounds: PassMeasure[];
+  /** Medians over the rounds. */
+  imagesPerSecond: number;
+  ratio: number;
+}
+
+export interface BatchBenchReport {
+  model: string;
+  provider: ProviderName;
+  cores: number;
+  images: number;
+  rounds: number;
+  loadAverage: { start: number[]; end: number[] };
+  /** Median of every bare measurement (a bare `InferenceSession.run` loop, default options). */
+  bare: { imagesPerSecond: number };
+  /** `detectFiles` over the images (the folder batch of `shotbox detect`). */
+  folder: PassSummary & { stages: StageBreakdown };
+  /** `detectIntoProject` into a fresh project (imported beforehand, not timed). */
+  project: PassSummary & { stages: StageBreakdown };
+  /** The whole `shotbox detect --project <new project> <folder>` process (import included). */
+  process?: PassSummary & { images: number; seconds: number[] };
+}
+
+export interface BatchBenchOptions {
+  /** Images for the in-process batches. */
+  files: string[];
+  rounds: number;
+  /** Scratch folder: projects and the copied process images (emptied first). */
+  workDir: string;
+  /** Images for the process pass; without them (or without `shotboxBin`) there is none. */
+  processFiles?: string[];
+  /** `bin/shotbox.mjs`, run with this Node. */
+  shotboxBin?: string;
+  providers?: ProviderName[];
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * Measures batch detection against a bare ONNX Runtime loop on the same model, interleaved: every
+ * timed pass is read against the bare rate measured just before and just after it, so a machine
+ * whose load changes (shared by several people) still gives meaningful ratios. Reports where the
+ * time of the folder and project batches goes, per stage.
+ */
+export async function runBatchBench(
+  entry: ModelEntry,
+  options: BatchBenchOptions,
+): Promise<BatchBenchReport> {
+  const say = options.onProgress ?? (() => {});
+  const { files } = options;
+  if (files.length === 0) throw new Error('no images to benchmark');
+  const loadStart = os.loadavg();
+  await rm(options.workDir, { recursive: true, force: true });
+  await mkdir(options.workDir, { recursive: true });
+  const imageDir = path.dirname(files[0]!);
+  if (files.some((f) => path.dirname(f) !== imageDir))
+    throw new Error('the bench images must lie in one folder');
+
+  const detector = await Detector.load(
+    entry,
+    options.providers ? { providers: options.providers } : {},
+  );
+  const session = await ort.InferenceSession.create(await readFile(entry.onnxPath), {
+    executionProviders: [detector.provider],
+  });
+  const pre = detector.preprocess(await decodeImageFile(files[0]!));
+  const feeds = { [entry.manifest.input.name]: new ort.Tensor('float32', pre.data, pre.dims) };
+  const bareRates: number[] = [];
+  const bare = async (runs: number): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < runs; i++) await session.run(feeds);
+    const rate = (runs * 1000) / (performance.now() - t0);
+    bareRates.push(rate);
+    return rate;
+  };
+  const timed = async (
+    runs: number,
+    pass: () => Promise<number>,
+  ): Promise<PassMeasure & { seconds: number }> => {
+    const before = await bare(runs);
+    const t0 = performance.now();
+    const n = await pass();
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await bare(runs);
+    const bareRate = (before + after) / 2;
+    return {
+      imagesPerSecond: n / seconds,
+      bareImagesPerSecond: bareRate,
+      ratio: n / seconds / bareRate,
+      loadAverage: os.loadavg()[0]!,
+      seconds,
+    };
+  };
+
+  const folderStages: ProjectImageTimings[] = [];
+  const projectStages: ProjectImageTimings[] = [];
+  const folderRounds: PassMeasure[] = [];
+  const projectRounds: PassMeasure[] = [];
+  const processRounds: PassMeasure[] = [];
+  const processSeconds: number[] = [];
+  let processDir: string | undefined;
+  const processFiles = options.shotboxBin ? (options.processFiles ?? []) : [];
+  if (processFiles.length > 0) {
+    // A folder of exactly these images, so the process imports and detects nothing else.
+    processDir = path.join(options.workDir, 'process-images');
+    await mkdir(processDir, { recursive: true });
+    for (const [i, f] of processFiles.entries())
+      await copyFile(f, path.join(processDir, `${String(i).padStart(5, '0')}${path.extname(f)}`));
+  }
+
+  try {
+    say(`warming up ${entry.manifest.name} on ${detector.provider}`);
+    await detector.detectFile(files[0]!);
+    await session.run(feeds);
+    for (let r = 0; r < options.rounds; r++) {
+      say(`round ${r + 1}/${options.rounds}: folder batch`);
+      folderRounds.push(
+        await timed(files.length, async () => {
+          let n = 0;
+          for await (const item of detectFiles(detector, files)) {
+            if (!item.ok) throw new Error(`${item.file}: ${item.reason}`);
+            if (r > 0 || options.rounds === 1)
+              folderStages.push({ ...item.result.timings, wait: item.waitMs, db: 0 });
+            n++;
+          }
+          return n;
+        }),
+      );
+
+      say(`round ${r + 1}/${options.rounds}: project batch`);
+      const file = path.join(options.workDir, `round${r}.shotbox`);
+      const project = ProjectDb.create(file, imageDir);
+      try {
+        const imported = await importFolder(project, imageDir);
+        const wanted = new Set(
+          files.map((f) => path.relative(imageDir, f).split(path.sep).join('/')),
+        );
+        const imageIds = project.images
+          .all()
+          .filter((i) => wanted.has(i.path))
+          .map((i) => i.id);
+        if (imported.problems.length > 0 || imageIds.length !== files.length)
+          throw new Error(
+            `the bench images did not all import (${imported.problems.length} problems)`,
+          );
+        projectRounds.push(
+          await timed(files.length, async () => {
+            const report = await detectIntoProject(project, detector, {
+              imageIds,
+              onImageTimings: (t) => {
+                if (r > 0 || options.rounds === 1) projectStages.push(t);
+              },
+            });
+            if (report.failures.length > 0) throw new Error(report.failures[0]!.reason);
+            return report.processed;
+          }),
+        );
+      } finally {
+        project.close();
+      }
+
+      if (processDir && options.shotboxBin) {
+        say(
+          `round ${r + 1}/${options.rounds}: shotbox detect --project (${processFiles.length} images)`,
+        );
+        const projectFile = path.join(options.workDir, `process${r}.shotbox`);
+        const m = await timed(processFiles.length, async () => {
+          await runShotbox(options.shotboxBin!, [
+            'detect',
+            '--project',
+            projectFile,
+            processDir!,
+            '--quiet',
+            ...(options.providers ? ['--provider', options.providers.join(',')] : []),
+          ]);
+          return processFiles.length;
+        });
+        processRounds.push(m);
+        processSeconds.push(m.seconds);
+      }
+    }
+  } finally {
+    await session.release();
+    await detector.dispose();
+  }
+
+  const summary = (rounds: PassMeasure[]): PassSummary => ({
+    rounds: rounds.map(({ imagesPerSecond, bareImagesPerSecond, ratio, loadAverage }) => ({
+      imagesPerSecond,
+      bareImagesPerSecond,
+      ratio,
+      loadAverage,
+    })),
+    imagesPerSecond: median(rounds.map((m) => m.imagesPerSecond)),
+    ratio: median(rounds.map((m) => m.ratio)),
+  });
+  return {
+    model: entry.manifest.name,
+    provider: detector.provider,
+    cores: os.availableParallelism(),
+    images: files.length,
+    rounds: options.rounds,
+    loadAverage: { start: loadStart, end: os.loadavg() },
+    bare: { imagesPerSecond: median(bareRates) },
+    folder: { ...summary(folderRounds), stages: breakdown(folderStages, folderRounds) },
+    project: { ...summary(projectRounds), stages: breakdown(projectStages, projectRounds) },
+    ...(processRounds.length > 0
+      ? {
+          process: {
+            ...summary(processRounds),
+            images: processFiles.length,
+            seconds: processSeconds,
+          },
+        }
+      : {}),
+  };
+}
+
+function breakdown(samples: readonly ProjectImageTimings[], rounds: PassMeasure[]): StageBreakdown {
+  const mean = (key: keyof ProjectImageTimings): number =>
+    samples.reduce((s, t) => s + t[key], 0) / Math.max(1, samples.length);
+  // Wall time per image of the rounds the samples come from (round 1 is a warm-up when r > 1).
+  const measured = rounds.length > 1 ? rounds.slice(1) : rounds;
+  const wall = median(measured.map((m) => 1000 / m.imagesPerSecond));
+  const stages = {
+    decode: mean('decode'),
+    preprocess: mean('preprocess'),
+    inference: mean('inference'),
+    postprocess: mean('postprocess'),
+    db: mean('db'),
+    wait: mean('wait'),
+  };
+  const onLoop =
+    stages.preprocess + stages.inference + stages.postprocess + stages.db + stages.wait;
+  return { wall, ...stages, other: Math.max(0, wall - onLoop) };
+}
+
+/** Runs `node shotbox.mjs …` and resolves when it exits 0 (its stderr is kept for the error). */
+function runShotbox(bin: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`shotbox ${args[0]} exited with ${code}: ${stderr.trim().slice(-500)}`)),
+    );
+  });
+}
+
+/** The images of a folder (not recursive), sorted by name, the first `count`. */
+export async function firstImages(dir: string, count: number): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => /\.(jpe?g|png)$/i.test(n));
+  names.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return names.slice(0, count).map((n) => path.join(dir, n));
+}

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { InputSpec } from '../../shared/models/manifest';
+import { packageRoot } from '../packageRoot';
+import {
+  prepareImage,
+  type Prepared,
+  type PrepareReply,
+  type PrepareRequest,
+} from './prepareImage';
+
+/** Turns image files into network input; `close` when done. */
+export interface ImagePreparer {
+  prepare(file: string): Promise<Prepared>;
+  /** 'worker' when a worker thread prepares the images, 'inline' when this thread does. */
+  readonly where: 'worker' | 'inline';
+  close(): Promise<void>;
+}
+
+/**
+ * Where the worker's code is: beside this file when running from the sources (through tsx), or
+ * the bundled `out/cli/prepareWorker.mjs` (scripts/build-cli.mjs) when this code is a bundle.
+ */
+function workerEntry(): { url: URL; execArgv: string[] } | undefined {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const file = path.join(path.dirname(fileURLToPath(here)), 'prepareWorker.ts');
+    return existsSync(file)
+      ? { url: pathToFileURL(file), execArgv: ['--import', 'tsx'] }
+      : undefined;
+  }
+  try {
+    const built = path.join(packageRoot(), 'out', 'cli', 'prepareWorker.mjs');
+    return existsSync(built) ? { url: pathToFileURL(built), execArgv: [] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Prepares images in a worker thread, so decoding and the JavaScript resize overlap inference
+ * (ONNX Runtime's `run` occupies the calling thread until it returns). Where no worker can be
+ * started (no worker file in this build, `SHOTBOX_PREPARE_WORKER=0`), or the worker dies, images
+ * are prepared on this thread instead: slower, same pixels.
+ */
+export function createImagePreparer(spec: InputSpec): ImagePreparer {
+  const inline: ImagePreparer = {
+    where: 'inline',
+    prepare: (file) => prepareImage(file, spec),
+    close: async () => {},
+  };
+  const entry = process.env.SHOTBOX_PREPARE_WORKER === '0' ? undefined : workerEntry();
+  if (!entry) return inline;
+  let worker: Worker | undefined;
+  try {
+    worker = new Worker(entry.url, { execArgv: entry.execArgv });
+  } catch {
+    return inline;
+  }
+  const pending = new Map<number, { file: string; resolve: (p: Prepared) => void }>();
+  let nextId = 0;
+  let dead = false;
+  // A worker that fails hands its unfinished images to this thread; nothing is lost.
+  const fallBack = (): void => {
+    if (dead) return;
+    dead = true;
+    for (const [id, p] of pending) {
+      pending.delete(id);
+      void prepareImage(p.file, spec).then(p.resolve);
+    }
+  };
+  worker.on('message', (reply: PrepareReply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) worker.unref();
+    p.resolve(reply.prepared);
+  });
+  worker.on('error', fallBack);
+  worker.on('exit', fallBack);
+  // An idle worker must not keep a finished process alive; one with work in flight must (the
+  // caller awaits it).
+  worker.unref();
+  return {
+    where: 'worker',
+    prepare(file) {
+      if (dead) return prepareImage(file, spec);
+      return new Promise<Prepared>((resolve) => {
+        const id = nextId++;
+        pending.set(id, { file, resolve });
+        worker.ref();
+        const request: PrepareRequest = { id, file, spec };
+        worker.postMessage(request);
+      });
+    },
+    async close() {
+      dead = true;
+      // Not awaited: a worker stopped in the middle of a decode may finish its exit only when the
+      // decode does, and an unref'd worker's exit keeps no event loop alive (a CLI awaiting it
+      // would end under it). Unref'd, it holds nothing up while it stops.
+      worker.unref();
+      void worker.terminate().catch(() => undefined);
+    },
+  };
+}
