@@ -23,7 +23,8 @@ describe('feature cache', () => {
   it('keeps ReLU6 maps as bytes within half a step (6/510) and clips outside [0, 6]', () => {
     const m = Float32Array.from([0, 0.01, 1.2345, 3, 5.999, 6, -0.5, 7]);
     const back = dequantizeMaps(quantizeMaps([m]))[0]!;
-    for (let i = 0; i < 6; i++) expect(Math.abs(back[i]! - m[i]!)).toBeLessThanOrEqual(6 / 510 + 1e-6);
+    for (let i = 0; i < 6; i++)
+      expect(Math.abs(back[i]! - m[i]!)).toBeLessThanOrEqual(6 / 510 + 1e-6);
     expect(back[6]).toBe(0);
     expect(back[7]).toBe(6);
   });
