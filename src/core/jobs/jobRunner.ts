@@ -157,7 +157,15 @@ export class JobRunner {
     const existing = this.project.jobs.findUnfinished('detect', clean);
     if (existing && this.live.has(existing.id))
       throw new JobError(`job ${existing.id} is already running this`);
-    const job = existing ?? this.project.jobs.create('detect', clean);
+    if (existing?.runId != null) {
+      // Progress is stored at most every progressEveryMs; the run's own table says exactly which
+      // images a killed job finished, so a resumed job starts from that count.
+      const done = this.project.runs.doneImageIds(existing.runId).size;
+      if (done !== existing.done) this.project.jobs.progress(existing.id, done, existing.total);
+    }
+    const job = existing
+      ? this.project.jobs.get(existing.id)!
+      : this.project.jobs.create('detect', clean);
     const view = this.view(job);
     return {
       job: view,

@@ -270,7 +270,7 @@ function Curves(): React.JSX.Element {
             height={200}
             xAxis={[{ data: epochs.map((e) => e.epoch), label: 'epoch', scaleType: 'point' }]}
             yAxis={[{ min: 0, max: 1 }]}
-            series={[{ data: epochs.map((e) => e.valMap), label: 'val AP@0.5' }]}
+            series={[{ data: epochs.map((e) => e.valMap), label: 'val AP@0.5', showMark: true }]}
             skipAnimation
           />
         )}
