@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IMAGE_STATUSES, REVIEW_STATES } from '../project/types';
 import { MODEL_NAME } from '../models/modelName';
-import { checkClassName } from '../text/unsafeChars';
+import { classNameField } from './classNameField';
 import { evalContract } from './evalContract';
 import { lensContract } from './lensContract';
 import { modelsContract } from './modelsContract';
@@ -39,16 +39,7 @@ const coord = z.number().finite().min(-1e6).max(1e6);
 export const BoxSchema = z
   .strictObject({ x1: coord, y1: coord, x2: coord, y2: coord })
   .refine((b) => b.x2 > b.x1 && b.y2 > b.y1, 'box must have x2 > x1 and y2 > y1');
-/** The shared class-name rule (NFC, no controls, no bidi overrides), applied at the boundary. */
-const className = z
-  .string()
-  .max(1000)
-  .transform((raw, ctx) => {
-    const check = checkClassName(raw);
-    if (check.ok) return check.name;
-    ctx.addIssue({ code: 'custom', message: check.reason });
-    return z.NEVER;
-  });
+const className = classNameField;
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
 const empty = z.strictObject({});
 /** A path the page names (the open dialog); the backend resolves it against its roots. */

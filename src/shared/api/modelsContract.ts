@@ -6,22 +6,14 @@
  */
 import { z } from 'zod';
 import { MANIFEST_PRESET_NAMES } from '../models/presets';
-import { checkClassName } from '../text/unsafeChars';
+import { classNameField } from './classNameField';
 
 const modelFile = z
   .string()
   .min(1)
   .max(4096)
   .refine((p) => !p.includes('\0'), 'path contains a NUL character');
-const className = z
-  .string()
-  .max(1000)
-  .transform((raw, ctx) => {
-    const check = checkClassName(raw);
-    if (check.ok) return check.name;
-    ctx.addIssue({ code: 'custom', message: check.reason });
-    return z.NEVER;
-  });
+const className = classNameField;
 /** What a manifest's `name` may be (the schema's rule, checked here already). */
 const newModelName = z
   .string()
