@@ -471,6 +471,11 @@ export class JobRunner {
       });
     };
 
+    // The model loads while the images are imported (a cold first session costs ~250 ms, the
+    // import of 120 photos ~600 ms; overlapped ~200 ms less). Awaited, and its error reported,
+    // after the import.
+    const detectorReady = this.options.detector(params.model);
+    detectorReady.catch(() => undefined);
     try {
       let imported = 0;
       let imageIds = params.imageIds;
@@ -509,7 +514,7 @@ export class JobRunner {
       let base = 0;
       let total = 0;
       if (!signal.aborted) {
-        const detector = await this.options.detector(params.model);
+        const detector = await detectorReady;
         result = await detectIntoProject(project, detector, {
           ...(imageIds ? { imageIds } : {}),
           ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
