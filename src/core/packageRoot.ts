@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 let cached: string | undefined;
 
@@ -25,4 +26,14 @@ export function packageRoot(): string {
     if (parent === dir) throw new Error("cannot find Shotbox's package.json above " + dir);
     dir = parent;
   }
+}
+
+/**
+ * Node arguments that let a child process or worker thread run our TypeScript sources: tsx's
+ * loader by absolute URL. A bare `--import tsx` is resolved from the current directory, so it
+ * failed whenever a user ran `shotbox train` outside the checkout.
+ */
+export function tsxExecArgv(): string[] {
+  const requireHere = createRequire(path.join(packageRoot(), 'package.json'));
+  return ['--import', pathToFileURL(requireHere.resolve('tsx')).href];
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InputSpec } from '../../shared/models/manifest';
-import { packageRoot } from '../packageRoot';
+import { packageRoot, tsxExecArgv } from '../packageRoot';
 import {
   prepareImage,
   type Prepared,
@@ -27,9 +27,7 @@ function workerEntry(): { url: URL; execArgv: string[] } | undefined {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const file = path.join(path.dirname(fileURLToPath(here)), 'prepareWorker.ts');
-    return existsSync(file)
-      ? { url: pathToFileURL(file), execArgv: ['--import', 'tsx'] }
-      : undefined;
+    return existsSync(file) ? { url: pathToFileURL(file), execArgv: tsxExecArgv() } : undefined;
   }
   try {
     const built = path.join(packageRoot(), 'out', 'cli', 'prepareWorker.mjs');

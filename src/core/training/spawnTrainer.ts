@@ -6,7 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import { packageRoot } from '../packageRoot';
+import { packageRoot, tsxExecArgv } from '../packageRoot';
 import {
   FromWorkerSchema,
   type FromWorker,
@@ -32,7 +32,7 @@ export function trainWorkerEntry(): string {
 
 export const forkWorker: SpawnWorker = (entry) => {
   const child = fork(entry, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: tsxExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return {

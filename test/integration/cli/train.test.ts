@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runShotbox } from '../../helpers/cli';
@@ -47,18 +48,14 @@ describe('shotbox train (the built CLI)', () => {
     expect(existsSync(path.join(work, 'm', 'full.json'))).toBe(false);
   });
 
-  it('runs its worker from the bundle and writes the model', async () => {
+  it('runs its worker from the bundle, from any folder, and writes the model', async () => {
     const out = path.join(work, 'm', 'raccoon.json');
-    const run = await runShotbox([
-      'train',
-      '--project',
-      project,
-      '--out',
-      out,
-      '--epochs',
-      '1',
-      '--quiet',
-    ]);
+    // Run from outside the checkout, as a user would: the worker's loader must not be looked up
+    // from the current folder.
+    const run = await runShotbox(
+      ['train', '--project', project, '--out', out, '--epochs', '1', '--quiet'],
+      { cwd: os.tmpdir() },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/done: 1 epochs/);
     expect(existsSync(out)).toBe(true);
