@@ -21,7 +21,10 @@ async function projectModules() {
     import('../progress'),
     import('../../core/project/imageReview'),
   ]);
-  const splitFiles = await import('../../core/formats/splitFiles');
+  const [splitFiles, jobs] = await Promise.all([
+    import('../../core/formats/splitFiles'),
+    import('../../core/jobs/jobRunner'),
+  ]);
   return {
     ...files,
     ...db,
@@ -31,6 +34,8 @@ async function projectModules() {
     ...progress,
     ...review,
     ...splitFiles,
+    JobRunner: jobs.JobRunner,
+    JobError: jobs.JobError,
   };
 }
 
@@ -91,9 +96,10 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         AnnotationImportError,
         ProjectDb,
         createProgress,
-        importFolder,
         importParsedAnnotations,
         readSplitFiles,
+        JobRunner,
+        JobError,
       } = await projectModules();
       if (!existsSync(folder)) throw new UsageError(`folder not found: ${path.resolve(folder)}`);
       if (opts.format && !opts.annotations)
@@ -125,19 +131,47 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       let removeEmptyNew = false;
       try {
         const progress = createProgress('files', opts.quiet);
-        const interrupt = new AbortController();
-        const onSigint = (): void => interrupt.abort();
-        process.once('SIGINT', onSigint);
-        let report;
+        // The folder phase is an import job (listed by `shotbox jobs`): Ctrl+C pauses it, and the
+        // same command continues it, reading nothing already recorded.
+        const runner = new JobRunner(project, {
+          detector: () => Promise.reject(new Error('an import job runs no model')),
+          onEvent: (e) => {
+            if (e.type === 'progress') progress.update(e.done, e.total);
+          },
+        });
+        const abs = path.resolve(folder);
+        const input = path.relative(project.imageRoot, abs).split(path.sep).join('/');
+        const started = performance.now();
+        let outcome;
+        let interrupted = false;
+        const onSigint = (): void => {
+          interrupted = true;
+          runner.pause(job.id);
+        };
+        let job: { id: number };
         try {
-          report = await importFolder(project, folder, {
-            signal: interrupt.signal,
-            onProgress: (done, total) => progress.update(done, total),
-          });
+          const run = runner.startImport({ inputs: [input] });
+          job = run.job;
+          process.once('SIGINT', onSigint);
+          outcome = await run.finished;
+        } catch (err) {
+          // A folder outside the image root, or another job running: the command fails (exit 1).
+          if (err instanceof JobError) throw new Error(err.message);
+          throw err;
         } finally {
           process.off('SIGINT', onSigint);
           progress.stop();
         }
+        const report = {
+          added: outcome.imported,
+          alreadyKnown: outcome.alreadyKnown,
+          duplicates: outcome.duplicates,
+          problems: outcome.failures.map((f) => ({
+            file: path.resolve(project.imageRoot, f.file),
+            reason: f.reason,
+          })),
+          seconds: (performance.now() - started) / 1000,
+        };
         if (!opts.quiet) {
           for (const p of report.problems)
             process.stderr.write(`skipped ${safe(p.file)}: ${safe(p.reason)}\n`);
@@ -149,7 +183,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         }
         let labels = '';
         let warnings = 0;
-        if (parsed && !interrupt.signal.aborted) {
+        if (parsed && !interrupted) {
           const result = importParsedAnnotations(project, parsed, {
             ...(opts.asLabels ? { asLabels: true } : {}),
             ...(splits ? { splits } : {}),
@@ -172,8 +206,10 @@ export function registerProjectCommands(program: Command, setExit: (code: number
             `${report.duplicates.length} identical to another, ${report.problems.length} unreadable${labels} ` +
             `in ${report.seconds.toFixed(1)} s → ${project.file}${created ? ' (new project)' : ''}\n`,
         );
-        if (interrupt.signal.aborted) {
-          process.stderr.write('interrupted: run the same command again to add the rest\n');
+        if (interrupted) {
+          process.stderr.write(
+            `interrupted: import job ${job.id} paused; run the same command again to add the rest\n`,
+          );
           setExit(EXIT.interrupted);
         } else if (report.added + report.alreadyKnown === 0) {
           // Nothing to label: exit 1 ("nothing could run"), as for detect without images. A

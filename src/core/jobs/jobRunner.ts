@@ -3,6 +3,7 @@ import path from 'node:path';
 import type {
   DetectJobParams,
   EvaluateJobParams,
+  ImportJobParams,
   JobFailure,
   JobKind,
   JobRecord,
@@ -16,7 +17,7 @@ import type { ProjectDb } from '../db/projectDb';
 import type { StoredJob } from '../db/jobRepo';
 import type { Detector } from '../detector/detector';
 import { detectIntoProject, type ProjectDetectReport } from '../project/detectIntoProject';
-import { importFolder, relativeToRoot } from '../project/importFolder';
+import { importFolder, outsideRootReason, relativeToRoot } from '../project/importFolder';
 import { runProjectEvaluation, storeProjectEvaluation } from '../eval/projectEvaluation';
 import { listModels } from '../models/registry';
 import { WorkerExitError, type SpawnWorker } from '../training/spawnTrainer';
@@ -68,6 +69,17 @@ export interface DetectJobOutcome {
   state: JobRecord['state'];
 }
 
+/**
+ * What one session of an import job did: `imported` images recorded, `processed` files looked at
+ * (recorded or already known).
+ */
+export interface ImportJobOutcome extends DetectJobOutcome {
+  /** Files already in the project (same path, size and modification time): not read again. */
+  alreadyKnown: number;
+  /** Recorded images whose content equals another image's (each path kept). */
+  duplicates: { file: string; of: string }[];
+}
+
 /** What an evaluate job did: `processed` images scored, `detections` made, and its result. */
 export interface EvaluateJobOutcome extends DetectJobOutcome {
   /** The stored evaluation (absent when stopped before the end). */
@@ -89,7 +101,7 @@ interface LiveJob {
   finished?: Promise<JobOutcome>;
 }
 
-export type JobOutcome = DetectJobOutcome | EvaluateJobOutcome | TrainJobOutcome;
+export type JobOutcome = DetectJobOutcome | ImportJobOutcome | EvaluateJobOutcome | TrainJobOutcome;
 
 export interface JobRunnerOptions {
   /** The detector for a job's model (the shell owns loading and caching). */
@@ -171,6 +183,33 @@ export class JobRunner {
       job: view,
       resumed: existing !== undefined,
       finished: this.launch(job.id) as Promise<DetectJobOutcome>,
+    };
+  }
+
+  /**
+   * Starts an import job, or continues the unfinished one asked the same: files already recorded
+   * are not read again, so a resumed import does nothing twice. Returns at once.
+   */
+  startImport(params: ImportJobParams): {
+    job: JobRecord;
+    resumed: boolean;
+    finished: Promise<ImportJobOutcome>;
+  } {
+    const clean: ImportJobParams = { inputs: normaliseInputs(params.inputs) };
+    const root = this.project.imageRoot;
+    for (const input of clean.inputs) {
+      const outside = outsideRootReason(root, path.resolve(root, ...input.split('/')));
+      if (outside) throw new JobError(outside);
+    }
+    const existing = this.project.jobs.findUnfinished('import', clean);
+    if (existing && this.live.has(existing.id))
+      throw new JobError(`job ${existing.id} is already running this`);
+    if (this.live.size > 0) throw new JobError(RUNNING);
+    const job = existing ?? this.project.jobs.create('import', clean);
+    return {
+      job: this.view(job),
+      resumed: existing !== undefined,
+      finished: this.launch(job.id) as Promise<ImportJobOutcome>,
     };
   }
 
@@ -296,7 +335,9 @@ export class JobRunner {
         ? this.runTrain(jobId, live, fresh)
         : kind === 'evaluate'
           ? this.runEvaluate(jobId, live)
-          : this.runDetect(jobId, live);
+          : kind === 'import'
+            ? this.runImport(jobId, live)
+            : this.runDetect(jobId, live);
     const finished = run.finally(() => this.live.delete(jobId));
     live.finished = finished;
     return finished;
@@ -440,6 +481,102 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Records the images under `inputs` (folders or files under the image root; a file brings its
+   * folder in, known files are not read again), each unreadable file a failure of the job.
+   * Progress counts the files of every input together.
+   */
+  private async importInputs(
+    jobId: number,
+    inputs: readonly string[],
+    signal: AbortSignal,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<{ added: number; alreadyKnown: number; duplicates: { file: string; of: string }[] }> {
+    const { project } = this;
+    const sum = { added: 0, alreadyKnown: 0, duplicates: [] as { file: string; of: string }[] };
+    let before = 0;
+    for (const input of inputs) {
+      if (signal.aborted) break;
+      const abs = path.resolve(project.imageRoot, ...input.split('/'));
+      const folder = statSync(abs, { throwIfNoEntry: false })?.isFile() ? path.dirname(abs) : abs;
+      let seen = 0;
+      const r = await importFolder(project, folder, {
+        signal,
+        onProgress: (done, total) => {
+          seen = total;
+          onProgress(before + done, before + total);
+        },
+      });
+      before += seen;
+      sum.added += r.added;
+      sum.alreadyKnown += r.alreadyKnown;
+      sum.duplicates.push(...r.duplicates);
+      project.transaction(() => {
+        for (const p of r.problems)
+          project.jobs.addFailure(
+            jobId,
+            relativeToRoot(project.imageRoot, p.file) ?? p.file,
+            p.reason,
+          );
+      });
+    }
+    return sum;
+  }
+
+  private async runImport(jobId: number, live: LiveJob): Promise<ImportJobOutcome> {
+    const { project } = this;
+    const params = project.jobs.get(jobId)!.params as ImportJobParams;
+    const signal = live.abort.signal;
+    const every = this.options.progressEveryMs ?? 250;
+    const meter = new RateMeter();
+    let last = 0;
+    try {
+      const r = await this.importInputs(jobId, params.inputs, signal, (done, total) => {
+        const t = performance.now();
+        meter.sample(done, t);
+        if (done < total && t - last < every) return;
+        last = t;
+        project.jobs.progress(jobId, done, total);
+        this.emit({
+          type: 'progress',
+          jobId,
+          kind: 'import',
+          phase: 'import',
+          done,
+          total,
+          failed: project.jobs.get(jobId)?.failed ?? 0,
+          ...meter.estimate(total),
+        });
+      });
+      const state = signal.aborted ? live.stopAs : 'done';
+      const outcome: ImportJobOutcome = {
+        processed: r.added + r.alreadyKnown,
+        detections: 0,
+        replaced: 0,
+        merged: 0,
+        skippedReviewed: 0,
+        alreadyDone: 0,
+        imported: r.added,
+        alreadyKnown: r.alreadyKnown,
+        duplicates: r.duplicates,
+        failures: project.jobs.failures(jobId),
+        state,
+      };
+      const parts = [`${r.added} image${r.added === 1 ? '' : 's'} imported`];
+      if (r.alreadyKnown) parts.push(`${r.alreadyKnown} already in the project`);
+      if (r.duplicates.length) parts.push(`${r.duplicates.length} identical to another`);
+      if (outcome.failures.length) parts.push(`${outcome.failures.length} failed`);
+      project.jobs.setState(jobId, state, `${state}: ${parts.join(', ')}`);
+      this.emit({ type: 'done', jobId, job: this.get(jobId)!, report: outcome });
+      return outcome;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      project.jobs.setState(jobId, 'failed', message);
+      this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
+      throw err;
+    }
+  }
+
   private async runDetect(jobId: number, live: LiveJob): Promise<DetectJobOutcome> {
     const { project } = this;
     const job = project.jobs.get(jobId)!;
@@ -481,27 +618,11 @@ export class JobRunner {
       let imageIds = params.imageIds;
       if (params.inputs !== undefined) {
         const prefixes = params.inputs;
-        for (const input of prefixes) {
-          if (signal.aborted) break;
-          const abs = path.resolve(project.imageRoot, ...input.split('/'));
-          // A file brings its folder in (known files are not read again), then only it is run.
-          const folder = statSync(abs, { throwIfNoEntry: false })?.isFile()
-            ? path.dirname(abs)
-            : abs;
-          const r = await importFolder(project, folder, {
-            signal,
-            onProgress: (done, total) => report('import', done, total, done === total),
-          });
-          imported += r.added;
-          project.transaction(() => {
-            for (const p of r.problems)
-              project.jobs.addFailure(
-                jobId,
-                relativeToRoot(project.imageRoot, p.file) ?? p.file,
-                p.reason,
-              );
-          });
-        }
+        imported = (
+          await this.importInputs(jobId, prefixes, signal, (done, total) =>
+            report('import', done, total, done === total),
+          )
+        ).added;
         imageIds = project.images
           .all()
           .filter((i) =>
@@ -559,12 +680,15 @@ export class JobRunner {
 
 const RUNNING = 'a job is already running (pause or cancel it first)';
 
+/** Inputs in one spelling (no trailing '/', each once, sorted). */
+function normaliseInputs(inputs: readonly string[]): string[] {
+  return [...new Set(inputs.map((i) => i.replace(/\/+$/, '')))].sort();
+}
+
 /** One spelling per request, so the same request finds its unfinished job. */
 function normaliseParams(p: DetectJobParams): DetectJobParams {
   return {
-    ...(p.inputs
-      ? { inputs: [...new Set(p.inputs.map((i) => i.replace(/\/+$/, '')))].sort() }
-      : {}),
+    ...(p.inputs ? { inputs: normaliseInputs(p.inputs) } : {}),
     ...(p.imageIds ? { imageIds: [...new Set(p.imageIds)].sort((a, b) => a - b) } : {}),
     ...(p.model !== undefined ? { model: p.model } : {}),
     ...(p.scoreThreshold !== undefined ? { scoreThreshold: p.scoreThreshold } : {}),

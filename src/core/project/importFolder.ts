@@ -93,6 +93,12 @@ export function relativeToRoot(root: string, file: string): string | undefined {
   return rel.split(path.sep).join('/');
 }
 
+/** Why `abs` cannot be imported into a project whose image root is `root`, if it cannot. */
+export function outsideRootReason(root: string, abs: string): string | undefined {
+  if (abs === root || relativeToRoot(root, abs) !== undefined) return undefined;
+  return `${abs} is outside the project's image root ${root} (use \`shotbox relocate\` to change the root)`;
+}
+
 /**
  * Records every image under `folder` (which must lie inside the project's image root): by
  * content, not by name; sizes as displayed (EXIF); identical content under another name reported;
@@ -107,11 +113,8 @@ export async function importFolder(
   const started = performance.now();
   const root = project.imageRoot;
   const absFolder = path.resolve(folder);
-  if (absFolder !== root && relativeToRoot(root, absFolder) === undefined) {
-    throw new Error(
-      `${absFolder} is outside the project's image root ${root} (use \`shotbox relocate\` to change the root)`,
-    );
-  }
+  const outside = outsideRootReason(root, absFolder);
+  if (outside) throw new Error(outside);
   const report: FolderImportReport = {
     added: 0,
     alreadyKnown: 0,

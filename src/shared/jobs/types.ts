@@ -25,6 +25,14 @@ export interface DetectJobParams {
   includeReviewed?: boolean;
 }
 
+/**
+ * What an import job was asked (`shotbox import`): folders under the image root ('/'-separated,
+ * '' is the root) recorded as images. Resuming re-reads nothing already recorded.
+ */
+export interface ImportJobParams {
+  inputs: string[];
+}
+
 /** What an evaluate job was asked: a model over the settled images of a split (or all). */
 export interface EvaluateJobParams {
   model?: string;
@@ -52,7 +60,7 @@ export interface TrainJobParams {
   batchSize?: number;
 }
 
-export type JobParams = DetectJobParams | EvaluateJobParams | TrainJobParams;
+export type JobParams = DetectJobParams | ImportJobParams | EvaluateJobParams | TrainJobParams;
 
 /** A training job's curves: per-step losses and per-epoch val mAP (stored with the job). */
 export interface TrainStepPoint {
@@ -93,7 +101,10 @@ export interface JobFailure {
 export interface JobRecord {
   id: number;
   kind: JobKind;
-  /** DetectJobParams for 'detect', EvaluateJobParams for 'evaluate', TrainJobParams for 'train'. */
+  /**
+   * DetectJobParams for 'detect', ImportJobParams for 'import', EvaluateJobParams for 'evaluate',
+   * TrainJobParams for 'train'.
+   */
   params: JobParams;
   state: JobState;
   /** The detection run the job stores its boxes under, once it has one. */
