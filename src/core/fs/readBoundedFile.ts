@@ -15,7 +15,11 @@ export class UnreadableFileError extends Error {
  * bound, and a file swapped between check and read is still the one checked. Messages name the
  * file, never its contents.
  */
-export function readBoundedFile(file: string, maxBytes: number): Buffer {
+export function readBoundedFile(
+  file: string,
+  maxBytes: number,
+  options: { tooLarge?: (size: number, maxBytes: number) => string } = {},
+): Buffer {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -31,7 +35,9 @@ export function readBoundedFile(file: string, maxBytes: number): Buffer {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new UnreadableFileError(`${file} is not a regular file`);
     if (st.size > maxBytes)
-      throw new UnreadableFileError(`${file} is larger than ${maxBytes} bytes`);
+      throw new UnreadableFileError(
+        options.tooLarge?.(st.size, maxBytes) ?? `${file} is larger than ${maxBytes} bytes`,
+      );
     const buf = Buffer.alloc(st.size);
     let read = 0;
     while (read < st.size) {

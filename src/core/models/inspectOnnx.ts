@@ -1,5 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import ort from 'onnxruntime-node';
+import { readBoundedFile, UnreadableFileError } from '../fs/readBoundedFile';
 
 /**
  * What an ONNX file declares about its graph inputs and outputs, read with ONNX Runtime (which
@@ -81,39 +81,20 @@ function tensorOf(meta: ort.InferenceSession.ValueMetadata): GraphTensor {
   };
 }
 
-/** Reads a regular file under the cap, non-blocking (a FIFO cannot hang the process). */
+/** Reads a regular file under the cap (readBoundedFile: a FIFO or device cannot hang us). */
 function readModelBytes(file: string, maxBytes: number): Uint8Array {
-  let fd: number;
+  let bytes: Buffer;
   try {
-    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    bytes = readBoundedFile(file, maxBytes, {
+      tooLarge: (size) =>
+        `${file} is too big for a model (${formatMiB(size)}; the limit is ${formatMiB(maxBytes)})`,
+    });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelInspectError(
-      code === 'ENOENT'
-        ? `${file} does not exist`
-        : `${file} cannot be opened (${code ?? 'error'})`,
-    );
+    if (err instanceof UnreadableFileError) throw new ModelInspectError(err.message);
+    throw err;
   }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new ModelInspectError(`${file} is not a regular file`);
-    if (st.size === 0) throw new ModelInspectError(`${file} is empty, not an ONNX model`);
-    if (st.size > maxBytes) {
-      throw new ModelInspectError(
-        `${file} is too big for a model (${formatMiB(st.size)}; the limit is ${formatMiB(maxBytes)})`,
-      );
-    }
-    const buf = Buffer.alloc(st.size);
-    let read = 0;
-    while (read < st.size) {
-      const n = readSync(fd, buf, read, st.size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buf.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
+  if (bytes.length === 0) throw new ModelInspectError(`${file} is empty, not an ONNX model`);
+  return bytes;
 }
 
 function formatMiB(bytes: number): string {
