@@ -343,36 +343,56 @@ export class JobRunner {
     return finished;
   }
 
+  /**
+   * Progress of one job, stored and emitted at most every `progressEveryMs` (and always when
+   * forced, or at the end of a phase), with one rate meter; `restart` starts the meter again
+   * (a new phase counts other things).
+   */
+  private progressReporter(jobId: number, kind: JobKind) {
+    const every = this.options.progressEveryMs ?? 250;
+    let meter = new RateMeter();
+    let last = 0;
+    return {
+      report: (
+        phase: 'import' | 'detect' | 'evaluate',
+        done: number,
+        total: number,
+        options: { force?: boolean; failed?: number } = {},
+      ): void => {
+        const t = performance.now();
+        meter.sample(done, t);
+        if (!options.force && done < total && t - last < every) return;
+        last = t;
+        this.project.jobs.progress(jobId, done, total);
+        this.emit({
+          type: 'progress',
+          jobId,
+          kind,
+          phase,
+          done,
+          total,
+          failed: options.failed ?? this.project.jobs.get(jobId)?.failed ?? 0,
+          ...meter.estimate(total),
+        });
+      },
+      restart: (): void => {
+        meter = new RateMeter();
+      },
+    };
+  }
+
   private async runEvaluate(jobId: number, live: LiveJob): Promise<EvaluateJobOutcome> {
     const { project } = this;
     const params = project.jobs.get(jobId)!.params as EvaluateJobParams;
     const signal = live.abort.signal;
-    const every = this.options.progressEveryMs ?? 250;
-    const meter = new RateMeter();
-    let last = 0;
+    const progress = this.progressReporter(jobId, 'evaluate');
     try {
       const detector = await this.options.detector(params.model);
       const evaluation = await runProjectEvaluation(project, detector, {
         ...(params.split ? { split: params.split } : {}),
         ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
         signal,
-        onProgress: (done, total, failed) => {
-          const t = performance.now();
-          meter.sample(done, t);
-          if (done < total && t - last < every) return;
-          last = t;
-          project.jobs.progress(jobId, done, total);
-          this.emit({
-            type: 'progress',
-            jobId,
-            kind: 'evaluate',
-            phase: 'evaluate',
-            done,
-            total,
-            failed,
-            ...meter.estimate(total),
-          });
-        },
+        onProgress: (done, total, failed) => progress.report('evaluate', done, total, { failed }),
       });
       const { input, result } = evaluation;
       project.transaction(() => {
@@ -527,27 +547,11 @@ export class JobRunner {
     const { project } = this;
     const params = project.jobs.get(jobId)!.params as ImportJobParams;
     const signal = live.abort.signal;
-    const every = this.options.progressEveryMs ?? 250;
-    const meter = new RateMeter();
-    let last = 0;
+    const progress = this.progressReporter(jobId, 'import');
     try {
-      const r = await this.importInputs(jobId, params.inputs, signal, (done, total) => {
-        const t = performance.now();
-        meter.sample(done, t);
-        if (done < total && t - last < every) return;
-        last = t;
-        project.jobs.progress(jobId, done, total);
-        this.emit({
-          type: 'progress',
-          jobId,
-          kind: 'import',
-          phase: 'import',
-          done,
-          total,
-          failed: project.jobs.get(jobId)?.failed ?? 0,
-          ...meter.estimate(total),
-        });
-      });
+      const r = await this.importInputs(jobId, params.inputs, signal, (done, total) =>
+        progress.report('import', done, total),
+      );
       const state = signal.aborted ? live.stopAs : 'done';
       const outcome: ImportJobOutcome = {
         processed: r.added + r.alreadyKnown,
@@ -582,31 +586,9 @@ export class JobRunner {
     const job = project.jobs.get(jobId)!;
     const params = job.params as DetectJobParams;
     const signal = live.abort.signal;
-    const every = this.options.progressEveryMs ?? 250;
-    let last = 0;
-    let meter = new RateMeter();
-    const report = (
-      phase: 'import' | 'detect',
-      done: number,
-      total: number,
-      force: boolean,
-    ): void => {
-      const t = performance.now();
-      meter.sample(done, t);
-      if (!force && t - last < every) return;
-      last = t;
-      project.jobs.progress(jobId, done, total);
-      this.emit({
-        type: 'progress',
-        jobId,
-        kind: 'detect',
-        phase,
-        done,
-        total,
-        failed: project.jobs.get(jobId)?.failed ?? 0,
-        ...meter.estimate(total),
-      });
-    };
+    const progress = this.progressReporter(jobId, 'detect');
+    const report = (phase: 'import' | 'detect', done: number, total: number, force: boolean) =>
+      progress.report(phase, done, total, { force });
 
     // The model loads while the images are imported (a cold first session costs ~250 ms, the
     // import of 120 photos ~600 ms; overlapped ~200 ms less). Awaited, and its error reported,
@@ -629,7 +611,7 @@ export class JobRunner {
             prefixes.some((p) => p === '' || i.path === p || i.path.startsWith(`${p}/`)),
           )
           .map((i) => i.id);
-        meter = new RateMeter();
+        progress.restart();
       }
       let result: ProjectDetectReport | undefined;
       let base = 0;

@@ -47,7 +47,10 @@ describe('shotbox eval --project --split test --store (raccoon-train, the embedd
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`over ${testImages.length} settled images`);
-    expect(run.stderr).toMatch(/stored as evaluation 1 \(job 1\)/);
+    // The import made job 1 (an import job); the evaluation is the next job.
+    const stored = /stored as evaluation 1 \(job (\d+)\)/.exec(run.stderr);
+    expect(stored, run.stderr).not.toBeNull();
+    const jobId = Number(stored![1]);
     const out = JSON.parse(run.stdout) as { perClass: Record<string, { npos: number }> };
     expect(out.perClass.raccoon!.npos).toBe(testBoxes);
 
@@ -55,9 +58,9 @@ describe('shotbox eval --project --split test --store (raccoon-train, the embedd
     try {
       // The stored splits were used, not reassigned.
       expect(after.images.splitInfo().map((i) => [i.id, i.split])).toEqual(splits);
-      expect(after.jobs.get(1)).toMatchObject({ kind: 'evaluate', state: 'done' });
-      const [stored] = after.evaluations.list();
-      expect(stored).toMatchObject({ id: 1, split: 'test', images: testImages.length, jobId: 1 });
+      expect(after.jobs.get(jobId)).toMatchObject({ kind: 'evaluate', state: 'done' });
+      const [evaluation] = after.evaluations.list();
+      expect(evaluation).toMatchObject({ id: 1, split: 'test', images: testImages.length, jobId });
       const full = after.evaluations.get(1, 1000)!;
       expect(full.summary).toEqual(out);
       // Every raccoon is missed (a face model), each named by its image.
