@@ -87,12 +87,20 @@ export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
     `${trainSet.length} training images, ${valSet.length} validation images, ${classes.length} classes (${classes.map((c) => c.name).join(', ')}); the whole network trains on tfjs ${tf.getBackend()}`,
   );
 
-  const spec = faceApiSsdSpec();
-  const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath, spec);
+  // The layers on the base model's input size (512² for the face model): convolutions fit any
+  // size, and the manifest's priors must then match the spec's maps.
+  const { width, height } = manifest.input;
+  if (width !== height) throw new Error(`${manifest.name}: full mode needs a square input`);
+  const spec = faceApiSsdSpec(width);
+  const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath);
   const ctx = {
     priors: generatePriors(manifest.priors).boxes,
     coder: createBoxCoder(manifest.boxCoder),
   };
+  if (ctx.priors.length / 4 !== spec.priorCount)
+    throw new Error(
+      `${manifest.name} has ${ctx.priors.length / 4} priors, its network ${spec.priorCount} outputs`,
+    );
   const numClasses = classes.length + 1;
   const dir = checkpointDir(req.out);
   const identity = {

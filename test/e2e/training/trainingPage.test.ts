@@ -68,6 +68,14 @@ describe('training page (browser mode, Chromium)', () => {
     const training = page.getByTestId('training-page');
     await training.waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('train-classes').textContent()).toBe('raccoon');
+    // No native tfjs backend here: full mode is shown, disabled, with what to install.
+    expect(await page.getByTestId('train-full-reason').textContent()).toMatch(
+      /install @tensorflow\/tfjs-node-gpu .*or @tensorflow\/tfjs-node/,
+    );
+    await training.getByRole('combobox', { name: 'Mode' }).click();
+    expect(await page.getByTestId('train-mode-full').getAttribute('aria-disabled')).toBe('true');
+    await page.getByRole('option', { name: /^extras/ }).waitFor();
+    await page.keyboard.press('Escape');
     await page.getByTestId('train-epochs').fill('200');
     await page.getByTestId('train-name').fill('raccoon-ui');
     await page.getByTestId('train-start').click();
