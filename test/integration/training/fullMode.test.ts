@@ -4,6 +4,7 @@
  * forward passes run at 512² (tfjs vs ONNX Runtime, on a real image) and the training step on
  * the same layers at 64² (the weights fit any input size).
  */
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
@@ -31,13 +32,39 @@ import { createBoxCoder } from '../../../src/shared/ssd/boxCoder';
 import { generatePriors } from '../../../src/shared/ssd/priors';
 import { ssdLoss } from '../../../src/shared/training/ssdLoss';
 import type { AugBox } from '../../../src/shared/training/augment';
-import { raccoonDir } from '../../helpers/paths';
+import { ProjectDb } from '../../../src/core/db/projectDb';
+import { importParsedAnnotations } from '../../../src/core/project/importAnnotations';
+import { importFolder } from '../../../src/core/project/importFolder';
+import { FULL_MODE_CPU_ENV } from '../../../src/core/training/fullModeSupport';
+import { checkpointDir, trainHeads } from '../../../src/core/training/trainRun';
+import type { ModelManifest } from '../../../src/shared/models/manifest';
+import { NO_AUGMENTATION } from '../../../src/shared/training/augment';
+import { generatedDir, raccoonDir } from '../../helpers/paths';
 
 function worstDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
+}
+
+/** The base model's manifest on a small square input: its prior rules on that input's maps. */
+function smallManifest(manifest: ModelManifest, size: number): ModelManifest {
+  const spec = faceApiSsdSpec(size);
+  const config = manifest.priors!;
+  if (config.convention !== 'tf') throw new Error('the face model has TF priors');
+  return {
+    ...manifest,
+    input: { ...manifest.input, width: size, height: size },
+    priors: {
+      ...config,
+      image: { width: size, height: size },
+      layers: config.layers.map((l, k) => {
+        const n = spec.predictors[k]!.featureSize;
+        return { ...l, size: [n, n] as [number, number] };
+      }),
+    },
+  };
 }
 
 describe('full mode: the whole network in tfjs', () => {
@@ -113,20 +140,7 @@ describe('full mode: the whole network in tfjs', () => {
   it('one optimiser step changes the backbone weights and lowers the loss on its batch (64² input)', () => {
     const small = faceApiSsdSpec(64);
     const manifest = base.manifest;
-    // The base model's prior rules on the small input's feature maps.
-    const config = manifest.priors!;
-    const priors = generatePriors(
-      config.convention === 'tf'
-        ? {
-            ...config,
-            image: { width: 64, height: 64 },
-            layers: config.layers.map((l, k) => {
-              const size = small.predictors[k]!.featureSize;
-              return { ...l, size: [size, size] as [number, number] };
-            }),
-          }
-        : config,
-    ).boxes;
+    const priors = generatePriors(smallManifest(manifest, 64).priors!).boxes;
     expect(priors.length / 4).toBe(small.priorCount);
     const input = { ...manifest.input, width: 64, height: 64 };
     const ctx = { priors, coder: createBoxCoder(manifest.boxCoder!) };
@@ -176,5 +190,81 @@ describe('full mode: the whole network in tfjs', () => {
       'Prediction/Conv2d_1_pointwise/weights',
     ])
       expect(worstDiff(before[name]!, after[name]!), name).toBeGreaterThan(1e-5);
+  }, 120_000);
+
+  it('a full run (64² input, cpu override): an epoch trains the backbone, the best epoch is exported and resumes from its checkpoint', async () => {
+    const work = path.join(generatedDir, 'training-full');
+    await rm(work, { recursive: true, force: true });
+    await mkdir(path.join(work, 'images'), { recursive: true });
+    await mkdir(path.join(work, 'labels'), { recursive: true });
+    for (const n of ['raccoon-1', 'raccoon-12', 'raccoon-130', 'raccoon-55']) {
+      await cp(path.join(raccoonDir, 'images', `${n}.jpg`), path.join(work, 'images', `${n}.jpg`));
+      await cp(
+        path.join(raccoonDir, 'annotations', `${n}.xml`),
+        path.join(work, 'labels', `${n}.xml`),
+      );
+    }
+    const project = ProjectDb.create(path.join(work, 'p.shotbox'), path.join(work, 'images'));
+    await importFolder(project, path.join(work, 'images'));
+    importParsedAnnotations(project, await parseVoc(path.join(work, 'labels')));
+    const small: ModelEntry = { ...base, manifest: smallManifest(base.manifest, 64) };
+    const out = path.join(work, 'm', 'full.json');
+    const logs: string[] = [];
+    const losses: number[] = [];
+    const run = (): ReturnType<typeof trainHeads> =>
+      trainHeads({
+        project,
+        base: small,
+        out,
+        settings: {
+          epochs: 1,
+          mode: 'full',
+          batchSize: 2,
+          learningRate: 1e-3,
+          patience: 3,
+          valFraction: 0.25,
+          seed: 1,
+          augmentation: NO_AUGMENTATION,
+          maxImages: 2,
+        },
+        events: {
+          log: (m) => logs.push(m),
+          step: (r) => losses.push(r.loss),
+          epoch: () => undefined,
+          cancelled: () => false,
+        },
+      });
+    process.env[FULL_MODE_CPU_ENV] = '1';
+    try {
+      const outcome = await run();
+      expect(outcome.status).toBe('done');
+      expect(outcome.epochsDone).toBe(1);
+      expect(losses).toHaveLength(1);
+      expect(outcome.manifestPath).toBe(out);
+      const manifest = JSON.parse(await readFile(out, 'utf8')) as ModelManifest;
+      expect(manifest.classes).toEqual(['raccoon']);
+      expect(manifest.provenance?.settings).toMatch(/"mode":"full"/);
+      // The written model, through the real detector, scores what training's val AP said.
+      expect(logs.some((l) => /written model: val AP@0\.5 \d/.test(l))).toBe(true);
+      // Every trained tensor is exported: the model's first convolution is no longer the base's.
+      const { checkpointFile } = await import('../../../src/core/training/checkpoint');
+      const saved = JSON.parse(await readFile(checkpointFile(checkpointDir(out)), 'utf8')) as {
+        last: Record<string, string>;
+      };
+      const first = 'MobilenetV1/Conv2d_0_pointwise/weights';
+      const bytes = new Uint8Array(Buffer.from(saved.last[first]!, 'base64'));
+      const trained = new Float32Array(bytes.buffer);
+      expect(worstDiff(trained, weights.get(first))).toBeGreaterThan(1e-6);
+
+      // The same run again resumes after its epoch: nothing left to train, nothing lost.
+      losses.length = 0;
+      const again = await run();
+      expect(logs.some((l) => /resuming after epoch 1/.test(l))).toBe(true);
+      expect(again.epochsDone).toBe(1);
+      expect(losses).toHaveLength(0);
+    } finally {
+      delete process.env[FULL_MODE_CPU_ENV];
+      project.close();
+    }
   }, 120_000);
 });
