@@ -72,7 +72,7 @@ describe('training page (browser mode, Chromium)', () => {
     // Full mode is offered only with a native tfjs backend; without one (here) it is shown
     // disabled, with what to install.
     const native = fullModeAvailability().available;
-    await training.getByRole('combobox', { name: 'Mode' }).click();
+    await training.getByRole('combobox', { name: /^Mode/ }).click();
     await page.getByRole('option', { name: /^extras/ }).waitFor();
     expect(await page.getByTestId('train-mode-full').getAttribute('aria-disabled')).toBe(
       native ? null : 'true',
