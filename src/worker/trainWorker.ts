@@ -13,6 +13,7 @@ import {
 import { ProjectDb } from '../core/db/projectDb';
 import { resolveModel } from '../core/models/registry';
 import { describeBackend, selectTfBackend } from '../core/training/tfBackend';
+import { FULL_MODE_BACKENDS } from '../core/training/fullModeSupport';
 import { trainHeads } from '../core/training/trainRun';
 import { workerPort } from './workerPort';
 
@@ -55,7 +56,10 @@ port.onMessage((raw) => {
 });
 
 async function run(job: TrainJob): Promise<void> {
-  const backend = await selectTfBackend(job.backends);
+  // Full mode never lands on wasm (it cannot train convolutions); the run says why it stops.
+  const backend = await selectTfBackend(
+    job.backends ?? (job.settings.mode === 'full' ? FULL_MODE_BACKENDS : undefined),
+  );
   send({ type: 'backend', backend: backend.backend, description: describeBackend(backend) });
   const project = ProjectDb.open(job.projectFile);
   try {

@@ -40,7 +40,7 @@ export function registerTrainCommand(program: Command, setExit: (code: number) =
     .option('--epochs <n>', `epochs (default ${TRAIN_DEFAULTS.epochs})`)
     .option(
       '--mode <heads|extras|full>',
-      'what is trained: heads (box and class predictors), extras (also the SSD extra layers); full needs a native tfjs backend',
+      'what is trained: heads (box and class predictors), extras (also the SSD extra layers), full (the whole network; needs @tensorflow/tfjs-node or -node-gpu)',
       'heads',
     )
     .option('--split <train>', 'training split (the stored val split validates; test is kept out)')
@@ -80,17 +80,11 @@ function nonNegativeInt(text: string | undefined, flag: string, fallback: number
   return n;
 }
 
-/**
- * Why `--mode full` does not run: training every convolution needs a native tfjs backend
- * (wasm has no Conv2DBackpropFilter, the cpu backend takes minutes a step), and where one is
- * installed the mode is still not built.
- */
-async function fullModeRefusal(): Promise<string> {
-  const { nativeTfBackendAvailable } = await import('../../core/training/tfBackend');
-  const native = await nativeTfBackendAvailable();
-  return native.available
-    ? `--mode full (the whole network) is not implemented yet, even with ${native.package}; use --mode heads or extras`
-    : `--mode full needs a native tfjs backend (${native.reason}); use --mode heads or extras, which train on the CPU`;
+/** Why `--mode full` cannot run here (no native tfjs backend), or null when it can. */
+async function fullModeRefusal(): Promise<string | null> {
+  const { fullModeAvailability } = await import('../../core/training/fullModeSupport');
+  const support = fullModeAvailability();
+  return support.available ? null : support.reason;
 }
 
 async function train(opts: TrainCliOptions): Promise<number> {
@@ -110,8 +104,11 @@ async function train(opts: TrainCliOptions): Promise<number> {
     import('../progress'),
     import('./projectFiles'),
   ]);
-  if (opts.mode === 'full') throw new UsageError(await fullModeRefusal());
-  if (opts.mode !== 'heads' && opts.mode !== 'extras')
+  if (opts.mode === 'full') {
+    const refusal = await fullModeRefusal();
+    if (refusal) throw new UsageError(refusal);
+  }
+  if (opts.mode !== 'heads' && opts.mode !== 'extras' && opts.mode !== 'full')
     throw new UsageError(`--mode must be heads, extras or full, got '${opts.mode}'`);
   const mode = opts.mode;
   if (opts.split !== undefined && opts.split !== 'train')

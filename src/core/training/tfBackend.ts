@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { NATIVE_TF_PACKAGES } from './nativeTfPackages';
 
 export const TF_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type TfBackendName = (typeof TF_BACKENDS)[number];
@@ -24,10 +25,7 @@ export interface TfBackendChoice {
 }
 
 /** The npm package that provides each native backend. */
-const NATIVE_PACKAGES: Partial<Record<TfBackendName, string>> = {
-  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
-  tensorflow: '@tensorflow/tfjs-node',
-};
+const NATIVE_PACKAGES: Partial<Record<TfBackendName, string>> = NATIVE_TF_PACKAGES;
 
 /** Loader of an optional package; a parameter so tests can name packages that are absent. */
 export type PackageLoader = (name: string) => Promise<unknown>;

@@ -48,7 +48,7 @@ import { modelNameFromPath, writeTrainedModel } from './exportTrained';
 import { storedSplits, trainValSplit } from './trainValSplit';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
 
-export type TrainMode = 'heads' | 'extras';
+export type TrainMode = 'heads' | 'extras' | 'full';
 
 export interface TrainSettings {
   epochs: number;
@@ -73,7 +73,7 @@ export interface TrainSettings {
 export const DEFAULT_AUGMENTED_VIEWS = 0;
 
 /** How validation reads detections: as `shotbox eval` does (DESIGN.md §3). */
-const VAL_POSTPROCESS = {
+export const VAL_POSTPROCESS = {
   scoreThreshold: 0.01,
   iouThreshold: 0.45,
   topK: 200,
@@ -141,6 +141,8 @@ export function checkpointDir(out: string): string {
 /** Runs a fine-tuning (either mode; the name stays for the callers that know it). */
 export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
   const { project, base, settings, events } = req;
+  // The whole network trains without a feature cache: its own loop (trainFull.ts).
+  if (settings.mode === 'full') return (await import('./trainFull')).trainFull(req);
   const manifest = base.manifest;
   if (manifest.output.kind !== 'raw' || !manifest.priors || !manifest.boxCoder)
     throw new Error(`${manifest.name} has no raw outputs, priors and box coder to fine-tune`);
@@ -453,9 +455,9 @@ function valMap50(
 }
 
 /** The same AP of a written model, run by the real detector on the val images' files. */
-async function detectorValMap(
+export async function detectorValMap(
   entry: ModelEntry,
-  val: readonly ValImage[],
+  val: readonly { file: string; boxes: readonly AugBox[] }[],
   numClasses: number,
 ): Promise<number> {
   const detector = await Detector.load(entry);
@@ -479,7 +481,7 @@ async function detectorValMap(
   }
 }
 
-function apOf(
+export function apOf(
   val: readonly { boxes: readonly AugBox[] }[],
   numClasses: number,
   detections: EvalDetection[],
@@ -513,7 +515,7 @@ function apOf(
   return evaluateDetections(dataset).coco.AP50;
 }
 
-function shuffle(n: number, rng: () => number): number[] {
+export function shuffle(n: number, rng: () => number): number[] {
   const a = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));

@@ -13,6 +13,7 @@ import type { Detector } from '../detector/detector';
 import { evaluationInputFromProject } from '../eval/evaluateProjectModel';
 import type { JobRunner } from '../jobs/jobRunner';
 import { DEFAULT_MODEL, listModels } from '../models/registry';
+import { fullModeAvailability } from './fullModeSupport';
 
 export interface TrainingBackendDeps {
   needProject(): ProjectDb;
@@ -47,6 +48,14 @@ export function suggestTrainedName(
   }
 }
 
+/** What the training page shows for `full` mode (the same rule the CLI applies). */
+function fullModeView(): { available: boolean; reason: string | null } {
+  const support = fullModeAvailability();
+  return support.available
+    ? { available: true, reason: null }
+    : { available: false, reason: support.reason };
+}
+
 export function createTrainingMethods(deps: TrainingBackendDeps) {
   const trainJobOf = (runner: JobRunner, jobId: string | undefined): JobRecord | null => {
     if (jobId === undefined) return runner.list(200).find((j) => j.kind === 'train') ?? null;
@@ -76,6 +85,10 @@ export function createTrainingMethods(deps: TrainingBackendDeps) {
       const p = deps.needProject();
       const runner = deps.needRunner();
       if (p.readOnlyReason) throw deps.invalid(`the project is read-only: ${p.readOnlyReason}`);
+      if (req.mode === 'full') {
+        const full = fullModeView();
+        if (!full.available) throw deps.invalid(full.reason ?? 'full mode cannot run here');
+      }
       const base = listModels().models.find((m) => m.manifest.name === req.base);
       if (!base) throw deps.notFound(`no model named '${req.base}' is registered`);
       if (!base.ready) throw deps.invalid(`model '${req.base}' is not built`);
@@ -125,6 +138,7 @@ export function createTrainingMethods(deps: TrainingBackendDeps) {
           req.base ?? DEFAULT_MODEL,
           takenNames(runner),
         ),
+        fullMode: fullModeView(),
       };
     },
 

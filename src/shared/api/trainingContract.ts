@@ -20,7 +20,8 @@ export const StartTrainingSchema = z.strictObject({
   base: modelName,
   /** The name to register the trained model under; default `<project>-<base>-<n>`. */
   name: modelName.optional(),
-  mode: z.literal('heads').default('heads'),
+  /** `full` needs a native tfjs backend (`TrainingView.fullMode` says whether one is here). */
+  mode: z.enum(['heads', 'extras', 'full']).default('heads'),
   epochs: z.number().int().min(1).max(200),
   augmentation: z.boolean().default(true),
   split: z.literal('train').default('train'),
@@ -48,6 +49,8 @@ export interface TrainingView {
   settled: Record<Split | 'none', number>;
   /** The name the next run gets when none is given, for the base asked (or the default base). */
   suggestedName: string;
+  /** Whether `mode: 'full'` can train here (a native tfjs backend), and if not why. */
+  fullMode: { available: boolean; reason: string | null };
 }
 
 export const trainingContract = {

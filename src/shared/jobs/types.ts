@@ -50,7 +50,7 @@ export interface TrainJobParams {
   base: string;
   /** The name the trained model is registered under. */
   name: string;
-  mode: 'heads';
+  mode: 'heads' | 'extras' | 'full';
   epochs: number;
   augmentation: boolean;
   /** The split trained on (val validates, test is left for evaluation). */

@@ -15,7 +15,7 @@ export const AugmentOptionsSchema = z.object({
 
 export const TrainSettingsSchema = z.object({
   epochs: z.number().int().positive().max(1000),
-  mode: z.enum(['heads', 'extras']),
+  mode: z.enum(['heads', 'extras', 'full']),
   batchSize: z.number().int().positive().max(256),
   learningRate: z.number().positive().max(1),
   patience: z.number().int().positive(),

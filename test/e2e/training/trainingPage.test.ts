@@ -6,6 +6,7 @@ import { ProjectDb } from '../../../src/core/db/projectDb';
 import { parseVoc } from '../../../src/core/formats/voc';
 import { importParsedAnnotations } from '../../../src/core/project/importAnnotations';
 import { importFolder } from '../../../src/core/project/importFolder';
+import { fullModeAvailability } from '../../../src/core/training/fullModeSupport';
 import { launchChromium } from '../../helpers/browser';
 import { generatedDir, raccoonDir, repoRoot } from '../../helpers/paths';
 import { buildRenderer, serveProject, type ServedApp } from '../../helpers/serve';
@@ -68,6 +69,19 @@ describe('training page (browser mode, Chromium)', () => {
     const training = page.getByTestId('training-page');
     await training.waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('train-classes').textContent()).toBe('raccoon');
+    // Full mode is offered only with a native tfjs backend; without one (here) it is shown
+    // disabled, with what to install.
+    const native = fullModeAvailability().available;
+    await training.getByRole('combobox', { name: /^Mode/ }).click();
+    await page.getByRole('option', { name: /^extras/ }).waitFor();
+    expect(await page.getByTestId('train-mode-full').getAttribute('aria-disabled')).toBe(
+      native ? null : 'true',
+    );
+    await page.keyboard.press('Escape');
+    if (!native)
+      expect(await page.getByTestId('train-full-reason').textContent()).toMatch(
+        /install @tensorflow\/tfjs-node-gpu .*or @tensorflow\/tfjs-node/,
+      );
     await page.getByTestId('train-epochs').fill('200');
     await page.getByTestId('train-name').fill('raccoon-ui');
     await page.getByTestId('train-start').click();

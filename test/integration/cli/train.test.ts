@@ -44,7 +44,30 @@ describe('shotbox train (the built CLI)', () => {
       'full',
     ]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--mode full .*(native tfjs backend|not implemented)/);
+    expect(run.stderr).toMatch(
+      /--mode full trains every convolution and needs a native tfjs backend: install @tensorflow\/tfjs-node-gpu .*or @tensorflow\/tfjs-node/,
+    );
+    expect(existsSync(path.join(work, 'm', 'full.json'))).toBe(false);
+  });
+
+  it('with the test-only cpu override, the worker still refuses full mode on wasm', async () => {
+    const run = await runShotbox(
+      [
+        'train',
+        '--project',
+        project,
+        '--out',
+        path.join(work, 'm', 'full.json'),
+        '--mode',
+        'full',
+        '--backend',
+        'wasm',
+        '--quiet',
+      ],
+      { env: { SHOTBOX_FULL_MODE_ON_CPU: '1' } },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/this run got tfjs wasm \(tfjs wasm has no Conv2DBackpropFilter/);
     expect(existsSync(path.join(work, 'm', 'full.json'))).toBe(false);
   });
 

@@ -129,9 +129,13 @@ const PREDICTOR_SOURCES = [
   'Prediction/Conv2d_7_pointwise',
 ];
 
-/** The face-api SSD-MobileNet-v1 face detector (512×512 input, 5118 priors, 3 logit columns). */
-export function faceApiSsdSpec(): SsdModelSpec {
-  const input = { name: 'image', channels: 3, size: INPUT_SIZE };
+/**
+ * The face-api SSD-MobileNet-v1 face detector (512×512 input, 5118 priors, 3 logit columns).
+ * `inputSize` gives the same layers on another input size (the weights fit any size; the maps
+ * and prior count follow): tests train the whole network on small inputs with it.
+ */
+export function faceApiSsdSpec(inputSize = INPUT_SIZE): SsdModelSpec {
+  const input = { name: 'image', channels: 3, size: inputSize };
   const layers: ConvLayerSpec[] = [];
   let prev = { name: input.name, channels: input.channels, size: input.size };
 

@@ -84,13 +84,19 @@ export function foldBatchNorm(
   return { weight: folded, bias };
 }
 
-/** The ONNX Conv weights of a spec layer (batch norm folded for depthwise layers). */
+/** The ONNX Conv weights of a spec layer (batch norm folded for depthwise layers that carry one). */
 export function convLayerWeights(layer: ConvLayerSpec, weights: CheckedWeights): OnnxConvWeights {
   const k = layer.kernel;
   const w = layer.weights;
+  if (w.kind === 'bias' && layer.kind === 'depthwise') {
+    // Batch norm already folded (a fully fine-tuned model): grouped filters and their bias.
+    return {
+      weight: depthwiseToGroupedOihw(weights.get(w.filters), k, k, layer.inChannels, 1),
+      weightDims: [layer.outChannels, 1, k, k],
+      bias: Float32Array.from(weights.get(w.bias)),
+    };
+  }
   if (w.kind === 'bias') {
-    if (layer.kind !== 'conv')
-      throw new Error(`${layer.name}: biased weights on a ${layer.kind} layer`);
     return {
       weight: hwioToOihw(weights.get(w.filters), k, k, layer.inChannels, layer.outChannels),
       weightDims: [layer.outChannels, layer.inChannels, k, k],

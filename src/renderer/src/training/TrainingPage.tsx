@@ -38,12 +38,49 @@ import {
   startTraining,
   stopTraining,
 } from './trainingActions';
-import { useTraining } from './trainingStore';
+import { useTraining, type TrainingMode } from './trainingStore';
 
 const FORM_WIDTH = 300;
 // Selectors must return the same value for the same state (a fresh [] re-renders without end).
 const NO_MODELS: readonly ModelSummary[] = [];
 const NO_LINES: readonly string[] = [];
+
+/** heads / extras / full; full is offered only where the backend has a native tfjs backend. */
+function ModeSelect(): React.JSX.Element {
+  const mode = useTraining((s) => s.form.mode);
+  const running = useTraining((s) => s.running);
+  const full = useTraining((s) => s.view?.fullMode ?? null);
+  const fullOk = full?.available === true;
+  return (
+    <Box>
+      <TextField
+        select
+        fullWidth
+        size="small"
+        label="Mode"
+        value={mode === 'full' && !fullOk ? 'heads' : mode}
+        onChange={(e) => setForm({ mode: e.target.value as TrainingMode })}
+        disabled={running}
+        slotProps={{ htmlInput: { 'data-testid': 'train-mode' } }}
+      >
+        <MenuItem value="heads">heads (frozen backbone, runs on CPU)</MenuItem>
+        <MenuItem value="extras">extras (heads and SSD extra layers, runs on CPU)</MenuItem>
+        <MenuItem value="full" disabled={!fullOk} data-testid="train-mode-full">
+          full (the whole network{fullOk ? '' : ': needs a native tfjs backend'})
+        </MenuItem>
+      </TextField>
+      {full && !fullOk && (
+        <Typography
+          variant="caption"
+          sx={{ color: 'text.secondary', display: 'block', mt: 0.5 }}
+          data-testid="train-full-reason"
+        >
+          full: {full.reason}
+        </Typography>
+      )}
+    </Box>
+  );
+}
 
 function Settings(): React.JSX.Element {
   const form = useTraining((s) => s.form);
@@ -92,9 +129,7 @@ function Settings(): React.JSX.Element {
           {settled.none ? ` · ${settled.none} without a split (assigned at start)` : ''}
         </Typography>
       )}
-      <TextField select size="small" label="Mode" value="heads" disabled>
-        <MenuItem value="heads">heads (frozen backbone, runs on CPU)</MenuItem>
-      </TextField>
+      <ModeSelect />
       <TextField
         size="small"
         type="number"

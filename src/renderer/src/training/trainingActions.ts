@@ -66,6 +66,7 @@ export async function startTraining(): Promise<void> {
     const r = await api.startTraining({
       base: form.base,
       ...(form.name.trim() ? { name: form.name.trim() } : {}),
+      mode: form.mode === 'full' && !getTraining().view?.fullMode.available ? 'heads' : form.mode,
       epochs: form.epochs,
       augmentation: form.augmentation,
       ...(form.maxImages && Number.isInteger(maxImages) && maxImages > 0 ? { maxImages } : {}),

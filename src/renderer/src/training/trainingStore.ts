@@ -6,8 +6,12 @@ import { create } from 'zustand';
 import type { TrainingComparison, TrainingView } from '../../../shared/api/trainingContract';
 import type { TrainEpochPoint, TrainStepPoint } from '../../../shared/jobs/types';
 
+export type TrainingMode = 'heads' | 'extras' | 'full';
+
 export interface TrainingForm {
   base: string;
+  /** What trains; `full` only where the backend reports a native tfjs backend. */
+  mode: TrainingMode;
   /** Empty: the suggested name. */
   name: string;
   epochs: number;
@@ -39,7 +43,7 @@ export interface TrainingState {
 export const useTraining = create<TrainingState>(() => ({
   open: false,
   view: null,
-  form: { base: '', name: '', epochs: 16, augmentation: true, maxImages: '' },
+  form: { base: '', mode: 'heads', name: '', epochs: 16, augmentation: true, maxImages: '' },
   jobId: null,
   steps: [],
   epochs: [],

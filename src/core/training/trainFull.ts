@@ -1,0 +1,302 @@
+/**
+ * A `full` fine-tuning run: the whole network (backbone, extra layers, predictors) trains in
+ * tfjs, on a native backend (fullModeSupport.ts). There is no feature cache, as the backbone
+ * changes every step: each step draws new augmented samples of its images (the shared SSD
+ * augmentation and the detector's preprocess), and validation runs the current network on the
+ * val images. Everything else is the other modes': settled labels and stored splits, the shared
+ * targets and loss, the cosine schedule, val AP@0.5 per epoch through the detector's postprocess,
+ * the best epoch written with the project's ONNX writer (from the folded spec, with every trained
+ * weight), early stopping, and a checkpoint per epoch that the same command resumes from.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { postprocessRaw } from '../../shared/detection/postprocess';
+import type { EvalDetection } from '../../shared/eval/dataset';
+import { createBoxCoder } from '../../shared/ssd/boxCoder';
+import { canvasToImage } from '../../shared/ssd/canvasMapping';
+import { generatePriors } from '../../shared/ssd/priors';
+import { seededRng, type AugBox } from '../../shared/training/augment';
+import { decodeImageFile, type RgbImage } from '../image/decode';
+import { faceApiSsdSpec } from '../models/faceApiSsd/modelSpec';
+import {
+  loadFaceApiSsdWeights,
+  locateFaceApiSsdFiles,
+} from '../models/faceApiSsd/convertFaceApiSsd';
+import { readManifest } from '../models/registry';
+import { settledLabels, type SettledImage } from '../project/settledLabels';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
+import { writeTrainedModel } from './exportTrained';
+import { fullModeBackendProblem } from './fullModeSupport';
+import { augmentedSample, fullModeStep, plainSample, type FullSample } from './fullModeStep';
+import { foldedSpec, initialNetworkParams, TrainableNetwork } from './trainableNetwork';
+import {
+  apOf,
+  checkpointDir,
+  detectorValMap,
+  shuffle,
+  VAL_POSTPROCESS,
+  type EpochReport,
+  type TrainOutcome,
+  type TrainRequest,
+} from './trainRun';
+import { storedSplits, trainValSplit } from './trainValSplit';
+
+/** Validation images go through the network this many at a time. */
+const VAL_BATCH = 4;
+
+interface TrainImage {
+  path: string;
+  image: RgbImage;
+  boxes: AugBox[];
+}
+
+interface ValSample extends FullSample {
+  file: string;
+  boxes: AugBox[];
+  width: number;
+  height: number;
+}
+
+export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
+  const { project, base, settings, events } = req;
+  const problem = fullModeBackendProblem(tf.getBackend());
+  if (problem) throw new Error(problem);
+  const manifest = base.manifest;
+  if (manifest.output.kind !== 'raw' || !manifest.priors || !manifest.boxCoder)
+    throw new Error(`${manifest.name} has no raw outputs, priors and box coder to fine-tune`);
+  if (manifest.name !== 'ssd-mobilenetv1-face' && !manifest.provenance?.['base-model'])
+    throw new Error(`only the face-api SSD spec can be fine-tuned so far (got ${manifest.name})`);
+
+  const { classes, images } = settledLabels(project);
+  if (classes.length === 0) throw new Error(`${project.file} has no classes to train`);
+  const classColumn = new Map(classes.map((c, i) => [c.id, i + 1]));
+  const labelled = images.filter((s) => s.boxes.length > 0);
+  if (labelled.length < 2)
+    throw new Error(
+      `${project.file} has ${labelled.length} settled labelled images; training needs at least 2`,
+    );
+  const split = trainValSplit(images, {
+    valFraction: settings.valFraction,
+    seed: settings.seed,
+    splits: storedSplits(project),
+  });
+  const trainSet = settings.maxImages ? split.train.slice(0, settings.maxImages) : split.train;
+  const valSet = settings.maxImages
+    ? split.val.slice(0, Math.max(1, settings.maxImages >> 1))
+    : split.val;
+  events.log(
+    `${trainSet.length} training images, ${valSet.length} validation images, ${classes.length} classes (${classes.map((c) => c.name).join(', ')}); the whole network trains on tfjs ${tf.getBackend()}`,
+  );
+
+  // The layers on the base model's input size (512² for the face model): convolutions fit any
+  // size, and the manifest's priors must then match the spec's maps.
+  const { width, height } = manifest.input;
+  if (width !== height) throw new Error(`${manifest.name}: full mode needs a square input`);
+  const spec = faceApiSsdSpec(width);
+  const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath);
+  const ctx = {
+    priors: generatePriors(manifest.priors).boxes,
+    coder: createBoxCoder(manifest.boxCoder),
+  };
+  if (ctx.priors.length / 4 !== spec.priorCount)
+    throw new Error(
+      `${manifest.name} has ${ctx.priors.length / 4} priors, its network ${spec.priorCount} outputs`,
+    );
+  const numClasses = classes.length + 1;
+  const dir = checkpointDir(req.out);
+  const identity = {
+    project: project.file,
+    base: manifest.name,
+    classes: classes.map((c) => c.name),
+    mode: settings.mode,
+  };
+  const resumed = await loadCheckpoint(dir, identity);
+  const network = new TrainableNetwork(
+    spec,
+    numClasses,
+    resumed?.last ?? initialNetworkParams(spec, weights, numClasses, settings.seed),
+  );
+  const state: Checkpoint = resumed ?? {
+    identity,
+    epochsDone: 0,
+    bestEpoch: 0,
+    bestMap: -1,
+    history: [],
+    last: network.params(),
+    best: null,
+  };
+  if (resumed)
+    events.log(
+      `resuming after epoch ${resumed.epochsDone} (best val mAP ${resumed.bestMap < 0 ? '–' : resumed.bestMap.toFixed(3)} at epoch ${resumed.bestEpoch})`,
+    );
+
+  const boxesOf = (s: SettledImage): AugBox[] =>
+    s.boxes.map((b) => ({
+      x1: b.x1,
+      y1: b.y1,
+      x2: b.x2,
+      y2: b.y2,
+      classIndex: classColumn.get(b.classId)!,
+    }));
+  // Decoded once; a bad file is skipped with a message and the rest trains.
+  const train: TrainImage[] = [];
+  const val: ValSample[] = [];
+  for (const s of trainSet) {
+    if (events.cancelled()) break;
+    try {
+      const image = await decodeImageFile(project.imagePath(s.image.path));
+      train.push({ path: s.image.path, image, boxes: boxesOf(s) });
+    } catch (err) {
+      events.log(`skipping ${s.image.path}: ${(err as Error).message}`);
+    }
+  }
+  for (const s of valSet) {
+    if (events.cancelled()) break;
+    try {
+      const file = project.imagePath(s.image.path);
+      const image = await decodeImageFile(file);
+      const boxes = boxesOf(s);
+      const sample = plainSample(image, boxes, manifest.input, ctx);
+      val.push({ ...sample, file, boxes, width: image.width, height: image.height });
+    } catch (err) {
+      events.log(`skipping ${s.image.path}: ${(err as Error).message}`);
+    }
+  }
+
+  const className = classes.map((c) => c.name);
+  const exportBase = { manifest, spec: foldedSpec(spec), weights };
+  const provenance = (epoch: number, map: number): Record<string, string> => ({
+    'base-model': manifest.name,
+    'base-source': manifest.provenance?.source ?? '',
+    project: project.file,
+    run: `${settings.seed}`,
+    settings: JSON.stringify(settings),
+    epoch: String(epoch),
+    'val-map50': map.toFixed(4),
+    'trained-by': 'shotbox train',
+  });
+  const valMap = (): number => {
+    const detections: EvalDetection[] = [];
+    for (let at = 0; at < val.length; at += VAL_BATCH) {
+      const chunk = val.slice(at, at + VAL_BATCH);
+      network.forward(chunk.map((s) => s.pixels)).forEach((o, j) => {
+        const s = chunk[j]!;
+        const d = postprocessRaw(
+          {
+            offsets: o.loc,
+            logits: o.logits,
+            numPriors: ctx.priors.length / 4,
+            numColumns: numClasses,
+          },
+          {
+            coder: ctx.coder,
+            priors: ctx.priors,
+            activation: 'softmax',
+            backgroundIndex: 0,
+            classColumns: className.map((_, i) => i + 1),
+          },
+          { ...VAL_POSTPROCESS, classAgnostic: className.length === 1 },
+        );
+        const px = d.boxes.slice(0, d.count * 4);
+        canvasToImage(px, s.canvas, s.width, s.height);
+        for (let k = 0; k < d.count; k++) {
+          const [x1, y1, x2, y2] = [px[4 * k]!, px[4 * k + 1]!, px[4 * k + 2]!, px[4 * k + 3]!];
+          detections.push({
+            imageId: at + j,
+            categoryId: d.classes[k]! + 1,
+            bbox: [x1, y1, x2 - x1, y2 - y1],
+            score: d.scores[k]!,
+          });
+        }
+      });
+    }
+    return apOf(val, numClasses - 1, detections);
+  };
+
+  let status: TrainOutcome['status'] = events.cancelled() ? 'cancelled' : 'done';
+  try {
+    for (let epoch = state.epochsDone + 1; epoch <= settings.epochs; epoch++) {
+      if (status === 'cancelled') break;
+      if (epoch - state.bestEpoch > settings.patience && state.bestEpoch > 0) {
+        status = 'early-stopped';
+        break;
+      }
+      const t0 = performance.now();
+      const lr =
+        settings.learningRate * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / settings.epochs));
+      const optimizer: tf.Optimizer = tf.train.adam(lr);
+      const rng = seededRng(settings.seed * 1000 + epoch);
+      const order = shuffle(train.length, rng);
+      const steps = Math.ceil(order.length / settings.batchSize);
+      let lossSum = 0;
+      let counted = 0;
+      for (let step = 0; step < steps; step++) {
+        if (events.cancelled()) {
+          status = 'cancelled';
+          break;
+        }
+        const batch = order
+          .slice(step * settings.batchSize, (step + 1) * settings.batchSize)
+          .map((i) => {
+            const t = train[i]!;
+            return augmentedSample(
+              t.image,
+              t.boxes,
+              settings.augmentation,
+              manifest.input,
+              ctx,
+              rng,
+            );
+          });
+        const loss = fullModeStep(network, batch, optimizer);
+        lossSum += loss.loss * batch.length;
+        counted += batch.length;
+        events.step({ epoch, step: step + 1, steps, ...loss });
+      }
+      optimizer.dispose();
+      if (status === 'cancelled') break;
+
+      const now = network.params();
+      const map = valMap();
+      state.epochsDone = epoch;
+      state.last = now;
+      if (map > state.bestMap) {
+        state.bestMap = map;
+        state.bestEpoch = epoch;
+        state.best = now;
+        await writeTrainedModel({
+          manifestPath: req.out,
+          base: exportBase,
+          classes: className,
+          heads: now,
+          provenance: provenance(epoch, map),
+        });
+      }
+      const report: EpochReport = {
+        epoch,
+        epochs: settings.epochs,
+        trainLoss: lossSum / Math.max(1, counted),
+        valMap: map,
+        bestEpoch: state.bestEpoch,
+        bestMap: state.bestMap,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      state.history.push(report);
+      await saveCheckpoint(dir, state);
+      events.epoch(report);
+    }
+  } finally {
+    network.dispose();
+  }
+  if (state.bestEpoch > 0 && status !== 'cancelled') {
+    const written = await detectorValMap(readManifest(req.out), val, numClasses - 1);
+    events.log(`written model: val AP@0.5 ${written.toFixed(3)} through ONNX Runtime`);
+  }
+  return {
+    status,
+    epochsDone: state.epochsDone,
+    bestEpoch: state.bestEpoch,
+    bestMap: state.bestMap,
+    history: state.history,
+    manifestPath: state.bestEpoch > 0 ? req.out : null,
+  };
+}
