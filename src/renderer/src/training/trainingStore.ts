@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { TrainingComparison, TrainingView } from '../../../shared/api/trainingContract';
 import type { TrainEpochPoint, TrainStepPoint } from '../../../shared/jobs/types';
+import { TRAIN_DEFAULTS } from '../../../shared/training/defaults';
 
 export interface TrainingForm {
   base: string;
@@ -39,7 +40,7 @@ export interface TrainingState {
 export const useTraining = create<TrainingState>(() => ({
   open: false,
   view: null,
-  form: { base: '', name: '', epochs: 16, augmentation: true, maxImages: '' },
+  form: { base: '', name: '', epochs: TRAIN_DEFAULTS.epochs, augmentation: true, maxImages: '' },
   jobId: null,
   steps: [],
   epochs: [],
