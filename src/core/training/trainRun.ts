@@ -17,6 +17,7 @@ import { postprocessRaw } from '../../shared/detection/postprocess';
 import { seededRng, type AugBox, type AugmentOptions } from '../../shared/training/augment';
 import { ssdLoss } from '../../shared/training/ssdLoss';
 import { ParamAverage } from '../../shared/training/paramAverage';
+import { TRAIN_DEFAULTS } from '../../shared/training/defaults';
 import { evaluateDetections } from '../../shared/eval/evaluate';
 import type { EvalDataset, EvalDetection, EvalGroundTruth } from '../../shared/eval/dataset';
 import { decodeImageFile } from '../image/decode';
@@ -75,11 +76,11 @@ export interface TrainSettings {
   maxImages?: number;
 }
 
-/** Augmented views per image when the settings do not say (measured: see docs/ARCHITECTURE.md). */
-export const DEFAULT_AUGMENTED_VIEWS = 0;
+/** Augmented views per image when the settings do not say. */
+export const DEFAULT_AUGMENTED_VIEWS: number = TRAIN_DEFAULTS.augmentedViews;
 
-/** Weight-average decay when the settings do not say (measured: see docs/ARCHITECTURE.md). */
-export const DEFAULT_AVERAGE_DECAY = 0;
+/** Weight-average decay when the settings do not say. */
+export const DEFAULT_AVERAGE_DECAY: number = TRAIN_DEFAULTS.averageDecay;
 
 /** How validation reads detections: as `shotbox eval` does (DESIGN.md §3). */
 const VAL_POSTPROCESS = {
