@@ -14,5 +14,5 @@ export const TRAIN_DEFAULTS = {
   /** SSD-augmented views per image besides the image and its mirror. */
   augmentedViews: 0,
   /** Per-step decay of the weight average that is validated and exported (0: raw weights). */
-  averageDecay: 0,
+  averageDecay: 0.99,
 } as const;
