@@ -3,16 +3,9 @@ import type { Command } from 'commander';
 import type { TrainJob } from '../../shared/training/protocol';
 import { EXIT, UsageError } from '../exitCodes';
 
-/** Defaults measured on the 2-core reference machine (see docs/ARCHITECTURE.md, fine-tuning). */
-export const TRAIN_DEFAULTS = {
-  epochs: 16,
-  batchSize: 4,
-  learningRate: 1e-3,
-  patience: 4,
-  valFraction: 0.2,
-  seed: 1,
-  augmentedViews: 0,
-};
+import { TRAIN_DEFAULTS } from '../../shared/training/defaults';
+
+export { TRAIN_DEFAULTS };
 
 interface TrainCliOptions {
   project: string;
@@ -41,7 +34,7 @@ export function registerTrainCommand(program: Command, setExit: (code: number) =
     .option(
       '--mode <heads|extras|full>',
       'what is trained: heads (box and class predictors), extras (also the SSD extra layers), full (the whole network; needs @tensorflow/tfjs-node or -node-gpu)',
-      'heads',
+      TRAIN_DEFAULTS.mode,
     )
     .option('--split <train>', 'training split (the stored val split validates; test is kept out)')
     .option('--no-augment', 'train without the paper’s augmentation (not even the mirror)')
@@ -141,6 +134,7 @@ async function train(opts: TrainCliOptions): Promise<number> {
       augmentedViews: opts.augment
         ? nonNegativeInt(opts.augmentedViews, '--augmented-views', TRAIN_DEFAULTS.augmentedViews)
         : 0,
+      averageDecay: TRAIN_DEFAULTS.averageDecay,
       ...(opts.maxImages ? { maxImages: positiveInt(opts.maxImages, '--max-images')! } : {}),
     },
     ...(opts.backend ? { backends: parseTfBackendList(opts.backend) } : {}),

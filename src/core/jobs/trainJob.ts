@@ -12,20 +12,12 @@ import type { TrainJobParams, TrainMetrics, TrainStepPoint } from '../../shared/
 import { RateMeter, type RateEstimate } from '../../shared/jobs/rateMeter';
 import { NO_AUGMENTATION, PAPER_AUGMENTATION } from '../../shared/training/augment';
 import type { TrainJob } from '../../shared/training/protocol';
+import { TRAIN_DEFAULTS } from '../../shared/training/defaults';
 import type { ProjectDb } from '../db/projectDb';
 import { userModelsDir } from '../models/registry';
 import { registerUserModel } from '../models/userModels';
 import { ensureSplits } from '../training/ensureSplits';
 import { forkWorker, spawnTrainer, type SpawnWorker } from '../training/spawnTrainer';
-
-/** The settings the app's training runs with besides what the page asks (as `shotbox train`). */
-export const APP_TRAIN_DEFAULTS = {
-  batchSize: 8,
-  learningRate: 1e-3,
-  patience: 4,
-  valFraction: 0.2,
-  seed: 1,
-};
 
 /** Step points kept per job (older ones are thinned: a curve needs shape, not every step). */
 const MAX_STEP_POINTS = 2000;
@@ -101,15 +93,18 @@ export async function runTrainJob(ctx: TrainJobContext): Promise<TrainJobOutcome
     projectFile: project.file,
     base: params.base,
     out: path.join(dir, `${params.name}.json`),
+    // Besides what the page asks, the settings `shotbox train` runs with.
     settings: {
       epochs: params.epochs,
       mode: params.mode,
-      batchSize: params.batchSize ?? APP_TRAIN_DEFAULTS.batchSize,
-      learningRate: APP_TRAIN_DEFAULTS.learningRate,
-      patience: APP_TRAIN_DEFAULTS.patience,
-      valFraction: APP_TRAIN_DEFAULTS.valFraction,
-      seed: APP_TRAIN_DEFAULTS.seed,
+      batchSize: params.batchSize ?? TRAIN_DEFAULTS.batchSize,
+      learningRate: TRAIN_DEFAULTS.learningRate,
+      patience: TRAIN_DEFAULTS.patience,
+      valFraction: TRAIN_DEFAULTS.valFraction,
+      seed: TRAIN_DEFAULTS.seed,
       augmentation: params.augmentation ? PAPER_AUGMENTATION : NO_AUGMENTATION,
+      augmentedViews: params.augmentation ? TRAIN_DEFAULTS.augmentedViews : 0,
+      averageDecay: TRAIN_DEFAULTS.averageDecay,
       ...(params.maxImages ? { maxImages: params.maxImages } : {}),
     },
   };

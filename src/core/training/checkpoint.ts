@@ -29,6 +29,8 @@ export interface Checkpoint {
   history: EpochReport[];
   last: HeadParams;
   best: HeadParams | null;
+  /** The moving average of the weights and its step count (absent: the run keeps none). */
+  average?: { params: HeadParams; steps: number };
 }
 
 const ParamsSchema = z.record(z.string(), z.string());
@@ -56,6 +58,7 @@ const FileSchema = z.object({
   ),
   last: ParamsSchema,
   best: ParamsSchema.nullable(),
+  average: z.object({ params: ParamsSchema, steps: z.number().int().nonnegative() }).optional(),
 });
 
 const FILE = 'checkpoint.json';
@@ -75,6 +78,7 @@ export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> 
     history: c.history,
     last: encode(c.last),
     best: c.best ? encode(c.best) : null,
+    ...(c.average ? { average: { params: encode(c.average.params), steps: c.average.steps } } : {}),
   };
   await writeFileAtomic(checkpointFile(dir), JSON.stringify(json));
 }
@@ -111,6 +115,7 @@ export async function loadCheckpoint(
     history: c.history,
     last: decode(c.last),
     best: c.best ? decode(c.best) : null,
+    ...(c.average ? { average: { params: decode(c.average.params), steps: c.average.steps } } : {}),
   };
 }
 

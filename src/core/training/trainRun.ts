@@ -16,6 +16,8 @@ import type { ModelManifest } from '../../shared/models/manifest';
 import { postprocessRaw } from '../../shared/detection/postprocess';
 import { seededRng, type AugBox, type AugmentOptions } from '../../shared/training/augment';
 import { ssdLoss } from '../../shared/training/ssdLoss';
+import { ParamAverage } from '../../shared/training/paramAverage';
+import { TRAIN_DEFAULTS } from '../../shared/training/defaults';
 import { evaluateDetections } from '../../shared/eval/evaluate';
 import type { EvalDataset, EvalDetection, EvalGroundTruth } from '../../shared/eval/dataset';
 import { decodeImageFile } from '../image/decode';
@@ -65,12 +67,20 @@ export interface TrainSettings {
    * `augmentation.flip`) its mirror. Default {@link DEFAULT_AUGMENTED_VIEWS}.
    */
   augmentedViews?: number;
+  /**
+   * Per-step decay of the moving average of the weights that is validated and exported
+   * (`ParamAverage`); 0 validates and exports the raw weights. Default {@link DEFAULT_AVERAGE_DECAY}.
+   */
+  averageDecay?: number;
   /** Train on at most this many images (tests); default all. */
   maxImages?: number;
 }
 
-/** Augmented views per image when the settings do not say (measured: see docs/ARCHITECTURE.md). */
-export const DEFAULT_AUGMENTED_VIEWS = 0;
+/** Augmented views per image when the settings do not say. */
+export const DEFAULT_AUGMENTED_VIEWS: number = TRAIN_DEFAULTS.augmentedViews;
+
+/** Weight-average decay when the settings do not say. */
+export const DEFAULT_AVERAGE_DECAY: number = TRAIN_DEFAULTS.averageDecay;
 
 /** How validation reads detections: as `shotbox eval` does (DESIGN.md §3). */
 export const VAL_POSTPROCESS = {
@@ -194,6 +204,19 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       ? new TrainableExtras(spec, resumed?.last ?? initialExtrasParams(spec, weights))
       : null;
   const params = (): HeadParams => ({ ...heads.params(), ...extras?.params() });
+  const decay = settings.averageDecay ?? DEFAULT_AVERAGE_DECAY;
+  const average =
+    decay > 0
+      ? new ParamAverage(
+          decay,
+          resumed?.average?.params ?? resumed?.last ?? params(),
+          resumed?.average?.steps ?? 0,
+        )
+      : null;
+  const assign = (p: HeadParams): void => {
+    heads.assign(p);
+    extras?.assign(p);
+  };
   const state: Checkpoint = resumed ?? {
     identity,
     epochsDone: 0,
@@ -359,6 +382,7 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
         }
         optimizer.applyGradients(named);
         for (const g of Object.values(named)) g.dispose();
+        average?.update(params());
         lossSum += sl;
         counted += batch.length;
         events.step({
@@ -373,19 +397,24 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       optimizer.dispose();
       if (status === 'cancelled') break;
 
-      const now = params();
+      // With an average, it is what is validated and kept; training goes on from the raw weights.
+      const raw = params();
+      const kept = average ? average.value() : raw;
+      if (average) assign(kept);
       const map = valMap();
+      if (average) assign(raw);
       state.epochsDone = epoch;
-      state.last = now;
+      state.last = raw;
+      if (average) state.average = { params: kept, steps: average.count };
       if (map > state.bestMap) {
         state.bestMap = map;
         state.bestEpoch = epoch;
-        state.best = now;
+        state.best = kept;
         await writeTrainedModel({
           manifestPath: req.out,
           base: base$,
           classes: className,
-          heads: now,
+          heads: kept,
           provenance: provenance(epoch, map),
         });
       }

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedWeights } from '../models/faceApiSsd/checkWeights';
 import type { ConvLayerSpec, SsdModelSpec } from '../models/faceApiSsd/modelSpec';
-import type { HeadParams } from './trainableHeads';
+import { assignAll, type HeadParams } from './trainableHeads';
 
 /** The spec's extra layers, in order. */
 export function extraLayers(spec: SsdModelSpec): ConvLayerSpec[] {
@@ -181,6 +181,11 @@ export class TrainableExtras {
     const out: HeadParams = {};
     for (const [name, v] of this.vars) out[name] = Float32Array.from(v.dataSync() as Float32Array);
     return out;
+  }
+
+  /** Sets every parameter (e.g. to averaged weights for validation, then back). */
+  assign(params: HeadParams): void {
+    assignAll(this.vars, params);
   }
 
   dispose(): void {

@@ -221,12 +221,26 @@ export class TrainableHeads {
     return out;
   }
 
+  /** Sets every parameter (e.g. to averaged weights for validation, then back). */
+  assign(params: HeadParams): void {
+    assignAll(this.vars, params);
+  }
+
   dispose(): void {
     for (const v of this.vars.values()) v.dispose();
   }
 
   private v(name: string): tf.Variable {
     return this.vars.get(name)!;
+  }
+}
+
+/** Assigns each named array to its variable (same shape). */
+export function assignAll(vars: ReadonlyMap<string, tf.Variable>, params: HeadParams): void {
+  for (const [name, v] of vars) {
+    const value = params[name];
+    if (!value || value.length !== v.size) throw new Error(`no parameter ${name} of ${v.size}`);
+    tf.tidy(() => v.assign(tf.tensor(value, v.shape)));
   }
 }
 

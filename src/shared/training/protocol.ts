@@ -24,6 +24,8 @@ export const TrainSettingsSchema = z.object({
   augmentation: AugmentOptionsSchema,
   /** Seeded augmented views per image, computed once (besides the image and its mirror). */
   augmentedViews: z.number().int().nonnegative().max(32).optional(),
+  /** Per-step decay of the weight average that is validated and exported (0: raw weights). */
+  averageDecay: z.number().min(0).lt(1).optional(),
   maxImages: z.number().int().positive().optional(),
 });
 

@@ -221,6 +221,53 @@ describe('fine-tuning on raccoons', () => {
     expect(Number(written![1])).toBeCloseTo(outcome.bestMap, 2);
   }, 300_000);
 
+  it('with a weight average, the average is what is validated and written, and a resumed run carries it on', async () => {
+    const out = path.join(work, 'average', 'raccoon.json');
+    await rm(path.dirname(out), { recursive: true, force: true });
+    const run = async (epochs: number): Promise<{ logs: string[]; steps: number }> => {
+      const project = ProjectDb.open(projectFile);
+      const logs: string[] = [];
+      let steps = 0;
+      try {
+        await trainHeads({
+          project,
+          base: resolveModel('ssd-mobilenetv1-face'),
+          out,
+          settings: { ...settings, epochs, averageDecay: 0.9 },
+          events: {
+            log: (m) => logs.push(m),
+            step: () => steps++,
+            epoch: () => undefined,
+            cancelled: () => false,
+          },
+        });
+      } finally {
+        project.close();
+      }
+      return { logs, steps };
+    };
+    type Saved = {
+      last: Record<string, string>;
+      best: Record<string, string>;
+      average: { params: Record<string, string>; steps: number };
+    };
+    const saved = async (): Promise<Saved> =>
+      JSON.parse(await readFile(path.join(checkpointDir(out), 'checkpoint.json'), 'utf8')) as Saved;
+    const first = await run(1);
+    const one = await saved();
+    // The kept (best) model of epoch 1 is the average, not the last weights.
+    expect(one.best).toEqual(one.average.params);
+    expect(one.average.params).not.toEqual(one.last);
+    expect(one.average.steps).toBe(first.steps);
+    // The written model, run through ONNX Runtime, scores what training measured on the average.
+    expect(first.logs.some((l) => /written model: val AP@0\.5/.test(l))).toBe(true);
+    const second = await run(2);
+    expect(second.logs.some((l) => /resuming after epoch 1/.test(l))).toBe(true);
+    const two = await saved();
+    expect(two.average.steps).toBe(first.steps + second.steps);
+    expect(two.average.params).not.toEqual(one.average.params);
+  }, 300_000);
+
   it('killing the worker mid-epoch loses nothing in the project; the same run resumes from its checkpoint', async () => {
     const before = ProjectDb.open(projectFile);
     const statsBefore = JSON.stringify(before.stats());

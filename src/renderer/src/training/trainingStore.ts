@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { TrainingComparison, TrainingView } from '../../../shared/api/trainingContract';
 import type { TrainEpochPoint, TrainStepPoint } from '../../../shared/jobs/types';
+import { TRAIN_DEFAULTS } from '../../../shared/training/defaults';
 
 export type TrainingMode = 'heads' | 'extras' | 'full';
 
@@ -43,7 +44,14 @@ export interface TrainingState {
 export const useTraining = create<TrainingState>(() => ({
   open: false,
   view: null,
-  form: { base: '', mode: 'heads', name: '', epochs: 16, augmentation: true, maxImages: '' },
+  form: {
+    base: '',
+    mode: TRAIN_DEFAULTS.mode,
+    name: '',
+    epochs: TRAIN_DEFAULTS.epochs,
+    augmentation: true,
+    maxImages: '',
+  },
   jobId: null,
   steps: [],
   epochs: [],
