@@ -14,7 +14,7 @@ import type { EvalDetection } from '../../shared/eval/dataset';
 import { createBoxCoder } from '../../shared/ssd/boxCoder';
 import { canvasToImage } from '../../shared/ssd/canvasMapping';
 import { generatePriors } from '../../shared/ssd/priors';
-import { seededRng, type AugBox } from '../../shared/training/augment';
+import type { AugBox } from '../../shared/training/augment';
 import { decodeImageFile, type RgbImage } from '../image/decode';
 import { faceApiSsdSpec } from '../models/faceApiSsd/modelSpec';
 import {
@@ -23,7 +23,8 @@ import {
 } from '../models/faceApiSsd/convertFaceApiSsd';
 import { readManifest } from '../models/registry';
 import { settledLabels, type SettledImage } from '../project/settledLabels';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
+import { loadCheckpoint, type Checkpoint } from './checkpoint';
+import { runEpochs } from './epochLoop';
 import { writeTrainedModel } from './exportTrained';
 import { fullModeBackendProblem } from './fullModeSupport';
 import { augmentedSample, fullModeStep, plainSample, type FullSample } from './fullModeStep';
@@ -32,9 +33,7 @@ import {
   apOf,
   checkpointDir,
   detectorValMap,
-  shuffle,
   VAL_POSTPROCESS,
-  type EpochReport,
   type TrainOutcome,
   type TrainRequest,
 } from './trainRun';
@@ -212,31 +211,21 @@ export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
     return apOf(val, numClasses - 1, detections);
   };
 
-  let status: TrainOutcome['status'] = events.cancelled() ? 'cancelled' : 'done';
+  let status: TrainOutcome['status'];
   try {
-    for (let epoch = state.epochsDone + 1; epoch <= settings.epochs; epoch++) {
-      if (status === 'cancelled') break;
-      if (epoch - state.bestEpoch > settings.patience && state.bestEpoch > 0) {
-        status = 'early-stopped';
-        break;
-      }
-      const t0 = performance.now();
-      const lr =
-        settings.learningRate * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / settings.epochs));
-      const optimizer: tf.Optimizer = tf.train.adam(lr);
-      const rng = seededRng(settings.seed * 1000 + epoch);
-      const order = shuffle(train.length, rng);
-      const steps = Math.ceil(order.length / settings.batchSize);
-      let lossSum = 0;
-      let counted = 0;
-      for (let step = 0; step < steps; step++) {
-        if (events.cancelled()) {
-          status = 'cancelled';
-          break;
-        }
-        const batch = order
-          .slice(step * settings.batchSize, (step + 1) * settings.batchSize)
-          .map((i) => {
+    status = await runEpochs({
+      settings,
+      events,
+      dir,
+      state,
+      trainCount: train.length,
+      params: () => network.params(),
+      assign: (p) => network.assign(p),
+      // Each step draws new augmented samples of its images.
+      step: (indices, optimizer, rng) =>
+        fullModeStep(
+          network,
+          indices.map((i) => {
             const t = train[i]!;
             return augmentedSample(
               t.image,
@@ -246,44 +235,20 @@ export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
               ctx,
               rng,
             );
-          });
-        const loss = fullModeStep(network, batch, optimizer);
-        lossSum += loss.loss * batch.length;
-        counted += batch.length;
-        events.step({ epoch, step: step + 1, steps, ...loss });
-      }
-      optimizer.dispose();
-      if (status === 'cancelled') break;
-
-      const now = network.params();
-      const map = valMap();
-      state.epochsDone = epoch;
-      state.last = now;
-      if (map > state.bestMap) {
-        state.bestMap = map;
-        state.bestEpoch = epoch;
-        state.best = now;
+          }),
+          optimizer,
+        ),
+      valMap,
+      writeBest: async (kept, epoch, map) => {
         await writeTrainedModel({
           manifestPath: req.out,
           base: exportBase,
           classes: className,
-          heads: now,
+          heads: kept,
           provenance: provenance(epoch, map),
         });
-      }
-      const report: EpochReport = {
-        epoch,
-        epochs: settings.epochs,
-        trainLoss: lossSum / Math.max(1, counted),
-        valMap: map,
-        bestEpoch: state.bestEpoch,
-        bestMap: state.bestMap,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      state.history.push(report);
-      await saveCheckpoint(dir, state);
-      events.epoch(report);
-    }
+      },
+    });
   } finally {
     network.dispose();
   }

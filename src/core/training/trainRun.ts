@@ -16,7 +16,6 @@ import type { ModelManifest } from '../../shared/models/manifest';
 import { postprocessRaw } from '../../shared/detection/postprocess';
 import { seededRng, type AugBox, type AugmentOptions } from '../../shared/training/augment';
 import { ssdLoss } from '../../shared/training/ssdLoss';
-import { ParamAverage } from '../../shared/training/paramAverage';
 import { TRAIN_DEFAULTS } from '../../shared/training/defaults';
 import { evaluateDetections } from '../../shared/eval/evaluate';
 import type { EvalDataset, EvalDetection, EvalGroundTruth } from '../../shared/eval/dataset';
@@ -48,7 +47,8 @@ import {
 import { initialExtrasParams, TrainableExtras } from './trainableExtras';
 import { modelNameFromPath, writeTrainedModel } from './exportTrained';
 import { storedSplits, trainValSplit } from './trainValSplit';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint';
+import { loadCheckpoint, type Checkpoint } from './checkpoint';
+import { runEpochs } from './epochLoop';
 
 export type TrainMode = 'heads' | 'extras' | 'full';
 
@@ -204,15 +204,6 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       ? new TrainableExtras(spec, resumed?.last ?? initialExtrasParams(spec, weights))
       : null;
   const params = (): HeadParams => ({ ...heads.params(), ...extras?.params() });
-  const decay = settings.averageDecay ?? DEFAULT_AVERAGE_DECAY;
-  const average =
-    decay > 0
-      ? new ParamAverage(
-          decay,
-          resumed?.average?.params ?? resumed?.last ?? params(),
-          resumed?.average?.steps ?? 0,
-        )
-      : null;
   const assign = (p: HeadParams): void => {
     heads.assign(p);
     extras?.assign(p);
@@ -323,33 +314,22 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       ),
     );
 
-  let status: TrainOutcome['status'] = events.cancelled() ? 'cancelled' : 'done';
+  let status: TrainOutcome['status'];
   try {
-    for (let epoch = state.epochsDone + 1; epoch <= settings.epochs; epoch++) {
-      if (status === 'cancelled') break;
-      if (epoch - state.bestEpoch > settings.patience && state.bestEpoch > 0) {
-        status = 'early-stopped';
-        break;
-      }
-      const t0 = performance.now();
-      const lr =
-        settings.learningRate * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / settings.epochs));
-      const optimizer: tf.Optimizer = tf.train.adam(lr);
-      const rng = seededRng(settings.seed * 1000 + epoch);
-      const order = shuffle(train.length, rng);
-      const steps = Math.ceil(order.length / settings.batchSize);
-      let lossSum = 0;
-      let counted = 0;
-      for (let step = 0; step < steps; step++) {
-        if (events.cancelled()) {
-          status = 'cancelled';
-          break;
-        }
+    status = await runEpochs({
+      settings,
+      events,
+      dir,
+      state,
+      trainCount: train.length,
+      params,
+      assign,
+      step: (indices, optimizer) => {
         const batch = [];
         let sl = 0,
           sloc = 0,
           sconf = 0;
-        for (const idx of order.slice(step * settings.batchSize, (step + 1) * settings.batchSize)) {
+        for (const idx of indices) {
           const view = train[idx]!;
           const maps = mapsOf(view.maps);
           const out = heads.forward(maps);
@@ -382,34 +362,10 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
         }
         optimizer.applyGradients(named);
         for (const g of Object.values(named)) g.dispose();
-        average?.update(params());
-        lossSum += sl;
-        counted += batch.length;
-        events.step({
-          epoch,
-          step: step + 1,
-          steps,
-          loss: sl / batch.length,
-          loc: sloc / batch.length,
-          conf: sconf / batch.length,
-        });
-      }
-      optimizer.dispose();
-      if (status === 'cancelled') break;
-
-      // With an average, it is what is validated and kept; training goes on from the raw weights.
-      const raw = params();
-      const kept = average ? average.value() : raw;
-      if (average) assign(kept);
-      const map = valMap();
-      if (average) assign(raw);
-      state.epochsDone = epoch;
-      state.last = raw;
-      if (average) state.average = { params: kept, steps: average.count };
-      if (map > state.bestMap) {
-        state.bestMap = map;
-        state.bestEpoch = epoch;
-        state.best = kept;
+        return { loss: sl / batch.length, loc: sloc / batch.length, conf: sconf / batch.length };
+      },
+      valMap,
+      writeBest: async (kept, epoch, map) => {
         await writeTrainedModel({
           manifestPath: req.out,
           base: base$,
@@ -417,20 +373,8 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
           heads: kept,
           provenance: provenance(epoch, map),
         });
-      }
-      const report: EpochReport = {
-        epoch,
-        epochs: settings.epochs,
-        trainLoss: lossSum / Math.max(1, counted),
-        valMap: map,
-        bestEpoch: state.bestEpoch,
-        bestMap: state.bestMap,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      state.history.push(report);
-      await saveCheckpoint(dir, state);
-      events.epoch(report);
-    }
+      },
+    });
   } finally {
     heads.dispose();
     extras?.dispose();
@@ -542,15 +486,6 @@ export function apOf(
     detections,
   };
   return evaluateDetections(dataset).coco.AP50;
-}
-
-export function shuffle(n: number, rng: () => number): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 function fmt(v: number): string {

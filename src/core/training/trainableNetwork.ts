@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedWeights } from '../models/faceApiSsd/checkWeights';
 import type { ConvLayerSpec, SsdModelSpec } from '../models/faceApiSsd/modelSpec';
-import { initialHeadParams, type HeadOutputs, type HeadParams } from './trainableHeads';
+import { assignAll, initialHeadParams, type HeadOutputs, type HeadParams } from './trainableHeads';
 
 /** Name of a batch-norm layer's folded filters / bias (distinct from the base's unfolded ones). */
 function foldedNames(layer: ConvLayerSpec): { filters: string; bias: string } {
@@ -214,6 +214,11 @@ export class TrainableNetwork {
     const out: HeadParams = {};
     for (const [name, v] of this.vars) out[name] = Float32Array.from(v.dataSync() as Float32Array);
     return out;
+  }
+
+  /** Sets every parameter from its named array (the averaged weights, a checkpoint). */
+  assign(params: HeadParams): void {
+    assignAll(this.vars, params);
   }
 
   dispose(): void {
