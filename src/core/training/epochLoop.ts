@@ -23,6 +23,8 @@ export interface EpochLoop {
   state: Checkpoint;
   /** Training samples; a step gets indices into them. */
   trainCount: number;
+  /** Validation images (the best epoch is chosen on them). */
+  valCount: number;
   /** The weights that train, read and written as named arrays. */
   params(): HeadParams;
   assign(params: HeadParams): void;
@@ -37,6 +39,13 @@ export interface EpochLoop {
 /** Runs the remaining epochs of `loop.state`; says how the run ended. */
 export async function runEpochs(loop: EpochLoop): Promise<TrainOutcome['status']> {
   const { settings, events, state } = loop;
+  // Every file unreadable (moved, deleted): say so instead of running empty epochs.
+  if (!events.cancelled()) {
+    if (loop.trainCount === 0)
+      throw new Error('none of the training images could be read (see the skipped files above)');
+    if (loop.valCount === 0)
+      throw new Error('none of the validation images could be read (see the skipped files above)');
+  }
   const decay = settings.averageDecay ?? TRAIN_DEFAULTS.averageDecay;
   // The average goes on from the checkpoint's (a resumed run keeps its ramp).
   const average =

@@ -219,6 +219,7 @@ export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
       dir,
       state,
       trainCount: train.length,
+      valCount: val.length,
       params: () => network.params(),
       assign: (p) => network.assign(p),
       // Each step draws new augmented samples of its images.

@@ -322,6 +322,7 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
       dir,
       state,
       trainCount: train.length,
+      valCount: val.length,
       params,
       assign,
       step: (indices, optimizer) => {

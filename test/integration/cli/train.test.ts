@@ -85,3 +85,36 @@ describe('shotbox train (the built CLI)', () => {
     expect(existsSync(path.join(work, 'm', 'raccoon.onnx'))).toBe(true);
   }, 180_000);
 });
+
+describe('shotbox train with its images gone', () => {
+  it('fails saying no training image could be read, and writes no model', async () => {
+    const dir = path.join(generatedDir, 'cli-train-moved');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(path.join(dir, 'images'), { recursive: true });
+    await mkdir(path.join(dir, 'labels'), { recursive: true });
+    for (const n of names) {
+      await cp(path.join(raccoonDir, 'images', `${n}.jpg`), path.join(dir, 'images', `${n}.jpg`));
+      await cp(
+        path.join(raccoonDir, 'annotations', `${n}.xml`),
+        path.join(dir, 'labels', `${n}.xml`),
+      );
+    }
+    const project = path.join(dir, 'p.shotbox');
+    const imported = await runShotbox([
+      'import',
+      path.join(dir, 'images'),
+      '--project',
+      project,
+      '--annotations',
+      path.join(dir, 'labels'),
+      '--quiet',
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
+    await rm(path.join(dir, 'images'), { recursive: true });
+    const out = path.join(dir, 'm', 'raccoon.json');
+    const run = await runShotbox(['train', '--project', project, '--out', out, '--quiet']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/none of the training images could be read/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+});
