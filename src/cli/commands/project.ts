@@ -156,7 +156,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           outcome = await run.finished;
         } catch (err) {
           // A folder outside the image root, or another job running: the command fails (exit 1).
-          if (err instanceof JobError) throw new Error(err.message);
+          if (err instanceof JobError) throw new Error(err.message, { cause: err });
           throw err;
         } finally {
           process.off('SIGINT', onSigint);
