@@ -381,6 +381,14 @@ export class JobRunner {
     };
   }
 
+  /** Marks a job failed with the error's message, tells the watchers, and rethrows. */
+  private fail(jobId: number, err: unknown): never {
+    const message = err instanceof Error ? err.message : String(err);
+    this.project.jobs.setState(jobId, 'failed', message);
+    this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
+    throw err;
+  }
+
   private async runEvaluate(jobId: number, live: LiveJob): Promise<EvaluateJobOutcome> {
     const { project } = this;
     const params = project.jobs.get(jobId)!.params as EvaluateJobParams;
@@ -447,10 +455,7 @@ export class JobRunner {
       });
       return outcome;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      project.jobs.setState(jobId, 'failed', message);
-      this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
-      throw err;
+      this.fail(jobId, err);
     }
   }
 
@@ -574,10 +579,7 @@ export class JobRunner {
       this.emit({ type: 'done', jobId, job: this.get(jobId)!, report: outcome });
       return outcome;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      project.jobs.setState(jobId, 'failed', message);
-      this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
-      throw err;
+      this.fail(jobId, err);
     }
   }
 
@@ -652,10 +654,7 @@ export class JobRunner {
       this.emit({ type: 'done', jobId, job: this.get(jobId)!, report: outcome });
       return outcome;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      project.jobs.setState(jobId, 'failed', message);
-      this.emit({ type: 'error', jobId, job: this.get(jobId)!, message });
-      throw err;
+      this.fail(jobId, err);
     }
   }
 }
