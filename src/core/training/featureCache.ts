@@ -92,29 +92,39 @@ export function* viewsOf(
     };
   }
   if (!augmentsBeyondFlip(options.augmentation)) return;
-  for (let v = 0; v < options.augmentedViews; v++) {
-    const plan = planAugmentation(rng, image.width, image.height, boxes, options.augmentation);
-    const vw = plan.view.x2 - plan.view.x1;
-    const vh = plan.view.y2 - plan.view.y1;
-    // Rendered at the network's resolution: the view is resized to it anyway.
-    const scale = options.inputSize / Math.max(vw, vh);
-    const ow = Math.max(1, Math.round(vw * scale));
-    const oh = Math.max(1, Math.round(vh * scale));
-    yield {
-      image: renderPlan(image, plan, ow, oh),
-      boxes: scaleBoxes(plan, ow, oh).filter((b) => b.x2 - b.x1 >= 1 && b.y2 - b.y1 >= 1),
-    };
-  }
+  for (let v = 0; v < options.augmentedViews; v++)
+    yield augmentedView(image, boxes, options.augmentation, options.inputSize, rng);
 }
 
-/** Backbone maps and targets of one view. */
-export async function cacheView(
-  backbone: BackboneFeatures,
+/**
+ * One seeded SSD augmentation of an image (paper §3.6), rendered at the network's resolution
+ * (the view is resized to it anyway); boxes under a pixel are dropped.
+ */
+export function augmentedView(
   image: RgbImage,
   boxes: readonly AugBox[],
+  augmentation: AugmentOptions,
+  inputSize: number,
+  rng: Rng,
+): { image: RgbImage; boxes: AugBox[] } {
+  const plan = planAugmentation(rng, image.width, image.height, boxes, augmentation);
+  const vw = plan.view.x2 - plan.view.x1;
+  const vh = plan.view.y2 - plan.view.y1;
+  const scale = inputSize / Math.max(vw, vh);
+  const ow = Math.max(1, Math.round(vw * scale));
+  const oh = Math.max(1, Math.round(vh * scale));
+  return {
+    image: renderPlan(image, plan, ow, oh),
+    boxes: scaleBoxes(plan, ow, oh).filter((b) => b.x2 - b.x1 >= 1 && b.y2 - b.y1 >= 1),
+  };
+}
+
+/** The SSD targets of boxes (image pixels) on the canvas an image was preprocessed onto. */
+export function viewTargets(
+  boxes: readonly AugBox[],
+  canvas: Canvas,
   ctx: TargetContext,
-): Promise<CachedView> {
-  const { maps, canvas } = await backbone.compute(image);
+): CachedView['targets'] {
   const gt = imageToCanvas(
     boxes.flatMap((b) => [b.x1, b.y1, b.x2, b.y2]),
     canvas,
@@ -125,10 +135,18 @@ export async function cacheView(
     gtClasses: boxes.map((b) => b.classIndex),
     coder: ctx.coder,
   });
-  return {
-    maps: quantizeMaps(maps),
-    targets: { positive: t.positive, classes: t.classes, loc: t.loc, numPositives: t.numPositives },
-  };
+  return { positive: t.positive, classes: t.classes, loc: t.loc, numPositives: t.numPositives };
+}
+
+/** Backbone maps and targets of one view. */
+export async function cacheView(
+  backbone: BackboneFeatures,
+  image: RgbImage,
+  boxes: readonly AugBox[],
+  ctx: TargetContext,
+): Promise<CachedView> {
+  const { maps, canvas } = await backbone.compute(image);
+  return { maps: quantizeMaps(maps), targets: viewTargets(boxes, canvas, ctx) };
 }
 
 /** Backbone maps of an evaluation image (no augmentation). */

@@ -6,20 +6,18 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { InputSpec } from '../../shared/models/manifest';
-import { imageToCanvas, type Canvas } from '../../shared/ssd/canvasMapping';
-import { computeTargets } from '../../shared/ssd/targets';
-import {
-  planAugmentation,
-  renderPlan,
-  scaleBoxes,
-  type AugBox,
-  type AugmentOptions,
-  type Rng,
-} from '../../shared/training/augment';
+import type { Canvas } from '../../shared/ssd/canvasMapping';
+import type { AugBox, AugmentOptions, Rng } from '../../shared/training/augment';
 import { ssdLoss } from '../../shared/training/ssdLoss';
 import { preprocess } from '../detector/preprocess';
 import type { RgbImage } from '../image/decode';
-import { augmentsBeyondFlip, type CachedView, type TargetContext } from './featureCache';
+import {
+  augmentedView,
+  augmentsBeyondFlip,
+  viewTargets,
+  type CachedView,
+  type TargetContext,
+} from './featureCache';
 import type { TrainableNetwork } from './trainableNetwork';
 
 /** One network input with its SSD targets. */
@@ -38,21 +36,7 @@ export function plainSample(
   ctx: TargetContext,
 ): FullSample {
   const pre = preprocess(image, input);
-  const gt = imageToCanvas(
-    boxes.flatMap((b) => [b.x1, b.y1, b.x2, b.y2]),
-    pre.canvas,
-  );
-  const t = computeTargets({
-    priorsCxcywh: ctx.priors,
-    gtXyxy: Float32Array.from(gt),
-    gtClasses: boxes.map((b) => b.classIndex),
-    coder: ctx.coder,
-  });
-  return {
-    pixels: pre.data,
-    canvas: pre.canvas,
-    targets: { positive: t.positive, classes: t.classes, loc: t.loc, numPositives: t.numPositives },
-  };
+  return { pixels: pre.data, canvas: pre.canvas, targets: viewTargets(boxes, pre.canvas, ctx) };
 }
 
 /**
@@ -69,15 +53,8 @@ export function augmentedSample(
 ): FullSample {
   if (!augmentation.flip && !augmentsBeyondFlip(augmentation))
     return plainSample(image, boxes, input, ctx);
-  const plan = planAugmentation(rng, image.width, image.height, boxes, augmentation);
-  const vw = plan.view.x2 - plan.view.x1;
-  const vh = plan.view.y2 - plan.view.y1;
-  // Rendered at the network's resolution: the view is resized to it anyway.
-  const scale = Math.max(input.width, input.height) / Math.max(vw, vh);
-  const ow = Math.max(1, Math.round(vw * scale));
-  const oh = Math.max(1, Math.round(vh * scale));
-  const kept = scaleBoxes(plan, ow, oh).filter((b) => b.x2 - b.x1 >= 1 && b.y2 - b.y1 >= 1);
-  return plainSample(renderPlan(image, plan, ow, oh), kept, input, ctx);
+  const view = augmentedView(image, boxes, augmentation, Math.max(input.width, input.height), rng);
+  return plainSample(view.image, view.boxes, input, ctx);
 }
 
 export interface StepLoss {
