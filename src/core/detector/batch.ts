@@ -123,6 +123,8 @@ export async function* detectFiles(
         );
         result.timings.decode = prepared.decodeMs;
         result.timings.preprocess = prepared.preprocessMs;
+        // Inference has returned: the tensor can take a later image.
+        preparer.recycle(prepared.pre.data);
         yield { file, ok: true, result, waitMs };
       } catch (err) {
         yield {

@@ -11,9 +11,17 @@ import {
   type PrepareRequest,
 } from './prepareImage';
 
+/** Most tensors kept for reuse (about 3 MB each at 512²). */
+const MAX_SPARE = 8;
+
 /** Turns image files into network input; `close` when done. */
 export interface ImagePreparer {
   prepare(file: string): Promise<Prepared>;
+  /**
+   * Hands back a prepared tensor the caller is done with (inference has returned), so a later
+   * image is written into it instead of a new allocation. The caller must not touch it again.
+   */
+  recycle(data: Float32Array): void;
   /** 'worker' when a worker thread prepares the images, 'inline' when this thread does. */
   readonly where: 'worker' | 'inline';
   close(): Promise<void>;
@@ -44,9 +52,17 @@ function workerEntry(): { url: URL; execArgv: string[] } | undefined {
  * are prepared on this thread instead: slower, same pixels.
  */
 export function createImagePreparer(spec: InputSpec): ImagePreparer {
+  // Tensors handed back by `recycle`, for the next images (a few: the prefetch depth and more).
+  const spare: Float32Array[] = [];
+  const recycle = (data: Float32Array): void => {
+    // Only a tensor that is its whole buffer: that buffer is what moves to the worker.
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    if (whole && data.byteLength > 0 && spare.length < MAX_SPARE) spare.push(data);
+  };
   const inline: ImagePreparer = {
     where: 'inline',
-    prepare: (file) => prepareImage(file, spec),
+    prepare: (file) => prepareImage(file, spec, spare.pop()),
+    recycle,
     close: async () => {},
   };
   const entry = process.env.SHOTBOX_PREPARE_WORKER === '0' ? undefined : workerEntry();
@@ -66,7 +82,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
     dead = true;
     for (const [id, p] of pending) {
       pending.delete(id);
-      void prepareImage(p.file, spec).then(p.resolve);
+      void prepareImage(p.file, spec, spare.pop()).then(p.resolve);
     }
   };
   worker.on('message', (reply: PrepareReply) => {
@@ -84,15 +100,23 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
   return {
     where: 'worker',
     prepare(file) {
-      if (dead) return prepareImage(file, spec);
+      if (dead) return prepareImage(file, spec, spare.pop());
       return new Promise<Prepared>((resolve) => {
         const id = nextId++;
         pending.set(id, { file, resolve });
         worker.ref();
-        const request: PrepareRequest = { id, file, spec };
-        worker.postMessage(request);
+        // A spare tensor travels to the worker (moved, not copied) and comes back filled.
+        const reuse = spare.pop()?.buffer;
+        const request: PrepareRequest = {
+          id,
+          file,
+          spec,
+          ...(reuse instanceof ArrayBuffer ? { reuse } : {}),
+        };
+        worker.postMessage(request, reuse instanceof ArrayBuffer ? [reuse] : []);
       });
     },
+    recycle,
     async close() {
       dead = true;
       // Not awaited: a worker stopped in the middle of a decode may finish its exit only when the

@@ -19,6 +19,8 @@ export interface PrepareRequest {
   id: number;
   file: string;
   spec: InputSpec;
+  /** A tensor buffer the batch is done with, to write this image's input into (see preprocess). */
+  reuse?: ArrayBuffer;
 }
 
 export interface PrepareReply {
@@ -26,13 +28,20 @@ export interface PrepareReply {
   prepared: Prepared;
 }
 
-/** Decodes (exactly, see decodeImageFile) and preprocesses one file; never throws. */
-export async function prepareImage(file: string, spec: InputSpec): Promise<Prepared> {
+/**
+ * Decodes (exactly, see decodeImageFile) and preprocesses one file, into `reuse` when it fits;
+ * never throws.
+ */
+export async function prepareImage(
+  file: string,
+  spec: InputSpec,
+  reuse?: Float32Array,
+): Promise<Prepared> {
   const t0 = performance.now();
   try {
     const image = await decodeImageFile(file);
     const t1 = performance.now();
-    const pre = preprocess(image, spec);
+    const pre = preprocess(image, spec, reuse);
     return {
       pre,
       width: image.width,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { decode as decodeBmp } from 'bmp-ts';
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { plainJpegSize } from './jpegHeader';
 
 // sharp uses a single libvips thread on glibc Linux without jemalloc (to limit memory
 // fragmentation); decoding a 2-megapixel JPEG then takes twice as long. Use every core unless
@@ -37,19 +38,24 @@ export const MAX_IMAGE_PIXELS = 268_402_689;
  * every consumer sees identical pixels.
  */
 export async function decodeImageFile(file: string): Promise<RgbImage> {
-  let bytes: Buffer;
+  return decodeImageBytes(await readImageFile(file), file);
+}
+
+/** The bytes of an image file; a file that cannot be read is an {@link ImageDecodeError}. */
+export async function readImageFile(file: string): Promise<Buffer> {
   try {
-    bytes = await readFile(file);
+    return await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ImageDecodeError('missing', file, 'file not found');
     throw new ImageDecodeError('missing', file, `cannot read file (${code ?? String(err)})`);
   }
-  return decodeImageBytes(bytes, file);
 }
 
 /** As {@link decodeImageFile}, from bytes already in memory; `name` is used in messages. */
 export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise<RgbImage> {
+  const plain = await decodePlainJpeg(bytes);
+  if (plain) return plain;
   const { image, meta } = await openImage(bytes, name);
   const format = meta.format;
   try {
@@ -83,6 +89,33 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise
       name,
       `corrupt or truncated ${format ?? 'image'} (${text})`,
     );
+  }
+}
+
+/**
+ * A plain photo (see plainJpegSize) in one sharp call: the same decode as the general path,
+ * whose orientation, colour conversion and alpha steps are no-ops for it. Undefined when the
+ * file is not plain or this decode fails, so the general path decides, with its messages.
+ */
+async function decodePlainJpeg(bytes: Uint8Array): Promise<RgbImage | undefined> {
+  const size = plainJpegSize(bytes, MAX_IMAGE_PIXELS);
+  if (!size) return undefined;
+  try {
+    const { data, info } = await sharp(bytes, {
+      failOn: 'error',
+      limitInputPixels: MAX_IMAGE_PIXELS,
+    })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== size.width || info.height !== size.height)
+      return undefined;
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+    };
+  } catch {
+    return undefined;
   }
 }
 

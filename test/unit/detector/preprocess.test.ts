@@ -93,6 +93,27 @@ describe('preprocess resize kernels', () => {
     expect(out.canvas).toEqual({ width: 2, height: 2, offsetX: 0, offsetY: 0 });
   });
 
+  it('writes a reused tensor over completely: a dirty buffer gives the fresh result', () => {
+    const wide = image(4, 2, [10, 20, 30, 40, 50, 60, 70, 80]);
+    for (const layout of ['nchw', 'nhwc'] as const) {
+      const s = spec({
+        width: 8,
+        height: 8,
+        layout,
+        normalize: { scale: [1, 2, 3], offset: [4, 5, 6] },
+        resize: { mode: 'pad-square', padAnchor: 'top-left', interpolation: 'bilinear-asymmetric' },
+      });
+      const fresh = preprocess(wide, s);
+      const dirty = new Float32Array(8 * 8 * 3).fill(Number.NaN);
+      const reused = preprocess(wide, s, dirty);
+      expect(reused.data).toBe(dirty);
+      expect(Array.from(reused.data)).toEqual(Array.from(fresh.data));
+    }
+    // A buffer of another size is not used.
+    const other = new Float32Array(5);
+    expect(preprocess(wide, spec({ width: 8, height: 8 }), other).data).not.toBe(other);
+  });
+
   it('writes NHWC and BGR when the manifest says so', () => {
     const out = preprocess(
       image(1, 1, [7]),
