@@ -1,6 +1,7 @@
 import type { InputSpec, ResizeSpec } from '../../shared/models/manifest';
 import type { RgbImage } from '../image/decode';
 import { canvasFor, type Canvas } from '../../shared/ssd/canvasMapping';
+import { fillPadding, resizeWithWasm, type KernelJob, type KernelTaps } from './resizeKernel';
 
 // The canvas mapping lives in shared (the renderer and the lens need it too); re-exported for
 // the detector.
@@ -18,12 +19,7 @@ export interface Preprocessed {
  * For each output coordinate along one axis: the two source indices it blends and their weights.
  * A tap that falls on padding gets weight 0 and a valid index, so the inner loop never branches.
  */
-interface AxisTaps {
-  i0: Int32Array;
-  i1: Int32Array;
-  w0: Float64Array;
-  w1: Float64Array;
-}
+type AxisTaps = KernelTaps;
 
 function axisTaps(
   outSize: number,
@@ -71,22 +67,52 @@ function axisTaps(
  * its tensors: a fresh 3 MB array per image costs a zero fill, page faults and GC); every
  * element is written, so nothing of its previous image remains.
  */
-export function preprocess(image: RgbImage, spec: InputSpec, into?: Float32Array): Preprocessed {
+export function preprocess(
+  image: RgbImage,
+  spec: InputSpec,
+  into?: Float32Array,
+  kernel: 'auto' | 'js' = 'auto',
+): Preprocessed {
   const { width: inW, height: inH } = spec;
   const canvas = canvasFor(image.width, image.height, inW, inH, spec.resize);
   const xs = axisTaps(inW, canvas.width, canvas.offsetX, image.width, spec.resize.interpolation);
   const ys = axisTaps(inH, canvas.height, canvas.offsetY, image.height, spec.resize.interpolation);
-
-  // Output channel k reads source channel srcC[k] (BGR models read the source backwards).
-  const srcC = spec.colorOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  const [c0, c1, c2] = srcC as [number, number, number];
-  const [s0, s1, s2] = perChannel(spec.normalize.scale);
-  const [o0, o1, o2] = perChannel(spec.normalize.offset);
   const nchw = spec.layout === 'nchw';
   const plane = inW * inH;
   const out = into?.length === plane * 3 ? into : new Float32Array(plane * 3);
-  const src = image.data;
-  const rowStride = image.width * 3;
+  const job: KernelJob = {
+    src: image.data,
+    srcWidth: image.width,
+    outWidth: inW,
+    outHeight: inH,
+    xs,
+    ys,
+    // Padding (both taps weigh 0) normalises to the offset: it is filled once and the kernel
+    // runs only where the image is. For non-negative pixels the skipped sums are exactly +0, so
+    // the result is the same as computing them (pad-square leaves up to half of a wide photo's
+    // input padding).
+    cols: activeTaps(xs),
+    rows: activeTaps(ys),
+    // Output channel k reads source channel srcChannel[k] (BGR models read it backwards).
+    srcChannel: spec.colorOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2],
+    scale: perChannel(spec.normalize.scale),
+    offset: perChannel(spec.normalize.offset),
+    nchw,
+  };
+  if (kernel === 'js' || !resizeWithWasm(job, out)) resizeWithJs(job, out);
+  return { data: out, dims: nchw ? [1, 3, inH, inW] : [1, inH, inW, 3], canvas };
+}
+
+/** The JavaScript kernel: the reference the WebAssembly one is tested against, and its fallback. */
+function resizeWithJs(job: KernelJob, out: Float32Array): void {
+  const { xs, ys, cols, rows, nchw } = job;
+  const [c0, c1, c2] = job.srcChannel;
+  const [s0, s1, s2] = job.scale;
+  const [o0, o1, o2] = job.offset;
+  const inW = job.outWidth;
+  const plane = inW * job.outHeight;
+  const src = job.src;
+  const rowStride = job.srcWidth * 3;
   // Byte offsets of each output column's two taps, precomputed once.
   const bx0 = new Int32Array(inW);
   const bx1 = new Int32Array(inW);
@@ -96,13 +122,7 @@ export function preprocess(image: RgbImage, spec: InputSpec, into?: Float32Array
   }
   // Where output channel k of pixel p goes, as base + p · step.
   const [ob0, ob1, ob2, step] = nchw ? [0, plane, 2 * plane, 1] : [0, 1, 2, 3];
-
-  // Padding (both taps weigh 0) normalises to the offset: fill it once and run the kernel only
-  // where the image is. For non-negative pixels the skipped sums are exactly +0, so the result
-  // is the same as computing them (pad-square leaves up to half of a wide photo's input padding).
-  fillOffsets(out, nchw, plane, o0, o1, o2);
-  const cols = activeTaps(xs);
-  const rows = activeTaps(ys);
+  fillPadding(out, nchw, plane, job.offset);
   for (let ri = 0; ri < rows.length; ri++) {
     const y = rows[ri]!;
     const r0 = ys.i0[y]! * rowStride;
@@ -133,7 +153,6 @@ export function preprocess(image: RgbImage, spec: InputSpec, into?: Float32Array
       out[ob2 + p] = v2 * s2 + o2;
     }
   }
-  return { data: out, dims: nchw ? [1, 3, inH, inW] : [1, inH, inW, 3], canvas };
 }
 
 /** Output indices along one axis where some tap falls on the image (not on padding). */
@@ -141,32 +160,6 @@ function activeTaps(taps: AxisTaps): Int32Array {
   const active: number[] = [];
   for (let o = 0; o < taps.w0.length; o++) if (taps.w0[o] !== 0 || taps.w1[o] !== 0) active.push(o);
   return Int32Array.from(active);
-}
-
-/** Every output value set to its channel's normalised zero (what padding becomes). */
-function fillOffsets(
-  out: Float32Array,
-  nchw: boolean,
-  plane: number,
-  o0: number,
-  o1: number,
-  o2: number,
-): void {
-  if (nchw) {
-    out.fill(o0, 0, plane);
-    out.fill(o1, plane, 2 * plane);
-    out.fill(o2, 2 * plane, 3 * plane);
-    return;
-  }
-  if (o0 === o1 && o1 === o2) {
-    out.fill(o0);
-    return;
-  }
-  for (let p = 0; p < out.length; p += 3) {
-    out[p] = o0;
-    out[p + 1] = o1;
-    out[p + 2] = o2;
-  }
 }
 
 function perChannel(v: number | [number, number, number]): [number, number, number] {
