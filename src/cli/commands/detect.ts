@@ -95,6 +95,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
         readInterruptedDetections,
         cliProgress,
         detectFiles,
+        prewarmImagePreparer,
         writeFileAtomic,
       } = await detectModules();
       const scoreThreshold = parseUnit(opts.threshold, '--threshold');
@@ -121,6 +122,8 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
         throw new UsageError('give images or folders to detect (or --project)');
 
       const entry = resolveModel(opts.model);
+      // The image worker loads while the folders are walked and the model loads.
+      prewarmImagePreparer();
       const collected = await collectImageFiles(inputs);
       const failures: FileProblem[] = [...collected.problems];
       const log = (line: string): void => {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { walkFiles } from '../fs/walkFiles';
 import type { Detector, DetectOptions, DetectionResult } from './detector';
 import { createImagePreparer } from './imagePreparer';
+
+export { prewarmImagePreparer } from './imagePreparer';
 import type { Prepared } from './prepareImage';
 
 /** File extensions a folder walk picks up. Content decides in the end, not the name. */

@@ -45,6 +45,59 @@ function workerEntry(): { url: URL; execArgv: string[] } | undefined {
   }
 }
 
+function startWorker(): Worker | undefined {
+  const entry = process.env.SHOTBOX_PREPARE_WORKER === '0' ? undefined : workerEntry();
+  if (!entry) return undefined;
+  try {
+    return new Worker(entry.url, { execArgv: entry.execArgv });
+  } catch {
+    return undefined;
+  }
+}
+
+/** A worker started ahead by prewarmImagePreparer, for the next preparer to take. */
+let warm: { worker: Worker; failed: boolean; expiry: NodeJS.Timeout } | undefined;
+
+/**
+ * Starts the next batch's worker now: loading its modules takes ~250 ms, which a detect job
+ * overlaps with its import and model load instead of waiting for it before the first image.
+ * Idle, it keeps no process alive; untaken for a minute, it is stopped.
+ */
+export function prewarmImagePreparer(): void {
+  if (warm) return;
+  const worker = startWorker();
+  if (!worker) return;
+  worker.unref();
+  const entry = {
+    worker,
+    failed: false,
+    expiry: setTimeout(() => {
+      if (warm !== entry) return;
+      warm = undefined;
+      void worker.terminate().catch(() => undefined);
+    }, 60_000).unref(),
+  };
+  // A worker that fails before it is taken is replaced when it is.
+  const failed = (): void => {
+    entry.failed = true;
+  };
+  worker.once('error', failed);
+  worker.once('exit', failed);
+  warm = entry;
+}
+
+/** The warm worker when there is a live one, else a new one (undefined: none can start). */
+function adoptWorker(): Worker | undefined {
+  const taken = warm;
+  warm = undefined;
+  if (taken) {
+    clearTimeout(taken.expiry);
+    if (!taken.failed) return taken.worker;
+    void taken.worker.terminate().catch(() => undefined);
+  }
+  return startWorker();
+}
+
 /**
  * Prepares images in a worker thread, so decoding and the JavaScript resize overlap inference
  * (ONNX Runtime's `run` occupies the calling thread until it returns). Where no worker can be
@@ -65,14 +118,8 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
     recycle,
     close: async () => {},
   };
-  const entry = process.env.SHOTBOX_PREPARE_WORKER === '0' ? undefined : workerEntry();
-  if (!entry) return inline;
-  let worker: Worker | undefined;
-  try {
-    worker = new Worker(entry.url, { execArgv: entry.execArgv });
-  } catch {
-    return inline;
-  }
+  const worker = adoptWorker();
+  if (!worker) return inline;
   const pending = new Map<number, { file: string; resolve: (p: Prepared) => void }>();
   let nextId = 0;
   let dead = false;

@@ -16,6 +16,7 @@ import { RateMeter } from '../../shared/jobs/rateMeter';
 import type { ProjectDb } from '../db/projectDb';
 import type { StoredJob } from '../db/jobRepo';
 import type { Detector } from '../detector/detector';
+import { prewarmImagePreparer } from '../detector/imagePreparer';
 import { detectIntoProject, type ProjectDetectReport } from '../project/detectIntoProject';
 import { importFolder, outsideRootReason, relativeToRoot } from '../project/importFolder';
 import { runProjectEvaluation, storeProjectEvaluation } from '../eval/projectEvaluation';
@@ -395,6 +396,7 @@ export class JobRunner {
     const signal = live.abort.signal;
     const progress = this.progressReporter(jobId, 'evaluate');
     try {
+      prewarmImagePreparer();
       const detector = await this.options.detector(params.model);
       const evaluation = await runProjectEvaluation(project, detector, {
         ...(params.split ? { split: params.split } : {}),
@@ -595,6 +597,7 @@ export class JobRunner {
     // The model loads while the images are imported (a cold first session costs ~250 ms, the
     // import of 120 photos ~600 ms; overlapped ~200 ms less). Awaited, and its error reported,
     // after the import.
+    prewarmImagePreparer();
     const detectorReady = this.options.detector(params.model);
     detectorReady.catch(() => undefined);
     try {
