@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ProjectDb } from '../db/projectDb';
-import { detectFiles } from '../detector/batch';
+import { detectFiles, type BatchOptions } from '../detector/batch';
+import type { ImagePreparer } from '../detector/imagePreparer';
 import type { AnnotationRecord } from '../../shared/project/types';
 import type { Detection, Detector, DetectOptions, StageTimings } from '../detector/detector';
 import type { ModelBox } from '../db/annotationRepo';
@@ -46,6 +47,8 @@ export interface ProjectDetectOptions extends DetectOptions {
   onProgress?: (done: number, total: number, failed: number) => void;
   /** Where one detected image's time went (the bench reads it): stages, decode wait, storing. */
   onImageTimings?: (timings: ProjectImageTimings) => void;
+  /** See BatchOptions.preparer. */
+  preparer?: ImagePreparer;
 }
 
 /** Milliseconds per stage for one image of a project run. */
@@ -107,7 +110,8 @@ export async function detectIntoProject(
 
   const byFile = new Map(images.map((i) => [project.imagePath(i.path), i]));
   const files = [...byFile.keys()];
-  const detectOptions: DetectOptions & { signal?: AbortSignal } = {
+  const detectOptions: BatchOptions = {
+    ...(options.preparer ? { preparer: options.preparer } : {}),
     ...(options.scoreThreshold !== undefined ? { scoreThreshold: options.scoreThreshold } : {}),
     ...(options.iouThreshold !== undefined ? { iouThreshold: options.iouThreshold } : {}),
     ...(options.topK !== undefined ? { topK: options.topK } : {}),
