@@ -126,13 +126,17 @@ export function resizeWithWasm(job: KernelJob, out: Float32Array): boolean {
   const result = new Float32Array(mem, outAt, out.length);
   fillPadding(result, nchw, plane, o);
   const rowStride = job.srcWidth * 3;
-  // The two cached blended rows: which source row each holds.
-  let heldA = -1;
-  let heldB = -1;
-  const blend = (at: number, row: number): void =>
+  // Two slots of blended rows, and which source row each holds.
+  const slots = [rowA, rowB];
+  const held = [-1, -1];
+  /** The blended source row `row`, blended now into the slot that does not hold `keep`. */
+  const blended = (row: number, keep: number): number => {
+    if (held[0] === row) return slots[0]!;
+    if (held[1] === row) return slots[1]!;
+    const slot = held[0] === keep ? 1 : 0;
     k.hrow(
       srcAt + row * rowStride,
-      at,
+      slots[slot]!,
       nc,
       runs,
       startAt,
@@ -144,35 +148,16 @@ export function resizeWithWasm(job: KernelJob, out: Float32Array): boolean {
       c[1],
       c[2],
     );
+    held[slot] = row;
+    return slots[slot]!;
+  };
   const col0 = cols[0]!;
   for (let ri = 0; ri < rows.length; ri++) {
     const y = rows[ri]!;
     const r0 = job.ys.i0[y]!;
     const r1 = job.ys.i1[y]!;
-    let h0: number;
-    if (heldA === r0) h0 = rowA;
-    else if (heldB === r0) h0 = rowB;
-    else if (heldB === r1) {
-      blend(rowA, r0);
-      heldA = r0;
-      h0 = rowA;
-    } else {
-      blend(rowB, r0);
-      heldB = r0;
-      h0 = rowB;
-    }
-    let h1: number;
-    if (heldA === r1) h1 = rowA;
-    else if (heldB === r1) h1 = rowB;
-    else if (h0 === rowA) {
-      blend(rowB, r1);
-      heldB = r1;
-      h1 = rowB;
-    } else {
-      blend(rowA, r1);
-      heldA = r1;
-      h1 = rowA;
-    }
+    const h0 = blended(r0, r1);
+    const h1 = blended(r1, r0);
     const wy0 = job.ys.w0[y]!;
     const wy1 = job.ys.w1[y]!;
     const pixel = y * inW + col0;
