@@ -3,9 +3,9 @@ import path from 'node:path';
 import { walkFiles } from '../fs/walkFiles';
 import type { Detector, DetectOptions, DetectionResult } from './detector';
 import { createImagePreparer, type ImagePreparer } from './imagePreparer';
+import type { Prepared } from './prepareImage';
 
 export { prewarmImagePreparer } from './imagePreparer';
-import type { Prepared } from './prepareImage';
 
 /** File extensions a folder walk picks up. Content decides in the end, not the name. */
 export const IMAGE_EXTENSIONS = new Set([
@@ -148,7 +148,8 @@ export async function* detectFiles(
       }
     }
   } finally {
-    // Prepared images still queued are dropped with the worker (an abort or a consumer's break).
+    // Images still queued (an abort or a consumer's break) are dropped with our own worker, or
+    // their tensors go back to the caller's preparer.
     if (!options.preparer) await preparer.close();
     else for (const p of queue) void p.then((q) => 'error' in q || preparer.recycle(q.pre.data));
   }

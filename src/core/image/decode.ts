@@ -32,6 +32,9 @@ export class ImageDecodeError extends Error {
 /** Largest image accepted, in pixels (sharp's own default guard, stated explicitly). */
 export const MAX_IMAGE_PIXELS = 268_402_689;
 
+/** How every decode opens its input: fail on corrupt data, refuse more than the pixel limit. */
+const SHARP_INPUT = { failOn: 'error' as const, limitInputPixels: MAX_IMAGE_PIXELS };
+
 /**
  * Decodes an image file to 8-bit sRGB: EXIF orientation applied, alpha dropped, grey, CMYK and
  * 16-bit converted. The same function feeds the detector, the reference pipeline and the UI, so
@@ -101,10 +104,7 @@ async function decodePlainJpeg(bytes: Uint8Array): Promise<RgbImage | undefined>
   const size = plainJpegSize(bytes, MAX_IMAGE_PIXELS);
   if (!size) return undefined;
   try {
-    const { data, info } = await sharp(bytes, {
-      failOn: 'error',
-      limitInputPixels: MAX_IMAGE_PIXELS,
-    })
+    const { data, info } = await sharp(bytes, SHARP_INPUT)
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== size.width || info.height !== size.height)
@@ -137,7 +137,6 @@ export async function openImage(
   name: string,
 ): Promise<{ image: Sharp; meta: ImageMeta }> {
   if (bytes.length === 0) throw new ImageDecodeError('empty', name, 'file is empty (0 bytes)');
-  const options = { failOn: 'error' as const, limitInputPixels: MAX_IMAGE_PIXELS };
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) {
     let bmp;
     try {
@@ -154,7 +153,7 @@ export async function openImage(
     }
     const image = sharp(bmp.data, {
       raw: { width: bmp.width, height: Math.abs(bmp.height), channels: 4 },
-      ...options,
+      ...SHARP_INPUT,
     });
     return {
       image,
@@ -167,7 +166,7 @@ export async function openImage(
       },
     };
   }
-  const image = sharp(bytes, options);
+  const image = sharp(bytes, SHARP_INPUT);
   let meta: Metadata;
   try {
     meta = await image.metadata();
