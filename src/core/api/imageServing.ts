@@ -4,7 +4,7 @@ import { ShotboxError } from '../../shared/api/errors';
 import type { ProjectDb } from '../db/projectDb';
 import { readBoundedFileAsync } from '../fs/readBoundedFile';
 import { isInside } from '../fs/walkFiles';
-import { MAX_IMAGE_FILE_BYTES } from '../project/importFolder';
+import { MAX_IMAGE_FILE_BYTES } from '../image/candidateFile';
 import { openImage } from '../image/decode';
 
 /** What a request names does not exist: code `not-found` (HTTP 404). */

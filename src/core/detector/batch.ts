@@ -3,7 +3,7 @@ import path from 'node:path';
 import { walkFiles } from '../fs/walkFiles';
 import type { Detector, DetectOptions, DetectionResult } from './detector';
 import { createImagePreparer, type ImagePreparer } from './imagePreparer';
-import type { Prepared } from './prepareImage';
+import type { AdmitRequest, AdmittedFile, Prepared } from './prepareImage';
 
 export { prewarmImagePreparer } from './imagePreparer';
 
@@ -79,6 +79,11 @@ export interface BatchOptions extends DetectOptions {
    * short batches on one worker); by default each batch starts and stops its own.
    */
   preparer?: ImagePreparer;
+  /**
+   * Files that are not project images yet: read as the import reads them (hashed, checked), so
+   * their one decode both admits them and feeds the model (see detectIntoProject).
+   */
+  admit?: ReadonlyMap<string, AdmitRequest>;
 }
 
 export type BatchItem =
@@ -88,6 +93,8 @@ export type BatchItem =
       result: DetectionResult;
       /** Milliseconds the loop waited for this image's decode (0 when it was ready). */
       waitMs: number;
+      /** For a file in `admit`: its hash and format. */
+      admitted?: AdmittedFile;
     }
   | { file: string; ok: false; reason: string };
 
@@ -111,8 +118,10 @@ export async function* detectFiles(
   const queue: Promise<Prepared>[] = [];
   let next = 0;
   const fill = (): void => {
-    while (queue.length < prefetch && next < files.length)
-      queue.push(preparer.prepare(files[next++]!));
+    while (queue.length < prefetch && next < files.length) {
+      const file = files[next++]!;
+      queue.push(preparer.prepare(file, options.admit?.get(file)));
+    }
   };
   try {
     fill();
@@ -138,7 +147,13 @@ export async function* detectFiles(
         result.timings.preprocess = prepared.preprocessMs;
         // Inference has returned: the tensor can take a later image.
         preparer.recycle(prepared.pre.data);
-        yield { file, ok: true, result, waitMs };
+        yield {
+          file,
+          ok: true,
+          result,
+          waitMs,
+          ...(prepared.admitted ? { admitted: prepared.admitted } : {}),
+        };
       } catch (err) {
         yield {
           file,

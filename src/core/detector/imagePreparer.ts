@@ -6,6 +6,7 @@ import type { InputSpec } from '../../shared/models/manifest';
 import { packageRoot, tsxExecArgv } from '../packageRoot';
 import {
   prepareImage,
+  type AdmitRequest,
   type Prepared,
   type PrepareReply,
   type PrepareRequest,
@@ -16,7 +17,8 @@ const MAX_SPARE = 8;
 
 /** Turns image files into network input; `close` when done. */
 export interface ImagePreparer {
-  prepare(file: string): Promise<Prepared>;
+  /** With `admit`, the file is read as a new project image (see prepareImage). */
+  prepare(file: string, admit?: AdmitRequest): Promise<Prepared>;
   /**
    * Hands back a prepared tensor the caller is done with (inference has returned), so a later
    * image is written into it instead of a new allocation. The caller must not touch it again.
@@ -114,13 +116,16 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
   };
   const inline: ImagePreparer = {
     where: 'inline',
-    prepare: (file) => prepareImage(file, spec, spare.pop()),
+    prepare: (file, admit) => prepareImage(file, spec, spare.pop(), admit),
     recycle,
     close: async () => {},
   };
   const worker = adoptWorker();
   if (!worker) return inline;
-  const pending = new Map<number, { file: string; resolve: (p: Prepared) => void }>();
+  const pending = new Map<
+    number,
+    { file: string; admit: AdmitRequest | undefined; resolve: (p: Prepared) => void }
+  >();
   let nextId = 0;
   let dead = false;
   // A worker that fails hands its unfinished images to this thread; nothing is lost.
@@ -129,7 +134,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
     dead = true;
     for (const [id, p] of pending) {
       pending.delete(id);
-      void prepareImage(p.file, spec, spare.pop()).then(p.resolve);
+      void prepareImage(p.file, spec, spare.pop(), p.admit).then(p.resolve);
     }
   };
   worker.on('message', (reply: PrepareReply) => {
@@ -146,11 +151,11 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
   worker.unref();
   return {
     where: 'worker',
-    prepare(file) {
-      if (dead) return prepareImage(file, spec, spare.pop());
+    prepare(file, admit) {
+      if (dead) return prepareImage(file, spec, spare.pop(), admit);
       return new Promise<Prepared>((resolve) => {
         const id = nextId++;
-        pending.set(id, { file, resolve });
+        pending.set(id, { file, admit, resolve });
         worker.ref();
         // A spare tensor travels to the worker (moved, not copied) and comes back filled.
         const reuse = spare.pop()?.buffer;
@@ -159,6 +164,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
           file,
           spec,
           ...(reuse instanceof ArrayBuffer ? { reuse } : {}),
+          ...(admit ? { admit } : {}),
         };
         worker.postMessage(request, reuse instanceof ArrayBuffer ? [reuse] : []);
       });

@@ -1,5 +1,11 @@
 import type { InputSpec } from '../../shared/models/manifest';
-import { decodeImageFile, ImageDecodeError } from '../image/decode';
+import { readCandidateImage } from '../image/candidateFile';
+import {
+  decodeIdentified,
+  decodeImageFile,
+  ImageDecodeError,
+  type RgbImage,
+} from '../image/decode';
 import { preprocess, type Preprocessed } from './preprocess';
 
 /** An image file turned into network input, with its size and what each step cost. */
@@ -10,6 +16,22 @@ export interface PreparedImage {
   height: number;
   decodeMs: number;
   preprocessMs: number;
+  /** For a file prepared with `admit`: what recording it as a project image needs. */
+  admitted?: AdmittedFile;
+}
+
+/** A new file's content hash and format, read in the same pass as its decode. */
+export interface AdmittedFile {
+  sha256: string;
+  format: string;
+}
+
+/**
+ * Read a file that is not a project image yet as the import reads one (see readCandidateImage:
+ * header, size cap, hash), `size` being its size when it was found.
+ */
+export interface AdmitRequest {
+  size: number;
 }
 
 /** A prepared image, or why the file cannot be used (the message is meant for the person). */
@@ -21,6 +43,7 @@ export interface PrepareRequest {
   spec: InputSpec;
   /** A tensor buffer the batch is done with, to write this image's input into (see preprocess). */
   reuse?: ArrayBuffer;
+  admit?: AdmitRequest;
 }
 
 export interface PrepareReply {
@@ -30,16 +53,26 @@ export interface PrepareReply {
 
 /**
  * Decodes (exactly, see decodeImageFile) and preprocesses one file, into `reuse` when it fits;
- * never throws.
+ * with `admit`, reads it as a new project image (hashed, checked as the import checks). Never
+ * throws.
  */
 export async function prepareImage(
   file: string,
   spec: InputSpec,
   reuse?: Float32Array,
+  admit?: AdmitRequest,
 ): Promise<Prepared> {
   const t0 = performance.now();
   try {
-    const image = await decodeImageFile(file);
+    let image: RgbImage;
+    let admitted: AdmittedFile | undefined;
+    if (admit) {
+      const read = await readCandidateImage(file, admit.size);
+      if ('reason' in read) return { error: read.reason };
+      const decoded = await decodeIdentified(read.bytes, file);
+      image = decoded.image;
+      admitted = { sha256: read.sha256, format: decoded.format };
+    } else image = await decodeImageFile(file);
     const t1 = performance.now();
     const pre = preprocess(image, spec, reuse);
     return {
@@ -48,10 +81,12 @@ export async function prepareImage(
       height: image.height,
       decodeMs: t1 - t0,
       preprocessMs: performance.now() - t1,
+      ...(admitted ? { admitted } : {}),
     };
   } catch (err) {
-    return {
-      error: err instanceof ImageDecodeError ? err.message : `cannot decode (${String(err)})`,
-    };
+    if (err instanceof ImageDecodeError) return { error: err.message };
+    // A file that cannot be opened (gone, no permission): worded as the import words it.
+    const code = (err as NodeJS.ErrnoException).code;
+    return { error: code ? `cannot read (${code})` : `cannot decode (${String(err)})` };
   }
 }

@@ -17,7 +17,7 @@ const port = parentPort;
 if (!port) throw new Error('prepareWorker runs as a worker thread');
 port.on('message', (request: PrepareRequest) => {
   const reuse = request.reuse ? new Float32Array(request.reuse) : undefined;
-  void prepareImage(request.file, request.spec, reuse).then((prepared) => {
+  void prepareImage(request.file, request.spec, reuse, request.admit).then((prepared) => {
     lowerLibvipsThreads();
     const reply: PrepareReply = { id: request.id, prepared };
     // The tensor moves to the main thread without a copy (preprocess allocates a plain buffer).

@@ -57,8 +57,20 @@ export async function readImageFile(file: string): Promise<Buffer> {
 
 /** As {@link decodeImageFile}, from bytes already in memory; `name` is used in messages. */
 export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise<RgbImage> {
+  return (await decodeIdentified(bytes, name)).image;
+}
+
+/**
+ * As {@link decodeImageBytes}, with the format the content was read as (sharp's name, or 'bmp'):
+ * a full decode that succeeds proves what {@link probeImage} proves, so a caller that decodes a new
+ * file anyway can record it from this.
+ */
+export async function decodeIdentified(
+  bytes: Uint8Array,
+  name: string,
+): Promise<{ image: RgbImage; format: string }> {
   const plain = await decodePlainJpeg(bytes);
-  if (plain) return plain;
+  if (plain) return { image: plain, format: 'jpeg' };
   const { image, meta } = await openImage(bytes, name);
   const format = meta.format;
   try {
@@ -74,9 +86,12 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise
       throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
     }
     return {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      width: info.width,
-      height: info.height,
+      image: {
+        data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+        width: info.width,
+        height: info.height,
+      },
+      format,
     };
   } catch (err) {
     const text = reason(err);
@@ -193,18 +208,18 @@ export interface ImageProbe {
 /**
  * Identifies an image by content and proves its pixel data is readable, cheaply: the decode is
  * a shrink-on-load thumbnail (JPEG decodes at 1/8 scale), which still reads every byte, so a
- * truncated or corrupt file fails here and not later in the middle of a batch.
+ * truncated or corrupt file fails here and not later in the middle of a batch. When the
+ * thumbnail fails, the full decode ({@link decodeIdentified}) decides, with its message (libvips
+ * reports only "Unknown error" for some failures of a shrunk decode), so a file is refused for
+ * the same reason whether it was probed or decoded in full (a detect job's new files).
  */
 export async function probeImage(bytes: Uint8Array, name: string): Promise<ImageProbe> {
   const { image, meta } = await openImage(bytes, name);
   try {
     await image.clone().resize(64, 64, { fit: 'inside' }).raw().toBuffer();
-  } catch (err) {
-    throw new ImageDecodeError(
-      'corrupt',
-      name,
-      `corrupt or truncated ${meta.format} (${reason(err)})`,
-    );
+  } catch {
+    const { image: full, format } = await decodeIdentified(bytes, name);
+    return { format, width: full.width, height: full.height };
   }
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;

@@ -18,7 +18,12 @@ import type { StoredJob } from '../db/jobRepo';
 import type { Detector } from '../detector/detector';
 import { prewarmImagePreparer } from '../detector/imagePreparer';
 import { detectIntoProject, type ProjectDetectReport } from '../project/detectIntoProject';
-import { importFolder, outsideRootReason, relativeToRoot } from '../project/importFolder';
+import {
+  importFolder,
+  outsideRootReason,
+  relativeToRoot,
+  type NewFile,
+} from '../project/importFolder';
 import { runProjectEvaluation, storeProjectEvaluation } from '../eval/projectEvaluation';
 import { listModels } from '../models/registry';
 import { WorkerExitError, type SpawnWorker } from '../training/spawnTrainer';
@@ -511,16 +516,28 @@ export class JobRunner {
   /**
    * Records the images under `inputs` (folders or files under the image root; a file brings its
    * folder in, known files are not read again), each unreadable file a failure of the job.
-   * Progress counts the files of every input together.
+   * Progress counts the files of every input together. With `deferNew`, files at new paths are
+   * returned unread instead (see FolderImportOptions.deferNew).
    */
   private async importInputs(
     jobId: number,
     inputs: readonly string[],
     signal: AbortSignal,
     onProgress: (done: number, total: number) => void,
-  ): Promise<{ added: number; alreadyKnown: number; duplicates: { file: string; of: string }[] }> {
+    deferNew = false,
+  ): Promise<{
+    added: number;
+    alreadyKnown: number;
+    duplicates: { file: string; of: string }[];
+    deferred: NewFile[];
+  }> {
     const { project } = this;
-    const sum = { added: 0, alreadyKnown: 0, duplicates: [] as { file: string; of: string }[] };
+    const sum = {
+      added: 0,
+      alreadyKnown: 0,
+      duplicates: [] as { file: string; of: string }[],
+      deferred: [] as NewFile[],
+    };
     let before = 0;
     for (const input of inputs) {
       if (signal.aborted) break;
@@ -529,6 +546,7 @@ export class JobRunner {
       let seen = 0;
       const r = await importFolder(project, folder, {
         signal,
+        deferNew,
         onProgress: (done, total) => {
           seen = total;
           onProgress(before + done, before + total);
@@ -538,6 +556,7 @@ export class JobRunner {
       sum.added += r.added;
       sum.alreadyKnown += r.alreadyKnown;
       sum.duplicates.push(...r.duplicates);
+      sum.deferred.push(...r.deferred);
       project.transaction(() => {
         for (const p of r.problems)
           project.jobs.addFailure(
@@ -594,22 +613,28 @@ export class JobRunner {
     const report = (phase: 'import' | 'detect', done: number, total: number, force: boolean) =>
       progress.report(phase, done, total, { force });
 
-    // The model loads while the images are imported (a cold first session costs ~250 ms, the
-    // import of 120 photos ~600 ms; overlapped ~200 ms less). Awaited, and its error reported,
-    // after the import.
+    // The model loads while the folders are walked. Awaited, and its error reported, after that.
     prewarmImagePreparer();
     const detectorReady = this.options.detector(params.model);
     detectorReady.catch(() => undefined);
     try {
       let imported = 0;
       let imageIds = params.imageIds;
+      let admit: NewFile[] = [];
       if (params.inputs !== undefined) {
         const prefixes = params.inputs;
-        imported = (
-          await this.importInputs(jobId, prefixes, signal, (done, total) =>
-            report('import', done, total, done === total),
-          )
-        ).added;
+        // New files are not read here: detection reads and decodes each once, and that decode is
+        // the import's check (detectIntoProject's `admit`), so a new photo costs one decode, not
+        // two, and detection starts without waiting for an import pass.
+        const r = await this.importInputs(
+          jobId,
+          prefixes,
+          signal,
+          (done, total) => report('import', done, total, done === total),
+          true,
+        );
+        imported = r.added;
+        admit = r.deferred;
         imageIds = project.images
           .all()
           .filter((i) =>
@@ -628,6 +653,7 @@ export class JobRunner {
           ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
           ...(params.iouThreshold !== undefined ? { iouThreshold: params.iouThreshold } : {}),
           ...(params.includeReviewed ? { includeReviewed: true } : {}),
+          ...(admit.length > 0 ? { admit } : {}),
           signal,
           ...(job.runId !== null ? { runId: job.runId } : {}),
           onStart: ({ runId, alreadyDone, toDo }) => {
@@ -649,7 +675,7 @@ export class JobRunner {
         merged: result?.merged ?? 0,
         skippedReviewed: result?.skippedReviewed ?? 0,
         alreadyDone: result?.alreadyDone ?? 0,
-        imported,
+        imported: imported + (result?.imported ?? 0),
         failures: project.jobs.failures(jobId),
         state,
       };

@@ -8,6 +8,7 @@ import type { Detection, Detector, DetectOptions, StageTimings } from '../detect
 import type { ModelBox } from '../db/annotationRepo';
 import type { StepGroup } from '../db/editHistory';
 import { storePredictions } from './storePredictions';
+import { admitImage, type NewFile } from './importFolder';
 
 export interface ProjectDetectReport {
   runId: number;
@@ -25,6 +26,10 @@ export interface ProjectDetectReport {
   merged: number;
   /** Reviewed images left alone (`includeReviewed` runs them too). */
   skippedReviewed: number;
+  /** Files of `admit` recorded as new images (each detected in the same transaction). */
+  imported: number;
+  /** Of those, images whose content equals another image's (see FolderImportReport). */
+  duplicates: { file: string; of: string }[];
   failures: { file: string; reason: string }[];
   interrupted: boolean;
 }
@@ -49,6 +54,13 @@ export interface ProjectDetectOptions extends DetectOptions {
   onImageTimings?: (timings: ProjectImageTimings) => void;
   /** See BatchOptions.preparer. */
   preparer?: ImagePreparer;
+  /**
+   * Files not in the project yet (importFolder's `deferred`), detected after the images: each
+   * file's one read and decode is the import's check too, and one transaction records the image
+   * (admitImage) with its predictions. A file that cannot be used is a failure with the reason
+   * an import gives, and no image is recorded for it.
+   */
+  admit?: readonly NewFile[];
 }
 
 /** Milliseconds per stage for one image of a project run. */
@@ -104,14 +116,22 @@ export async function detectIntoProject(
     replaced: 0,
     merged: 0,
     skippedReviewed: candidates.length - images.length,
+    imported: 0,
+    duplicates: [],
     failures: [],
     interrupted: false,
   };
 
   const byFile = new Map(images.map((i) => [project.imagePath(i.path), i]));
-  const files = [...byFile.keys()];
+  const fresh = new Map(
+    (options.admit ?? []).filter((f) => !byFile.has(f.file)).map((f) => [f.file, f]),
+  );
+  const files = [...byFile.keys(), ...fresh.keys()];
   const detectOptions: BatchOptions = {
     ...(options.preparer ? { preparer: options.preparer } : {}),
+    ...(fresh.size > 0
+      ? { admit: new Map([...fresh].map(([file, f]) => [file, { size: f.bytes }])) }
+      : {}),
     ...(options.scoreThreshold !== undefined ? { scoreThreshold: options.scoreThreshold } : {}),
     ...(options.iouThreshold !== undefined ? { iouThreshold: options.iouThreshold } : {}),
     ...(options.topK !== undefined ? { topK: options.topK } : {}),
@@ -123,37 +143,63 @@ export async function detectIntoProject(
     count: 0,
     label: (n) => `detect ${n} image${n === 1 ? '' : 's'}`,
   };
+  const fail = (file: string, path: string, reason: string, imageId?: number): void => {
+    report.failures.push({ file, reason });
+    project.transaction(() => {
+      // Visited: a resumed run does not retry it; the next full run does. A new file that could
+      // not be admitted has no image: the next run of the job reads it again.
+      if (imageId !== undefined) project.runs.markImageDone(runId, imageId, -1);
+      options.onFailure?.(path, reason);
+    });
+  };
   for await (const item of detectFiles(detector, files, detectOptions)) {
     seen++;
-    const image = byFile.get(item.file)!;
-    if (!item.ok) {
-      report.failures.push({ file: item.file, reason: item.reason });
-      // Visited: a resumed run does not retry it; the next full run does.
-      project.transaction(() => {
-        project.runs.markImageDone(runId, image.id, -1);
-        options.onFailure?.(image.path, item.reason);
-      });
-    } else {
+    const newFile = fresh.get(item.file);
+    const known = byFile.get(item.file);
+    if (!item.ok) fail(item.file, newFile?.path ?? known!.path, item.reason, known?.id);
+    else {
       const t0 = performance.now();
-      project.history.record(
+      const refused = project.history.record(
         group.label(1),
         (w) => {
+          let imageId = known?.id;
+          if (newFile) {
+            const a = admitImage(project, {
+              path: newFile.path,
+              sha256: item.admitted!.sha256,
+              bytes: newFile.bytes,
+              mtimeMs: newFile.mtimeMs,
+              width: item.result.width,
+              height: item.result.height,
+              format: item.admitted!.format,
+            });
+            if (a.kind === 'refused') return a.reason;
+            if (a.kind === 'added') {
+              report.imported++;
+              if (a.duplicateOf) report.duplicates.push({ file: item.file, of: a.duplicateOf });
+            }
+            imageId = a.id;
+          }
           const classIds = manifest.classes.map((name) => w.ensureClass(name).id);
           const boxes = toModelBoxes(item.result.detections, classIds);
-          const r = storePredictions(project, w, { imageId: image.id, modelId, runId }, boxes);
+          const r = storePredictions(project, w, { imageId: imageId!, modelId, runId }, boxes);
           report.replaced += r.replaced;
           report.merged += r.merged;
           report.detections += r.stored;
-          project.runs.markImageDone(runId, image.id, r.stored);
+          project.runs.markImageDone(runId, imageId!, r.stored);
+          return undefined;
         },
         group,
       );
-      options.onImageTimings?.({
-        ...item.result.timings,
-        wait: item.waitMs,
-        db: performance.now() - t0,
-      });
-      report.processed++;
+      if (refused !== undefined) fail(item.file, newFile!.path, refused);
+      else {
+        options.onImageTimings?.({
+          ...item.result.timings,
+          wait: item.waitMs,
+          db: performance.now() - t0,
+        });
+        report.processed++;
+      }
     }
     options.onProgress?.(seen, files.length, report.failures.length);
   }

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectDb } from '../db/projectDb';
 import type { NewImage } from '../db/imageRepo';
+import { readCandidateImage } from '../image/candidateFile';
 import { ImageDecodeError, probeImage } from '../image/decode';
-import { SNIFF_BYTES, sniffImageFormat } from '../image/sniffImage';
 import { walkFiles } from '../fs/walkFiles';
 
 /** Files next to images that are expected and not worth a warning (labels, lists, notes). */
@@ -20,43 +19,6 @@ const SIDECAR_EXTENSIONS = new Set([
   '.tsv',
 ]);
 
-/**
- * Largest image file read (bytes). Decoding needs the whole file in memory, four at a time; a
- * larger "image" is reported instead, so a hostile folder cannot exhaust memory.
- */
-export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
-
-/** Reads the head of a file and, only when it is a recognised image, the rest with its hash. */
-async function readImageFile(
-  file: string,
-  size: number,
-): Promise<{ bytes: Buffer; sha256: string } | { reason: string }> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
-    await handle.read(head, 0, head.length, 0);
-    if (size === 0) return { reason: 'file is empty (0 bytes)' };
-    if (!sniffImageFormat(head)) return { reason: 'not a supported image (unrecognised header)' };
-    if (size > MAX_IMAGE_FILE_BYTES)
-      return {
-        reason: `image file too large (${size} bytes; at most ${MAX_IMAGE_FILE_BYTES} are read)`,
-      };
-    // Hashed chunk by chunk as it streams in, in the same pass that gathers the bytes to decode.
-    const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) {
-      const b = chunk as Buffer;
-      total += b.length;
-      if (total > MAX_IMAGE_FILE_BYTES) return { reason: 'image file grew while it was read' };
-      hash.update(b);
-      chunks.push(b);
-    }
-    return { bytes: Buffer.concat(chunks, total), sha256: hash.digest('hex') };
-  } finally {
-    await handle.close();
-  }
-}
 /** A project file and SQLite's companions: kept next to the images, never images themselves. */
 const PROJECT_FILE = /\.shotbox(-wal|-shm|-journal)?$/i;
 
@@ -74,7 +36,19 @@ export interface FolderImportReport {
   problems: { file: string; reason: string }[];
   /** Annotation and list files next to the images, skipped without a warning. */
   sidecars: number;
+  /** With `deferNew`: the files left for the caller to admit (see {@link admitImage}). */
+  deferred: NewFile[];
   seconds: number;
+}
+
+/** A file at a path the project does not have yet, as found by the folder walk. */
+export interface NewFile {
+  /** Absolute path. */
+  file: string;
+  /** Path under the image root, '/'-separated: the image's path once admitted. */
+  path: string;
+  bytes: number;
+  mtimeMs: number;
 }
 
 export interface FolderImportOptions {
@@ -84,6 +58,38 @@ export interface FolderImportOptions {
   concurrency?: number;
   /** Images written per transaction: a kill loses at most this many, which a re-run adds. */
   batchSize?: number;
+  /**
+   * Leave files at new paths unread, in `deferred`, for a caller that reads and decodes each one
+   * anyway (a detect job: its full decode is the check) and admits it with {@link admitImage};
+   * every other file is handled here as usual.
+   */
+  deferNew?: boolean;
+}
+
+/** What {@link admitImage} did with one image. */
+export type Admission =
+  | { kind: 'added'; id: number; duplicateOf?: string }
+  | { kind: 'known'; id: number }
+  | { kind: 'refused'; reason: string };
+
+/** Why a recorded path whose content differs is not replaced (see admitImage). */
+const CONTENT_CHANGED =
+  'content changed since it was imported (the project keeps the recorded image; its labels may no longer fit)';
+
+/**
+ * Records one image whose file was read and decoded (the rule every way of adding images goes
+ * through): a path already recorded with the same content is known, with other content it is
+ * refused (the recorded image and its labels stay); identical content under another path is
+ * recorded and names its twin. Call inside a transaction.
+ */
+export function admitImage(project: ProjectDb, img: NewImage): Admission {
+  const existing = project.images.byPath(img.path);
+  // Touched since the import (or added by a run killed meanwhile).
+  if (existing?.sha256 === img.sha256) return { kind: 'known', id: existing.id };
+  if (existing) return { kind: 'refused', reason: CONTENT_CHANGED };
+  const twin = project.images.bySha256(img.sha256);
+  const id = project.images.insert(img);
+  return { kind: 'added', id, ...(twin ? { duplicateOf: twin.path } : {}) };
 }
 
 /** Relative path under the root with '/' separators, or undefined when outside it. */
@@ -121,6 +127,7 @@ export async function importFolder(
     duplicates: [],
     problems: [],
     sidecars: 0,
+    deferred: [],
     seconds: 0,
   };
   const files = await walkFiles(absFolder, report.problems, { root });
@@ -134,23 +141,15 @@ export async function importFolder(
     pending = [];
     project.transaction(() => {
       for (const img of batch) {
-        const existing = project.images.byPath(img.path);
-        if (existing?.sha256 === img.sha256) {
-          report.alreadyKnown++; // touched since the import (or added by a run killed meanwhile)
-          continue;
+        const r = admitImage(project, img);
+        if (r.kind === 'known') report.alreadyKnown++;
+        else if (r.kind === 'refused')
+          report.problems.push({ file: project.imagePath(img.path), reason: r.reason });
+        else {
+          if (r.duplicateOf)
+            report.duplicates.push({ file: project.imagePath(img.path), of: r.duplicateOf });
+          report.added++;
         }
-        if (existing) {
-          report.problems.push({
-            file: project.imagePath(img.path),
-            reason:
-              'content changed since it was imported (the project keeps the recorded image; its labels may no longer fit)',
-          });
-          continue;
-        }
-        const twin = project.images.bySha256(img.sha256);
-        if (twin) report.duplicates.push({ file: project.imagePath(img.path), of: twin.path });
-        project.images.insert(img);
-        report.added++;
       }
     });
   };
@@ -167,7 +166,16 @@ export async function importFolder(
       report.alreadyKnown++;
       return;
     }
-    const read = await readImageFile(file, info.size);
+    if (!fp && options.deferNew) {
+      report.deferred.push({
+        file,
+        path: rel,
+        bytes: info.size,
+        mtimeMs: Math.floor(info.mtimeMs),
+      });
+      return;
+    }
+    const read = await readCandidateImage(file, info.size);
     if ('reason' in read) {
       report.problems.push({ file, reason: read.reason });
       return;

@@ -210,7 +210,7 @@ describe('a project survives kill -9 and the same command finishes the work', ()
     });
     const jpeg = await readFile(generated[0]!);
     await writeFile(path.join(folder, 'cut short.jpg'), jpeg.subarray(0, 200));
-    await writeFile(path.join(folder, 'notes.png'), 'a text file, not a PNG\n');
+    await writeFile(path.join(folder, 'blank notes.png'), 'a text file, not a PNG\n');
     const file = path.join(folder, 'job.shotbox');
     await removeProject(file);
 
@@ -236,15 +236,16 @@ describe('a project survives kill -9 and the same command finishes the work', ()
     expect(killed.jobs).toEqual([
       { id: 1, kind: 'detect', state: 'running', runId: expect.any(Number) },
     ]);
-    // Import ran before detection: its bad files are recorded already.
-    expect(killed.errors).toEqual([{ file: 'cut short.jpg' }, { file: 'notes.png' }]);
+    // New files are read by the detection itself, in name order: the two bad ones (named to sort
+    // first) were refused before the 20th image was done, each recorded with its reason.
+    expect(killed.errors).toEqual([{ file: 'blank notes.png' }, { file: 'cut short.jpg' }]);
     expect(killed.done).toBeLessThan(GOOD);
 
     const listed = await runShotbox(['jobs', '--project', file, '--failed']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(/^\s*1\s+detect\s+interrupted\s/m);
     expect(listed.stdout).toMatch(/^job 1 failed cut short\.jpg: .+/m);
-    expect(listed.stdout).toMatch(/^job 1 failed notes\.png: .+/m);
+    expect(listed.stdout).toMatch(/^job 1 failed blank notes\.png: .+/m);
 
     const again = await runShotbox(args.filter((a) => a !== '--quiet'));
     expect(again.code, again.stderr).toBe(3); // done, with failed files
@@ -257,7 +258,7 @@ describe('a project survives kill -9 and the same command finishes the work', ()
     );
     expect(again.stderr).not.toContain('replacing');
     expect(again.stderr).toMatch(/^failed cut short\.jpg: /m);
-    expect(again.stderr).toMatch(/^failed notes\.png: /m);
+    expect(again.stderr).toMatch(/^failed blank notes\.png: /m);
 
     expectSoundFile(file);
     const final = readOnly(file, (db) => ({
@@ -267,7 +268,8 @@ describe('a project survives kill -9 and the same command finishes the work', ()
       images: count(db, 'SELECT count(*) AS n FROM images'),
     }));
     expect(final.jobs).toBe(1);
-    expect(final.job).toEqual({ state: 'done', done: GOOD, total: GOOD, failed: 2 });
+    // The job counts every file it looked at, the two it could not use included.
+    expect(final.job).toEqual({ state: 'done', done: GOOD + 2, total: GOOD + 2, failed: 2 });
     expect(final.images).toBe(GOOD);
     expect(final.state.runs).toEqual([{ id: killed.jobs[0]!.runId, status: 'done' }]);
     expect(final.state.doneImages).toBe(GOOD);

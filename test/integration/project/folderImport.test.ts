@@ -96,6 +96,53 @@ describe('shotbox import of a folder with good, broken, mis-named and non-image 
     );
   });
 
+  it('a detect job over the folder (one decode per new file) records the same images, each detected, and refuses the same files for the same reasons', async () => {
+    const detected = path.join(work, 'detected.shotbox');
+    const det = await runShotbox(['detect', folder.dir, '--project', detected, '--quiet']);
+    expect(det.code, det.stderr).toBe(3);
+    const images = (file: string) => {
+      const project = ProjectDb.open(file);
+      try {
+        const rows = project.images.all().map(({ path, sha256, bytes, width, height, format }) => ({
+          path,
+          sha256,
+          bytes,
+          width,
+          height,
+          format,
+          fingerprint: project.images.fingerprints().get(path),
+        }));
+        const done = project.images
+          .all()
+          .filter((i) => i.status === 'predicted' || i.status === 'nothing-found').length;
+        return { rows, done };
+      } finally {
+        project.close();
+      }
+    };
+    const imported = images(projectFile);
+    const viaDetect = images(detected);
+    expect(viaDetect.rows).toHaveLength(14);
+    expect(viaDetect.rows).toEqual(imported.rows);
+    expect(viaDetect.done, 'every recorded image was detected').toBe(14);
+
+    const rel = (abs: string) => path.relative(folder.dir, abs).split(path.sep).join('/');
+    const reasons = (stderr: string, prefix: string, toRel: (f: string) => string) =>
+      Object.fromEntries(
+        stderr
+          .split('\n')
+          .filter((l) => l.startsWith(prefix))
+          .map((l) => {
+            const [file, ...reason] = l.slice(prefix.length).split(': ');
+            return [toRel(file!), reason.join(': ')];
+          }),
+      );
+    const refusedByImport = reasons(run.stderr, 'skipped ', rel);
+    expect(Object.keys(refusedByImport)).toHaveLength(4);
+    expect(reasons(det.stderr, 'failed ', (f) => f)).toEqual(refusedByImport);
+    expect(det.stderr).toMatch(/^detect: 14 images, .*, 4 failed/m);
+  });
+
   it('re-importing adds only what is new', async () => {
     await cp(demoPhotos[5]!, path.join(folder.dir, 'new-photo.jpg'));
     const again = await runShotbox(['import', folder.dir, '--project', projectFile, '--quiet']);
