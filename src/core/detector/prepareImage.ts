@@ -1,5 +1,5 @@
 import type { InputSpec } from '../../shared/models/manifest';
-import { readCandidateImage } from '../image/candidateFile';
+import { cannotReadReason, readCandidateImage } from '../image/candidateFile';
 import {
   decodeIdentified,
   decodeImageFile,
@@ -86,7 +86,7 @@ export async function prepareImage(
   } catch (err) {
     if (err instanceof ImageDecodeError) return { error: err.message };
     // A file that cannot be opened (gone, no permission): worded as the import words it.
-    const code = (err as NodeJS.ErrnoException).code;
-    return { error: code ? `cannot read (${code})` : `cannot decode (${String(err)})` };
+    if ((err as NodeJS.ErrnoException).code) return { error: cannotReadReason(err) };
+    return { error: `cannot decode (${String(err)})` };
   }
 }

@@ -8,6 +8,11 @@ import { SNIFF_BYTES, sniffImageFormat } from './sniffImage';
  */
 export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
 
+/** Why a file could not be opened or read (gone, no permission), worded the same everywhere. */
+export function cannotReadReason(err: unknown): string {
+  return `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+}
+
 /**
  * Reads a file that may become a project image: the head first, and the rest (hashed as it
  * streams in) only when the head is a recognised image and the file is within the size cap.

@@ -45,7 +45,7 @@ export async function decodeImageFile(file: string): Promise<RgbImage> {
 }
 
 /** The bytes of an image file; a file that cannot be read is an {@link ImageDecodeError}. */
-export async function readImageFile(file: string): Promise<Buffer> {
+async function readImageFile(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {

@@ -28,8 +28,6 @@ export interface ProjectDetectReport {
   skippedReviewed: number;
   /** Files of `admit` recorded as new images (each detected in the same transaction). */
   imported: number;
-  /** Of those, images whose content equals another image's (see FolderImportReport). */
-  duplicates: { file: string; of: string }[];
   failures: { file: string; reason: string }[];
   interrupted: boolean;
 }
@@ -117,7 +115,6 @@ export async function detectIntoProject(
     merged: 0,
     skippedReviewed: candidates.length - images.length,
     imported: 0,
-    duplicates: [],
     failures: [],
     interrupted: false,
   };
@@ -174,10 +171,7 @@ export async function detectIntoProject(
               format: item.admitted!.format,
             });
             if (a.kind === 'refused') return a.reason;
-            if (a.kind === 'added') {
-              report.imported++;
-              if (a.duplicateOf) report.duplicates.push({ file: item.file, of: a.duplicateOf });
-            }
+            if (a.kind === 'added') report.imported++;
             imageId = a.id;
           }
           const classIds = manifest.classes.map((name) => w.ensureClass(name).id);

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectDb } from '../db/projectDb';
 import type { NewImage } from '../db/imageRepo';
-import { readCandidateImage } from '../image/candidateFile';
+import { cannotReadReason, readCandidateImage } from '../image/candidateFile';
 import { ImageDecodeError, probeImage } from '../image/decode';
 import { walkFiles } from '../fs/walkFiles';
 
@@ -209,10 +209,7 @@ export async function importFolder(
       try {
         await examine(file);
       } catch (err) {
-        report.problems.push({
-          file,
-          reason: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-        });
+        report.problems.push({ file, reason: cannotReadReason(err) });
       }
       done++;
       if (pending.length >= batchSize) flush();
