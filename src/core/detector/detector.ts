@@ -19,6 +19,7 @@ import {
   type ProviderAttempt,
   type ProviderName,
 } from './executionProviders';
+import { graphCacheSlot, type GraphCacheUse } from './optimizedGraphCache';
 import { canvasToImage, preprocess, type Preprocessed } from './preprocess';
 
 /** One detected object, in original-image pixels (x1, y1, x2, y2). */
@@ -70,6 +71,8 @@ export class Detector {
     readonly provider: ProviderName,
     /** Every provider tried, with the reason the earlier ones were skipped. */
     readonly providerAttempts: ProviderAttempt[],
+    /** Whether the session loaded ONNX Runtime's saved optimised graph, or saved one. */
+    readonly graphCache: GraphCacheUse,
     private readonly raw: Omit<PostprocessContext, 'classColumns'> | undefined,
   ) {}
 
@@ -79,17 +82,10 @@ export class Detector {
 
   static async load(entry: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
     const { manifest, onnxPath } = entry;
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(onnxPath);
-    } catch {
-      throw new ModelLoadError(
-        `model file ${onnxPath} is missing` +
-          (entry.manifest.name === 'ssd-mobilenetv1-face'
-            ? ' (run `npm run models` to build it)'
-            : ''),
-      );
-    }
+    const graphCache = graphCacheSlot(onnxPath);
+    // A saved CPU graph loads without the model's bytes; otherwise read them first, so a missing
+    // file is reported as such before any provider is tried.
+    const model = graphCache?.hit ? () => readModelFile(entry) : await readModelFile(entry);
     const chain =
       options.providers ??
       (process.env.SHOTBOX_PROVIDERS
@@ -97,8 +93,9 @@ export class Detector {
         : defaultProviderChain());
     let made;
     try {
-      made = await createSessionWithFallback(bytes, chain, {
+      made = await createSessionWithFallback(model, chain, {
         intraOpNumThreads: options.intraOpNumThreads,
+        graphCache,
       });
     } catch (err) {
       if (err instanceof ModelLoadError) {
@@ -106,7 +103,7 @@ export class Detector {
       }
       throw err;
     }
-    const { session, provider, attempts } = made;
+    const { session, provider, attempts, graphCache: graphCacheUse } = made;
     try {
       checkGraphMatchesManifest(session, manifest, onnxPath);
     } catch (err) {
@@ -123,7 +120,7 @@ export class Detector {
         backgroundIndex: manifest.output.backgroundIndex,
       };
     }
-    return new Detector(entry, session, provider, attempts, raw);
+    return new Detector(entry, session, provider, attempts, graphCacheUse, raw);
   }
 
   /** Decodes, preprocesses, runs and post-processes one image file. */
@@ -243,6 +240,19 @@ export class Detector {
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+async function readModelFile(entry: ModelEntry): Promise<Uint8Array> {
+  try {
+    return await readFile(entry.onnxPath);
+  } catch {
+    throw new ModelLoadError(
+      `model file ${entry.onnxPath} is missing` +
+        (entry.manifest.name === 'ssd-mobilenetv1-face'
+          ? ' (run `npm run models` to build it)'
+          : ''),
+    );
   }
 }
 

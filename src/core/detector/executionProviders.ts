@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
+import {
+  createAndSaveGraph,
+  openCachedGraph,
+  type GraphCacheSlot,
+  type GraphCacheUse,
+} from './optimizedGraphCache';
+import { ortBinaryDir } from './ortBinaryDir';
 
 /** Execution providers Shotbox knows how to ask ONNX Runtime for, in our names. */
 export const PROVIDERS = ['cuda', 'dml', 'cpu'] as const;
@@ -57,28 +63,34 @@ export function providerUnavailableReason(
   return undefined;
 }
 
-/** Folder holding onnxruntime-node's native binaries for this platform. */
-export function ortBinaryDir(platform: NodeJS.Platform = process.platform): string {
-  const require = createRequire(import.meta.url);
-  const pkgDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
-  return path.join(pkgDir, 'bin', 'napi-v6', platform, process.arch);
-}
-
 export interface SessionWithProvider {
   session: ort.InferenceSession;
   provider: ProviderName;
   attempts: ProviderAttempt[];
+  /** Whether the CPU session came from, or was saved to, the optimised-graph cache. */
+  graphCache: GraphCacheUse;
+}
+
+export interface SessionOptions {
+  intraOpNumThreads?: number;
+  /** The model's slot in the optimised-graph cache (CPU provider only); none: no cache. */
+  graphCache?: GraphCacheSlot;
 }
 
 /**
  * Creates a session on the first provider of `chain` that works, recording why each earlier one
- * was skipped. Throws only when none works; the error names every attempt.
+ * was skipped. Throws only when none works; the error names every attempt. `model` may be a
+ * reader, called at most once and only when the bytes are needed (a cached CPU graph loads
+ * without them); its errors propagate as they are.
  */
 export async function createSessionWithFallback(
-  model: Uint8Array,
+  model: Uint8Array | (() => Promise<Uint8Array>),
   chain: readonly ProviderName[],
-  options: { intraOpNumThreads?: number } = {},
+  options: SessionOptions = {},
 ): Promise<SessionWithProvider> {
+  let bytes = typeof model === 'function' ? undefined : model;
+  const modelBytes = async (): Promise<Uint8Array> =>
+    (bytes ??= await (model as () => Promise<Uint8Array>)());
   const attempts: ProviderAttempt[] = [];
   for (const provider of chain) {
     const unavailable = providerUnavailableReason(provider);
@@ -86,19 +98,30 @@ export async function createSessionWithFallback(
       attempts.push({ provider, ok: false, reason: unavailable });
       continue;
     }
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      graphOptimizationLevel: 'all',
+      // Errors are reported through `attempts`; ONNX Runtime's own log would repeat them.
+      logSeverityLevel: 3,
+      // Idle ORT threads otherwise spin for a while after each run, taking the cores that
+      // image decoding (libvips threads) needs between runs.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+      ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    };
+    // Only CPU graphs are cached: a GPU provider's optimised graph holds its own fused kernels.
+    const slot = provider === 'cpu' ? options.graphCache : undefined;
+    if (slot) {
+      const cached = await openCachedGraph(slot, sessionOptions);
+      if (cached) {
+        attempts.push({ provider, ok: true });
+        return { session: cached, provider, attempts, graphCache: 'hit' };
+      }
+    }
+    const input = await modelBytes();
     try {
-      const session = await ort.InferenceSession.create(model, {
-        executionProviders: [provider],
-        graphOptimizationLevel: 'all',
-        // Errors are reported through `attempts`; ONNX Runtime's own log would repeat them.
-        logSeverityLevel: 3,
-        // Idle ORT threads otherwise spin for a while after each run, taking the cores that
-        // image decoding (libvips threads) needs between runs.
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-        ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
-      });
+      const { session, use } = await createAndSaveGraph(input, sessionOptions, slot);
       attempts.push({ provider, ok: true });
-      return { session, provider, attempts };
+      return { session, provider, attempts, graphCache: use };
     } catch (err) {
       const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
       attempts.push({ provider, ok: false, reason });
