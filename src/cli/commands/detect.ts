@@ -85,6 +85,9 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
     .option('--include-reviewed', 'with --project: also run on images already reviewed')
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (inputs: string[], opts: DetectCliOptions) => {
+      // The preparing worker starts first: it loads its modules (sharp, the resize kernel) on
+      // the other core while this thread loads ONNX Runtime, SQLite and the rest.
+      (await import('../../core/detector/imagePreparer')).prewarmImagePreparer();
       const {
         parseProviderList,
         resolveModel,

@@ -4,6 +4,7 @@
  * model is done), so the next image is ready when inference is free.
  */
 import { parentPort } from 'node:worker_threads';
+import { loadDecoder } from '../image/decode';
 import { prepareImage, type PrepareReply, type PrepareRequest } from './prepareImage';
 import { createLibvipsThreadLowerer, lowerThisThread } from './threadPriority';
 
@@ -12,6 +13,8 @@ import { createLibvipsThreadLowerer, lowerThisThread } from './threadPriority';
 // inference thread, which stalls every operator's barrier (measured on 2 cores: 0.70–0.79× bare
 // → 0.80–0.85× for this thread alone, in the same interleaved runs).
 lowerThisThread();
+// Loaded while the main thread loads the model, not when the first image arrives.
+void loadDecoder();
 const lowerLibvipsThreads = createLibvipsThreadLowerer();
 const port = parentPort;
 if (!port) throw new Error('prepareWorker runs as a worker thread');

@@ -1,13 +1,32 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { decode as decodeBmp } from 'bmp-ts';
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type sharpModule from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import { plainJpegSize } from './jpegHeader';
 
-// sharp uses a single libvips thread on glibc Linux without jemalloc (to limit memory
-// fragmentation); decoding a 2-megapixel JPEG then takes twice as long. Use every core unless
-// SHOTBOX_DECODE_THREADS says otherwise.
-sharp.concurrency(Number(process.env.SHOTBOX_DECODE_THREADS) || availableParallelism());
+type SharpFactory = typeof sharpModule;
+let sharpLoaded: Promise<SharpFactory> | undefined;
+
+/**
+ * sharp, loaded on the first decode: its start (libvips, and `semver` checking its version) costs
+ * ~0.1 s, which a process whose decoding runs in the preparing worker (`detect --project`) need
+ * not pay on its main thread.
+ */
+function loadSharp(): Promise<SharpFactory> {
+  return (sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
+    // sharp uses a single libvips thread on glibc Linux without jemalloc (to limit memory
+    // fragmentation); decoding a 2-megapixel JPEG then takes twice as long. Use every core
+    // unless SHOTBOX_DECODE_THREADS says otherwise.
+    sharp.concurrency(Number(process.env.SHOTBOX_DECODE_THREADS) || availableParallelism());
+    return sharp;
+  }));
+}
+
+/** Loads the decoder now, ahead of the first image (a worker that will decode starts with it). */
+export async function loadDecoder(): Promise<void> {
+  await loadSharp();
+}
 
 /** 8-bit interleaved RGB pixels of an image as it is displayed (EXIF orientation applied). */
 export interface RgbImage {
@@ -118,6 +137,7 @@ export async function decodeIdentified(
 async function decodePlainJpeg(bytes: Uint8Array): Promise<RgbImage | undefined> {
   const size = plainJpegSize(bytes, MAX_IMAGE_PIXELS);
   if (!size) return undefined;
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(bytes, SHARP_INPUT)
       .raw({ depth: 'uchar' })
@@ -152,6 +172,7 @@ export async function openImage(
   name: string,
 ): Promise<{ image: Sharp; meta: ImageMeta }> {
   if (bytes.length === 0) throw new ImageDecodeError('empty', name, 'file is empty (0 bytes)');
+  const sharp = await loadSharp();
   if (bytes[0] === 0x42 && bytes[1] === 0x4d) {
     let bmp;
     try {
