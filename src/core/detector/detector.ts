@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import {
@@ -19,7 +20,13 @@ import {
   type ProviderAttempt,
   type ProviderName,
 } from './executionProviders';
-import { graphCacheSlot, type GraphCacheUse } from './optimizedGraphCache';
+import {
+  graphCacheSlot,
+  rememberedModelHash,
+  rememberModelHash,
+  type GraphCacheSlot,
+  type GraphCacheUse,
+} from './optimizedGraphCache';
 import { canvasToImage, preprocess, type Preprocessed } from './preprocess';
 
 /** One detected object, in original-image pixels (x1, y1, x2, y2). */
@@ -73,11 +80,21 @@ export class Detector {
     readonly providerAttempts: ProviderAttempt[],
     /** Whether the session loaded ONNX Runtime's saved optimised graph, or saved one. */
     readonly graphCache: GraphCacheUse,
+    private readonly graphSlot: GraphCacheSlot | undefined,
     private readonly raw: Omit<PostprocessContext, 'classColumns'> | undefined,
   ) {}
 
   get manifest(): ModelManifest {
     return this.entry.manifest;
+  }
+
+  private hash: Promise<string> | undefined;
+  /**
+   * sha256 of the ONNX file this detector was loaded from (a project's model identity), hashed
+   * once per detector and remembered beside its saved graph, so later loads need not hash it.
+   */
+  contentHash(): Promise<string> {
+    return (this.hash ??= modelContentHash(this.entry.onnxPath, this.graphSlot));
   }
 
   static async load(entry: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
@@ -120,7 +137,7 @@ export class Detector {
         backgroundIndex: manifest.output.backgroundIndex,
       };
     }
-    return new Detector(entry, session, provider, attempts, graphCacheUse, raw);
+    return new Detector(entry, session, provider, attempts, graphCacheUse, graphCache, raw);
   }
 
   /** Decodes, preprocesses, runs and post-processes one image file. */
@@ -241,6 +258,19 @@ export class Detector {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+async function modelContentHash(
+  onnxPath: string,
+  slot: GraphCacheSlot | undefined,
+): Promise<string> {
+  const remembered = slot && (await rememberedModelHash(slot));
+  if (remembered) return remembered;
+  const sha256 = createHash('sha256')
+    .update(await readFile(onnxPath))
+    .digest('hex');
+  if (slot) await rememberModelHash(slot, sha256);
+  return sha256;
 }
 
 async function readModelFile(entry: ModelEntry): Promise<Uint8Array> {

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { writeFileAtomic } from '../fs/atomicWrite';
 import { ortBinaryDir } from './ortBinaryDir';
 
 /**
@@ -24,6 +25,9 @@ export interface GraphCacheSlot {
   hit: boolean;
   /** A temp path for ONNX Runtime to write a fresh graph to; {@link commitGraph} renames it. */
   tempFile: string;
+  /** The model file, and its identity when the slot was looked up (see fileIdentity). */
+  onnxPath: string;
+  identity: string;
 }
 
 /** Entries kept; each is about the size of its model. */
@@ -55,14 +59,8 @@ export function graphCacheDir(): string | undefined {
 export function graphCacheSlot(onnxPath: string): GraphCacheSlot | undefined {
   const dir = graphCacheDir();
   if (!dir) return undefined;
-  let identity: string;
-  try {
-    const real = realpathSync(onnxPath);
-    const s = statSync(real, { bigint: true });
-    identity = [real, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
-  } catch {
-    return undefined;
-  }
+  const identity = fileIdentity(onnxPath);
+  if (!identity) return undefined;
   const key = createHash('sha256')
     .update([identity, runtimeIdentity(), cpuIdentity()].join('\n'))
     .digest('hex')
@@ -75,7 +73,45 @@ export function graphCacheSlot(onnxPath: string): GraphCacheSlot | undefined {
     // Not saved yet.
   }
   const tempFile = path.join(dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  return { file, hit, tempFile };
+  return { file, hit, tempFile, onnxPath, identity };
+}
+
+/**
+ * The file as it is now: which file (device, inode) and its size, mtime and ctime. Any write
+ * changes the ctime, and user space cannot set it back (a copy that restores the mtime still
+ * gets a new one). Undefined when the file cannot be stat'ed.
+ */
+function fileIdentity(file: string): string | undefined {
+  try {
+    const real = realpathSync(file);
+    const s = statSync(real, { bigint: true });
+    return [real, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+const HASH_SUFFIX = '.sha256';
+/**
+ * The model file's sha256 as remembered for this slot (the project's model identity), so a load
+ * from the saved graph need not read and hash 22 MB; undefined when not remembered yet.
+ */
+export async function rememberedModelHash(slot: GraphCacheSlot): Promise<string | undefined> {
+  try {
+    const text = (await readFile(slot.file + HASH_SUFFIX, 'utf8')).trim();
+    return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Remembers the sha256 read from the model file, only while the file is still the one the slot
+ * was made for (it may have been replaced since the session loaded). Failures are swallowed.
+ */
+export async function rememberModelHash(slot: GraphCacheSlot, sha256: string): Promise<void> {
+  if (fileIdentity(slot.onnxPath) !== slot.identity) return;
+  await writeFileAtomic(slot.file + HASH_SUFFIX, `${sha256}\n`).catch(() => undefined);
 }
 
 /** Makes the slot's folder, so ONNX Runtime can write into it; false when it cannot be made. */
@@ -117,7 +153,7 @@ export async function discardGraph(slot: GraphCacheSlot): Promise<void> {
 
 /** Keeps the `keep` most recently used graphs; also removes temp files an old crash left. */
 export async function pruneGraphCache(dir: string, keep: number): Promise<void> {
-  const names = await readdir(dir);
+  const names = new Set(await readdir(dir));
   const entries: { file: string; mtimeMs: number }[] = [];
   const dayAgo = Date.now() - 24 * 3600_000;
   for (const name of names) {
@@ -128,10 +164,15 @@ export async function pruneGraphCache(dir: string, keep: number): Promise<void> 
       if (s.mtimeMs < dayAgo) await rm(file, { force: true }).catch(() => undefined);
     } else if (name.endsWith('.onnx')) {
       entries.push({ file, mtimeMs: s.mtimeMs });
+    } else if (name.endsWith(HASH_SUFFIX) && !names.has(name.slice(0, -HASH_SUFFIX.length))) {
+      await rm(file, { force: true }).catch(() => undefined);
     }
   }
   entries.sort((a, b) => b.mtimeMs - a.mtimeMs);
-  for (const old of entries.slice(keep)) await rm(old.file, { force: true }).catch(() => undefined);
+  for (const old of entries.slice(keep)) {
+    await rm(old.file, { force: true }).catch(() => undefined);
+    await rm(old.file + HASH_SUFFIX, { force: true }).catch(() => undefined);
+  }
 }
 
 let runtimeId: string | undefined;

@@ -3,7 +3,6 @@ import { evaluationRecords, storedClasses } from '../../shared/eval/storedEvalua
 import type { Split } from '../../shared/project/splits';
 import type { ProjectDb } from '../db/projectDb';
 import type { Detector } from '../detector/detector';
-import { modelFileHash } from '../project/detectIntoProject';
 import { assignMissingSplits } from '../project/splits';
 import { evaluationInputFromProject, type ProjectEvalInput } from './evaluateProjectModel';
 
@@ -79,7 +78,7 @@ export async function storeProjectEvaluation(
   about: { jobId: number | null; split: Split | null; scoreThreshold?: number },
 ): Promise<number> {
   const { input, result } = evaluation;
-  const modelSha256 = await modelFileHash(detector);
+  const modelSha256 = await detector.contentHash();
   return project.transaction(() =>
     project.evaluations.insert({
       jobId: about.jobId,

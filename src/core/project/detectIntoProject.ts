@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { ProjectDb } from '../db/projectDb';
 import { detectFiles, type BatchOptions } from '../detector/batch';
 import type { ImagePreparer } from '../detector/imagePreparer';
@@ -203,23 +201,9 @@ export async function detectIntoProject(
   return report;
 }
 
-const modelHashes = new WeakMap<Detector, Promise<string>>();
-
-/** sha256 of the detector's ONNX file (hashed once per detector). */
-export function modelFileHash(detector: Detector): Promise<string> {
-  let hash = modelHashes.get(detector);
-  if (!hash) {
-    hash = readFile(detector.entry.onnxPath).then((b) =>
-      createHash('sha256').update(b).digest('hex'),
-    );
-    modelHashes.set(detector, hash);
-  }
-  return hash;
-}
-
 /** The project's id for this model version (name + ONNX hash). */
 async function modelIdFor(project: ProjectDb, detector: Detector): Promise<number> {
-  const hash = await modelFileHash(detector);
+  const hash = await detector.contentHash();
   return project.runs.ensureModel(detector.manifest.name, hash, detector.manifest);
 }
 

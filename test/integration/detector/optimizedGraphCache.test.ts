@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
+  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
@@ -15,6 +18,7 @@ import {
   graphCacheDir,
   graphCacheSlot,
   pruneGraphCache,
+  rememberedModelHash,
 } from '../../../src/core/detector/optimizedGraphCache';
 import { resolveModel, type ModelEntry } from '../../../src/core/models/registry';
 import { demoPhotos } from '../../helpers/paths';
@@ -116,6 +120,30 @@ describe('optimised-graph cache', () => {
     ).rejects.toThrow(/model file .*gone\.onnx is missing/);
   });
 
+  it("remembers the model's sha256 beside its graph, and only for the file it was read from", async () => {
+    const sha256 = (file: string): string =>
+      createHash('sha256').update(readFileSync(file)).digest('hex');
+    const want = sha256(entry.onnxPath);
+    const first = await Detector.load(entry, { providers: ['cpu'] });
+    expect(await first.contentHash()).toBe(want);
+    await first.dispose();
+    const slot = graphCacheSlot(entry.onnxPath)!;
+    expect(await rememberedModelHash(slot)).toBe(want);
+    const second = await Detector.load(entry, { providers: ['cpu'] });
+    expect(second.graphCache).toBe('hit');
+    expect(await second.contentHash()).toBe(want);
+    await second.dispose();
+
+    // Replaced after the load and before the hash: the new content is hashed, and not filed
+    // under the old file's identity.
+    rmSync(slot.file + '.sha256');
+    const third = await Detector.load(entry, { providers: ['cpu'] });
+    writeFileSync(entry.onnxPath, 'other bytes');
+    expect(await third.contentHash()).toBe(sha256(entry.onnxPath));
+    await third.dispose();
+    expect(await rememberedModelHash(slot)).toBeUndefined();
+  });
+
   it('keeps the most recently used graphs and clears temp files a crash left', async () => {
     const dir = path.join(work, 'prune');
     await import('node:fs/promises').then((fs) => fs.mkdir(dir));
@@ -128,7 +156,16 @@ describe('optimised-graph cache', () => {
     writeFileSync(path.join(dir, '.old.tmp'), 'partial');
     await utimes(path.join(dir, '.old.tmp'), now - 2 * day, now - 2 * day);
     writeFileSync(path.join(dir, '.fresh.tmp'), 'being written');
+    writeFileSync(path.join(dir, 'g0.onnx.sha256'), 'hash');
+    writeFileSync(path.join(dir, 'g4.onnx.sha256'), 'hash');
+    writeFileSync(path.join(dir, 'gone.onnx.sha256'), 'hash');
     await pruneGraphCache(dir, 3);
-    expect(readdirSync(dir).sort()).toEqual(['.fresh.tmp', 'g0.onnx', 'g1.onnx', 'g2.onnx']);
+    expect(readdirSync(dir).sort()).toEqual([
+      '.fresh.tmp',
+      'g0.onnx',
+      'g0.onnx.sha256',
+      'g1.onnx',
+      'g2.onnx',
+    ]);
   });
 });
