@@ -2,7 +2,15 @@
 // costs a plain `node` load instead of compiling TypeScript every time (issue 7).
 // Packages stay external: native modules (better-sqlite3, onnxruntime-node, sharp) and everything
 // else load from node_modules as they are.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -80,6 +88,7 @@ export async function buildCli() {
     metafile: true,
     logLevel: 'warning',
     outdir: path.dirname(builtCli),
+    plugins: [englishZodOnly],
   });
   const tmp = `.${process.pid}.tmp`;
   const put = (file, text) => {
@@ -92,13 +101,53 @@ export async function buildCli() {
   for (const f of result.outputFiles) if (f !== entry) put(f.path, f.text);
   put(
     inputsFile,
-    // Our sources only: a changed package comes with an `npm install`, whose postinstall rebuilds.
+    // Our sources only: a changed package comes with an `npm install`, whose postinstall rebuilds;
+    // nor the plugin's virtual modules (named `namespace:path`).
     JSON.stringify([
-      ...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/')),
+      ...Object.keys(result.metafile.inputs).filter(
+        (f) => !f.startsWith('node_modules/') && !/^[\w-]+:/.test(f),
+      ),
       'scripts/build-cli.mjs',
     ]),
   );
   put(builtCli, entry.text);
+  pruneOldChunks(new Set(result.outputFiles.map((f) => f.path)));
+}
+
+/**
+ * zod's error messages are in English for us; its other ~40 locales are ~360 KB that every start
+ * would parse (about half of zod's chunk, which takes ~50 ms to load). Its locale index resolves
+ * to English alone; `z.locales.en` still works, and nothing here uses another.
+ */
+const englishZodOnly = {
+  name: 'english-zod-only',
+  setup(b) {
+    b.onResolve({ filter: /[/\\]locales[/\\]index\.js$/ }, (args) =>
+      /[/\\]node_modules[/\\]zod[/\\]/.test(args.importer)
+        ? { path: path.join(path.dirname(args.importer), args.path), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Chunks of earlier builds are content-named, so each build leaves its old ones behind. Those not
+ * in this build go once they are a day old: a CLI started before the rebuild may still import one.
+ */
+function pruneOldChunks(current) {
+  const dir = path.join(path.dirname(builtCli), 'chunks');
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (current.has(file)) continue;
+    const s = statSync(file, { throwIfNoEntry: false });
+    if (s?.isFile() && s.mtimeMs < dayAgo) rmSync(file, { force: true });
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
