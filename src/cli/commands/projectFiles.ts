@@ -2,10 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectDb, type OpenProjectOptions } from '../../core/db/projectDb';
 import type { AnnotationFormat, ParseResult } from '../../core/formats/annotationSet';
-import { parseCoco } from '../../core/formats/coco';
 import { FORMAT_NAMES, sniffFormat } from '../../core/formats/sniffFormat';
-import { parseVoc } from '../../core/formats/voc';
-import { parseYolo } from '../../core/formats/yolo';
 import { escapeControls as safe } from '../../shared/text/unsafeChars';
 import { UsageError } from '../exitCodes';
 
@@ -69,7 +66,10 @@ export async function parseAnnotations(
   classesFile?: string,
 ): Promise<ParseResult> {
   if (!existsSync(source)) throw new UsageError(`annotations not found: ${path.resolve(source)}`);
-  if (format === 'coco') return parseCoco(source);
-  if (format === 'voc') return parseVoc(source);
+  // The parsers (and the XML parser under VOC) load here: most commands that open a project,
+  // `detect --project` among them, never parse a label file.
+  if (format === 'coco') return (await import('../../core/formats/coco')).parseCoco(source);
+  if (format === 'voc') return (await import('../../core/formats/voc')).parseVoc(source);
+  const { parseYolo } = await import('../../core/formats/yolo');
   return parseYolo(source, classesFile ? { classesFile } : {});
 }
