@@ -11,9 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { postprocessRaw } from '../../shared/detection/postprocess';
 import type { EvalDetection } from '../../shared/eval/dataset';
-import { createBoxCoder } from '../../shared/ssd/boxCoder';
 import { canvasToImage } from '../../shared/ssd/canvasMapping';
-import { generatePriors } from '../../shared/ssd/priors';
 import type { AugBox } from '../../shared/training/augment';
 import { decodeImageFile, type RgbImage } from '../image/decode';
 import { faceApiSsdSpec } from '../models/faceApiSsd/modelSpec';
@@ -22,7 +20,7 @@ import {
   locateFaceApiSsdFiles,
 } from '../models/faceApiSsd/convertFaceApiSsd';
 import { readManifest } from '../models/registry';
-import { settledLabels, type SettledImage } from '../project/settledLabels';
+import type { SettledImage } from '../project/settledLabels';
 import { loadCheckpoint, type Checkpoint } from './checkpoint';
 import { runEpochs } from './epochLoop';
 import { writeTrainedModel } from './exportTrained';
@@ -37,7 +35,7 @@ import {
   type TrainOutcome,
   type TrainRequest,
 } from './trainRun';
-import { storedSplits, trainValSplit } from './trainValSplit';
+import { describeTrainingSet, trainingSet } from './trainingSet';
 
 /** Validation images go through the network this many at a time. */
 const VAL_BATCH = 4;
@@ -60,31 +58,9 @@ export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
   const problem = fullModeBackendProblem(tf.getBackend());
   if (problem) throw new Error(problem);
   const manifest = base.manifest;
-  if (manifest.output.kind !== 'raw' || !manifest.priors || !manifest.boxCoder)
-    throw new Error(`${manifest.name} has no raw outputs, priors and box coder to fine-tune`);
-  if (manifest.name !== 'ssd-mobilenetv1-face' && !manifest.provenance?.['base-model'])
-    throw new Error(`only the face-api SSD spec can be fine-tuned so far (got ${manifest.name})`);
-
-  const { classes, images } = settledLabels(project);
-  if (classes.length === 0) throw new Error(`${project.file} has no classes to train`);
-  const classColumn = new Map(classes.map((c, i) => [c.id, i + 1]));
-  const labelled = images.filter((s) => s.boxes.length > 0);
-  if (labelled.length < 2)
-    throw new Error(
-      `${project.file} has ${labelled.length} settled labelled images; training needs at least 2`,
-    );
-  const split = trainValSplit(images, {
-    valFraction: settings.valFraction,
-    seed: settings.seed,
-    splits: storedSplits(project),
-  });
-  const trainSet = settings.maxImages ? split.train.slice(0, settings.maxImages) : split.train;
-  const valSet = settings.maxImages
-    ? split.val.slice(0, Math.max(1, settings.maxImages >> 1))
-    : split.val;
-  events.log(
-    `${trainSet.length} training images, ${valSet.length} validation images, ${classes.length} classes (${classes.map((c) => c.name).join(', ')}); the whole network trains on tfjs ${tf.getBackend()}`,
-  );
+  const set = trainingSet(project, manifest, settings);
+  const { classes, classColumn, train: trainSet, val: valSet } = set;
+  events.log(`${describeTrainingSet(set)}; the whole network trains on tfjs ${tf.getBackend()}`);
 
   // The layers on the base model's input size (512² for the face model): convolutions fit any
   // size, and the manifest's priors must then match the spec's maps.
@@ -92,10 +68,7 @@ export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
   if (width !== height) throw new Error(`${manifest.name}: full mode needs a square input`);
   const spec = faceApiSsdSpec(width);
   const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath);
-  const ctx = {
-    priors: generatePriors(manifest.priors).boxes,
-    coder: createBoxCoder(manifest.boxCoder),
-  };
+  const ctx = { priors: set.priors, coder: set.coder };
   if (ctx.priors.length / 4 !== spec.priorCount)
     throw new Error(
       `${manifest.name} has ${ctx.priors.length / 4} priors, its network ${spec.priorCount} outputs`,

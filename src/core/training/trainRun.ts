@@ -9,9 +9,7 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createBoxCoder } from '../../shared/ssd/boxCoder';
 import { canvasToImage } from '../../shared/ssd/canvasMapping';
-import { generatePriors } from '../../shared/ssd/priors';
 import type { ModelManifest } from '../../shared/models/manifest';
 import { postprocessRaw } from '../../shared/detection/postprocess';
 import { seededRng, type AugBox, type AugmentOptions } from '../../shared/training/augment';
@@ -28,7 +26,7 @@ import {
   locateFaceApiSsdFiles,
 } from '../models/faceApiSsd/convertFaceApiSsd';
 import type { ProjectDb } from '../db/projectDb';
-import { settledLabels, type SettledImage } from '../project/settledLabels';
+import type { SettledImage } from '../project/settledLabels';
 import { BackboneFeatures } from './backboneFeatures';
 import {
   cacheImage,
@@ -46,7 +44,7 @@ import {
 } from './trainableHeads';
 import { initialExtrasParams, TrainableExtras } from './trainableExtras';
 import { modelNameFromPath, writeTrainedModel } from './exportTrained';
-import { storedSplits, trainValSplit } from './trainValSplit';
+import { describeTrainingSet, trainingSet } from './trainingSet';
 import { loadCheckpoint, type Checkpoint } from './checkpoint';
 import { runEpochs } from './epochLoop';
 
@@ -154,36 +152,12 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
   // The whole network trains without a feature cache: its own loop (trainFull.ts).
   if (settings.mode === 'full') return (await import('./trainFull')).trainFull(req);
   const manifest = base.manifest;
-  if (manifest.output.kind !== 'raw' || !manifest.priors || !manifest.boxCoder)
-    throw new Error(`${manifest.name} has no raw outputs, priors and box coder to fine-tune`);
-  if (manifest.name !== 'ssd-mobilenetv1-face' && !manifest.provenance?.['base-model'])
-    throw new Error(`only the face-api SSD spec can be fine-tuned so far (got ${manifest.name})`);
-
-  const { classes, images } = settledLabels(project);
-  if (classes.length === 0) throw new Error(`${project.file} has no classes to train`);
-  const classColumn = new Map(classes.map((c, i) => [c.id, i + 1]));
-  const labelled = images.filter((s) => s.boxes.length > 0);
-  if (labelled.length < 2)
-    throw new Error(
-      `${project.file} has ${labelled.length} settled labelled images; training needs at least 2`,
-    );
-  const split = trainValSplit(images, {
-    valFraction: settings.valFraction,
-    seed: settings.seed,
-    splits: storedSplits(project),
-  });
-  const trainSet = settings.maxImages ? split.train.slice(0, settings.maxImages) : split.train;
-  const valSet = settings.maxImages
-    ? split.val.slice(0, Math.max(1, settings.maxImages >> 1))
-    : split.val;
-  events.log(
-    `${trainSet.length} training images, ${valSet.length} validation images, ${classes.length} classes (${classes.map((c) => c.name).join(', ')})`,
-  );
+  const set = trainingSet(project, manifest, settings);
+  const { classes, classColumn, train: trainSet, val: valSet, priors, coder } = set;
+  events.log(describeTrainingSet(set));
 
   const spec = faceApiSsdSpec();
   const weights = await loadFaceApiSsdWeights(locateFaceApiSsdFiles().manifestPath, spec);
-  const priors = generatePriors(manifest.priors).boxes;
-  const coder = createBoxCoder(manifest.boxCoder);
   const numClasses = classes.length + 1;
 
   const dir = checkpointDir(req.out);
