@@ -13,8 +13,9 @@ import { createLibvipsThreadLowerer, lowerThisThread } from './threadPriority';
 // inference thread, which stalls every operator's barrier (measured on 2 cores: 0.70–0.79× bare
 // → 0.80–0.85× for this thread alone, in the same interleaved runs).
 lowerThisThread();
-// Loaded while the main thread loads the model, not when the first image arrives.
-void loadDecoder();
+// Loaded while the main thread loads the model, not when the first image arrives. A decoder that
+// cannot load fails each image with its reason (prepareImage), not this thread.
+void loadDecoder().catch(() => undefined);
 const lowerLibvipsThreads = createLibvipsThreadLowerer();
 const port = parentPort;
 if (!port) throw new Error('prepareWorker runs as a worker thread');
