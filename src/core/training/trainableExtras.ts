@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedWeights } from '../models/faceApiSsd/checkWeights';
 import type { ConvLayerSpec, SsdModelSpec } from '../models/faceApiSsd/modelSpec';
-import { assignAll, type HeadParams } from './trainableHeads';
+import { NamedVariables, type HeadParams } from './namedVariables';
 
 /** The spec's extra layers, in order. */
 export function extraLayers(spec: SsdModelSpec): ConvLayerSpec[] {
@@ -55,9 +55,8 @@ export function patchSelection(layer: ConvLayerSpec): Float32Array {
   return sel;
 }
 
-export class TrainableExtras {
+export class TrainableExtras extends NamedVariables {
   private readonly layers: ConvLayerSpec[];
-  private readonly vars = new Map<string, tf.Variable>();
   private readonly selections = new Map<string, tf.Tensor2D>();
 
   /** `outputs[k]`: the layer whose output is predictor k's map (null: not an extra layer). */
@@ -66,6 +65,7 @@ export class TrainableExtras {
   readonly sourcePredictor: number;
 
   constructor(spec: SsdModelSpec, params: HeadParams) {
+    super('extras');
     this.layers = extraLayers(spec);
     const first = this.layers[0];
     if (!first) throw new Error(`${spec.name} has no extra layers`);
@@ -80,11 +80,8 @@ export class TrainableExtras {
       const w = params[filters];
       const b = params[bias];
       if (!w || !b) throw new Error(`no parameters for ${layer.name}`);
-      this.vars.set(
-        filters,
-        tf.variable(tf.tensor2d(w, [k2in, layer.outChannels]), true, unique(filters)),
-      );
-      this.vars.set(bias, tf.variable(tf.tensor1d(b), true, unique(bias)));
+      this.addVariable(filters, w, [k2in, layer.outChannels]);
+      this.addVariable(bias, b, [b.length]);
       if (layer.kernel > 1) {
         const cells = layer.outputSize * layer.outputSize * layer.kernel * layer.kernel;
         this.selections.set(
@@ -172,29 +169,8 @@ export class TrainableExtras {
     return out;
   }
 
-  /** The variable behind a parameter name (for the optimizer). */
-  variableName(param: string): string | undefined {
-    return this.vars.get(param)?.name;
-  }
-
-  params(): HeadParams {
-    const out: HeadParams = {};
-    for (const [name, v] of this.vars) out[name] = Float32Array.from(v.dataSync() as Float32Array);
-    return out;
-  }
-
-  /** Sets every parameter (e.g. to averaged weights for validation, then back). */
-  assign(params: HeadParams): void {
-    assignAll(this.vars, params);
-  }
-
-  dispose(): void {
-    for (const v of this.vars.values()) v.dispose();
+  override dispose(): void {
+    super.dispose();
     for (const s of this.selections.values()) s.dispose();
   }
-}
-
-let instance = 0;
-function unique(name: string): string {
-  return `extras${instance++}/${name}`;
 }

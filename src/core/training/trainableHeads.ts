@@ -10,8 +10,9 @@ import type { CheckedWeights } from '../models/faceApiSsd/checkWeights';
 import type { SsdModelSpec } from '../models/faceApiSsd/modelSpec';
 import { seededRng } from '../../shared/training/augment';
 
-/** Plain arrays of every head parameter, by its TF weight name (checkpoint and export form). */
-export type HeadParams = Record<string, Float32Array>;
+import { NamedVariables, type HeadParams } from './namedVariables';
+
+export type { HeadParams } from './namedVariables';
 
 export interface HeadOutputs {
   /** 4P, prior order. */
@@ -49,15 +50,13 @@ export function initialHeadParams(
   return params;
 }
 
-export class TrainableHeads {
-  private readonly vars: Map<string, tf.Variable>;
-
+export class TrainableHeads extends NamedVariables {
   constructor(
     private readonly spec: SsdModelSpec,
     readonly numClasses: number,
     params: HeadParams,
   ) {
-    this.vars = new Map();
+    super('heads');
     for (const p of spec.predictors) {
       const widths: Array<[string, number]> = [
         [p.boxEncoding.filters, p.anchorsPerCell * spec.boxCodeSize],
@@ -69,7 +68,7 @@ export class TrainableHeads {
         const value = params[name];
         if (!value) throw new Error(`no parameter ${name}`);
         const shape = i % 2 === 0 ? [p.channels, width] : [width];
-        this.vars.set(name, tf.variable(tf.tensor(value, shape), true, uniqueName(name)));
+        this.addVariable(name, value, shape);
       });
     }
   }
@@ -202,11 +201,6 @@ export class TrainableHeads {
     return out;
   }
 
-  /** The variable behind a parameter name (for the optimizer). */
-  variableName(param: string): string | undefined {
-    return this.vars.get(param)?.name;
-  }
-
   /** Applies gradients with the optimizer (keyed by the variables' names) and frees them. */
   apply(optimizer: tf.Optimizer, grads: Map<string, tf.Tensor>): void {
     const named: tf.NamedTensorMap = {};
@@ -215,37 +209,7 @@ export class TrainableHeads {
     for (const g of grads.values()) g.dispose();
   }
 
-  params(): HeadParams {
-    const out: HeadParams = {};
-    for (const [name, v] of this.vars) out[name] = Float32Array.from(v.dataSync() as Float32Array);
-    return out;
-  }
-
-  /** Sets every parameter (e.g. to averaged weights for validation, then back). */
-  assign(params: HeadParams): void {
-    assignAll(this.vars, params);
-  }
-
-  dispose(): void {
-    for (const v of this.vars.values()) v.dispose();
-  }
-
   private v(name: string): tf.Variable {
     return this.vars.get(name)!;
   }
-}
-
-/** Assigns each named array to its variable (same shape). */
-export function assignAll(vars: ReadonlyMap<string, tf.Variable>, params: HeadParams): void {
-  for (const [name, v] of vars) {
-    const value = params[name];
-    if (!value || value.length !== v.size) throw new Error(`no parameter ${name} of ${v.size}`);
-    tf.tidy(() => v.assign(tf.tensor(value, v.shape)));
-  }
-}
-
-// tfjs variable names are global to the process; a second run (a test, a resume) needs new ones.
-let instance = 0;
-function uniqueName(name: string): string {
-  return `heads${instance++}/${name}`;
 }

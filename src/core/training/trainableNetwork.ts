@@ -14,7 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedWeights } from '../models/faceApiSsd/checkWeights';
 import type { ConvLayerSpec, SsdModelSpec } from '../models/faceApiSsd/modelSpec';
-import { assignAll, initialHeadParams, type HeadOutputs, type HeadParams } from './trainableHeads';
+import { NamedVariables, type HeadParams } from './namedVariables';
+import { initialHeadParams, type HeadOutputs } from './trainableHeads';
 
 /** Name of a batch-norm layer's folded filters / bias (distinct from the base's unfolded ones). */
 function foldedNames(layer: ConvLayerSpec): { filters: string; bias: string } {
@@ -84,18 +85,17 @@ interface NetworkTensors {
   logits: tf.Tensor3D;
 }
 
-export class TrainableNetwork {
-  private readonly vars = new Map<string, tf.Variable>();
-
+export class TrainableNetwork extends NamedVariables {
   constructor(
     private readonly spec: SsdModelSpec,
     readonly numClasses: number,
     params: HeadParams,
   ) {
+    super('network');
     const take = (name: string, shape: number[]): void => {
       const value = params[name];
       if (!value) throw new Error(`no parameter ${name}`);
-      this.vars.set(name, tf.variable(tf.tensor(value, shape), true, uniqueName(name)));
+      this.addVariable(name, value, shape);
     };
     for (const layer of spec.layers) {
       const { filters, bias } = layerParamNames(layer);
@@ -204,27 +204,6 @@ export class TrainableNetwork {
     return named;
   }
 
-  /** The variable behind a parameter name (for the optimizer). */
-  variableName(param: string): string | undefined {
-    return this.vars.get(param)?.name;
-  }
-
-  /** Every parameter by its name in {@link foldedSpec} (checkpoint and export form). */
-  params(): HeadParams {
-    const out: HeadParams = {};
-    for (const [name, v] of this.vars) out[name] = Float32Array.from(v.dataSync() as Float32Array);
-    return out;
-  }
-
-  /** Sets every parameter from its named array (the averaged weights, a checkpoint). */
-  assign(params: HeadParams): void {
-    assignAll(this.vars, params);
-  }
-
-  dispose(): void {
-    for (const v of this.vars.values()) v.dispose();
-  }
-
   private input(images: readonly Float32Array[]): tf.Tensor4D {
     const { channels, size } = this.spec.input;
     return tf.tensor4d(concatAll(images), [images.length, channels, size, size]);
@@ -257,10 +236,4 @@ function concatAll(parts: readonly Float32Array[]): Float32Array {
     at += p.length;
   }
   return out;
-}
-
-// tfjs variable names are global to the process; a second run (a test, a resume) needs new ones.
-let instance = 0;
-function uniqueName(name: string): string {
-  return `network${instance++}/${name}`;
 }
