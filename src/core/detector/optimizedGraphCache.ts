@@ -30,6 +30,9 @@ export interface GraphCacheSlot {
   identity: string;
 }
 
+/** Models larger than this are not cached (see graphCacheSlot). */
+export const MAX_CACHED_MODEL_BYTES = 1 << 30;
+
 /** Entries kept; each is about the size of its model. */
 export const GRAPH_CACHE_ENTRIES = 8;
 
@@ -59,8 +62,11 @@ export function graphCacheDir(): string | undefined {
 export function graphCacheSlot(onnxPath: string): GraphCacheSlot | undefined {
   const dir = graphCacheDir();
   if (!dir) return undefined;
-  const identity = fileIdentity(onnxPath);
-  if (!identity) return undefined;
+  const model = fileIdentity(onnxPath);
+  // A graph this large would need its weights saved as external data (protobuf stops at 2 GB);
+  // a save that fails on every load would double each load instead of saving time.
+  if (!model || model.size > MAX_CACHED_MODEL_BYTES) return undefined;
+  const { identity } = model;
   const key = createHash('sha256')
     .update([identity, runtimeIdentity(), cpuIdentity()].join('\n'))
     .digest('hex')
@@ -81,11 +87,12 @@ export function graphCacheSlot(onnxPath: string): GraphCacheSlot | undefined {
  * changes the ctime, and user space cannot set it back (a copy that restores the mtime still
  * gets a new one). Undefined when the file cannot be stat'ed.
  */
-function fileIdentity(file: string): string | undefined {
+function fileIdentity(file: string): { identity: string; size: number } | undefined {
   try {
     const real = realpathSync(file);
     const s = statSync(real, { bigint: true });
-    return [real, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
+    const identity = [real, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
+    return { identity, size: Number(s.size) };
   } catch {
     return undefined;
   }
@@ -110,7 +117,7 @@ export async function rememberedModelHash(slot: GraphCacheSlot): Promise<string 
  * was made for (it may have been replaced since the session loaded). Failures are swallowed.
  */
 export async function rememberModelHash(slot: GraphCacheSlot, sha256: string): Promise<void> {
-  if (fileIdentity(slot.onnxPath) !== slot.identity) return;
+  if (fileIdentity(slot.onnxPath)?.identity !== slot.identity) return;
   await writeFileAtomic(slot.file + HASH_SUFFIX, `${sha256}\n`).catch(() => undefined);
 }
 
