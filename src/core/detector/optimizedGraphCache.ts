@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import envPaths from 'env-paths';
 import ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../fs/atomicWrite';
 import { ortBinaryDir } from './ortBinaryDir';
@@ -34,7 +35,7 @@ export interface GraphCacheSlot {
 export const MAX_CACHED_MODEL_BYTES = 1 << 30;
 
 /** Entries kept; each is about the size of its model. */
-export const GRAPH_CACHE_ENTRIES = 8;
+const GRAPH_CACHE_ENTRIES = 8;
 
 /**
  * The cache folder: `SHOTBOX_CACHE_DIR` when set ("off" turns the cache off; tests point it at a
@@ -44,15 +45,8 @@ export function graphCacheDir(): string | undefined {
   const fromEnv = process.env.SHOTBOX_CACHE_DIR;
   if (fromEnv === 'off') return undefined;
   if (fromEnv) return path.join(path.resolve(fromEnv), 'ort-graphs');
-  const home = os.homedir();
-  if (process.platform === 'win32') {
-    const local = process.env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local');
-    return path.join(local, 'Shotbox', 'Cache', 'ort-graphs');
-  }
-  if (process.platform === 'darwin')
-    return path.join(home, 'Library', 'Caches', 'Shotbox', 'ort-graphs');
-  const cacheHome = process.env.XDG_CACHE_HOME || path.join(home, '.cache');
-  return path.join(cacheHome, 'shotbox', 'ort-graphs');
+  // The platform's cache folder, as the demo project finds its data folder (env-paths).
+  return path.join(envPaths('shotbox', { suffix: '' }).cache, 'ort-graphs');
 }
 
 /**
@@ -122,7 +116,7 @@ export async function rememberModelHash(slot: GraphCacheSlot, sha256: string): P
 }
 
 /** Makes the slot's folder, so ONNX Runtime can write into it; false when it cannot be made. */
-export async function prepareGraphSlot(slot: GraphCacheSlot): Promise<boolean> {
+async function prepareGraphSlot(slot: GraphCacheSlot): Promise<boolean> {
   try {
     await mkdir(path.dirname(slot.file), { recursive: true });
     return true;
@@ -136,7 +130,7 @@ export async function prepareGraphSlot(slot: GraphCacheSlot): Promise<boolean> {
  * graph or none) and prunes old entries. A cache that cannot be written costs speed, never a
  * load, so every failure here is swallowed.
  */
-export async function commitGraph(slot: GraphCacheSlot): Promise<boolean> {
+async function commitGraph(slot: GraphCacheSlot): Promise<boolean> {
   try {
     await rename(slot.tempFile, slot.file);
   } catch {
@@ -148,13 +142,13 @@ export async function commitGraph(slot: GraphCacheSlot): Promise<boolean> {
 }
 
 /** Marks a hit as recently used, so pruning keeps it. */
-export async function touchGraph(slot: GraphCacheSlot): Promise<void> {
+async function touchGraph(slot: GraphCacheSlot): Promise<void> {
   const now = new Date();
   await utimes(slot.file, now, now).catch(() => undefined);
 }
 
 /** Removes a saved graph ONNX Runtime refused, so the next load saves a good one. */
-export async function discardGraph(slot: GraphCacheSlot): Promise<void> {
+async function discardGraph(slot: GraphCacheSlot): Promise<void> {
   await rm(slot.file, { force: true }).catch(() => undefined);
 }
 
