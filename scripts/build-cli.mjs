@@ -64,10 +64,11 @@ export async function buildCli() {
   const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
-    // The image-preparing worker thread (src/core/detector/imagePreparer.ts loads it by name).
+    // The detector's worker threads (src/core/detector/workerThreads.ts loads them by name).
     entryPoints: {
       shotbox: 'src/cli/main.ts',
       prepareWorker: 'src/core/detector/prepareWorker.ts',
+      inferenceWorker: 'src/core/detector/inferenceWorker.ts',
     },
     bundle: true,
     splitting: true,

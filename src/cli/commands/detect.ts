@@ -85,9 +85,29 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
     .option('--include-reviewed', 'with --project: also run on images already reviewed')
     .option('--quiet', 'no progress bar and no per-file messages')
     .action(async (inputs: string[], opts: DetectCliOptions) => {
-      // The preparing worker starts first: it loads its modules (sharp, the resize kernel) on
-      // the other core while this thread loads ONNX Runtime, SQLite and the rest.
-      (await import('../../core/detector/imagePreparer')).prewarmImagePreparer();
+      // The worker threads start first, on the other core while this thread loads SQLite and the
+      // rest: the image worker loads sharp and the resize kernel, and the model loads in its own
+      // (a head start: a resumed job with another model loads that one instead).
+      const [{ prewarmInferenceThread }, { prewarmImagePreparer: prewarmPreparer }] =
+        await Promise.all([
+          import('../../core/detector/inferenceThread'),
+          import('../../core/detector/imagePreparer'),
+        ]);
+      prewarmInferenceThread();
+      prewarmPreparer();
+      const [early, registry, chain] = await Promise.all([
+        import('../../core/detector/detector'),
+        import('../../core/models/registry'),
+        import('../../core/detector/executionProviders'),
+      ]);
+      try {
+        early.Detector.preload(registry.resolveModel(opts.model), {
+          thread: 'worker',
+          ...(opts.provider ? { providers: chain.parseProviderList(opts.provider) } : {}),
+        });
+      } catch {
+        // A bad name or provider list is reported below, in the command's own words.
+      }
       const {
         parseProviderList,
         resolveModel,
@@ -168,7 +188,10 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
           );
         }
       }
-      const detector = await Detector.load(entry, { ...(providers ? { providers } : {}) });
+      const detector = await Detector.load(entry, {
+        thread: 'worker',
+        ...(providers ? { providers } : {}),
+      });
       log(
         `model ${entry.manifest.name} on ${detector.provider.toUpperCase()}; ${todo.length} images`,
       );
@@ -284,10 +307,10 @@ async function detectIntoProjectCli(
   let loaded: Awaited<ReturnType<typeof Detector.load>> | undefined;
   const runner = new JobRunner(project, {
     detector: async (model) => {
-      loaded = await Detector.load(
-        resolveModel(model),
-        opts.providers ? { providers: opts.providers } : {},
-      );
+      loaded = await Detector.load(resolveModel(model), {
+        thread: 'worker',
+        ...(opts.providers ? { providers: opts.providers } : {}),
+      });
       progress.log(`model ${loaded.manifest.name} on ${loaded.provider.toUpperCase()}`);
       return loaded;
     },

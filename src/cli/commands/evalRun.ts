@@ -53,10 +53,10 @@ export async function evalProject(projectFile: string, opts: EvalCliOptions): Pr
   process.once('SIGINT', onSigint);
   try {
     const split = opts.split as Split | undefined;
-    const detector = await Detector.load(
-      entry,
-      opts.provider ? { providers: parseProviderList(opts.provider) } : {},
-    );
+    const detector = await Detector.load(entry, {
+      thread: 'worker',
+      ...(opts.provider ? { providers: parseProviderList(opts.provider) } : {}),
+    });
     const about = `${detector.manifest.name} on ${detector.provider.toUpperCase()}`;
     let evaluation: ProjectEvaluation;
     let stored: { evaluationId: number; jobId: number } | undefined;

@@ -249,7 +249,9 @@ export function createBackend(options: BackendOptions): Backend {
     let d = detectors.get(name);
     if (!d) {
       // Names only: a path reaches a model loader from the CLI or main's own dialog, never here.
-      d = Detector.load(resolveKnownModel(name));
+      // In a worker thread: jobs post-process and store while the model runs, and the server
+      // stays responsive during a run.
+      d = Detector.load(resolveKnownModel(name), { thread: 'worker' });
       detectors.set(name, d);
       d.catch(() => detectors.delete(name));
     }

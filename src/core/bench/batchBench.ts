@@ -106,10 +106,10 @@ export async function runBatchBench(
   if (files.some((f) => path.dirname(f) !== imageDir))
     throw new Error('the bench images must lie in one folder');
 
-  const detector = await Detector.load(
-    entry,
-    options.providers ? { providers: options.providers } : {},
-  );
+  const detector = await Detector.load(entry, {
+    thread: 'worker',
+    ...(options.providers ? { providers: options.providers } : {}),
+  });
   const session = await ort.InferenceSession.create(await readFile(entry.onnxPath), {
     executionProviders: [detector.provider],
   });

@@ -123,49 +123,66 @@ export async function* detectFiles(
       queue.push(preparer.prepare(file, options.admit?.get(file)));
     }
   };
+  // Images whose inference has been started, in order: with the model in a worker thread, the
+  // next one waits there while this thread post-processes the last and the caller stores it.
+  const running: Promise<BatchItem>[] = [];
+  let started = 0;
+  // When the model last finished a run here: only a decode still awaited after that (and after
+  // the image's turn came) kept the model waiting.
+  let modelFreeAt = performance.now();
+  const detect = async (file: string, preparing: Promise<Prepared>): Promise<BatchItem> => {
+    const calledAt = performance.now();
+    const prepared = await preparing;
+    const readyAt = performance.now();
+    if ('error' in prepared) return { file, ok: false, reason: prepared.error };
+    try {
+      const result = await detector.detectPrepared(
+        prepared.pre,
+        prepared.width,
+        prepared.height,
+        options,
+      );
+      result.timings.decode = prepared.decodeMs;
+      result.timings.preprocess = prepared.preprocessMs;
+      const waitMs = Math.max(0, readyAt - Math.max(calledAt, modelFreeAt));
+      modelFreeAt = performance.now();
+      // Inference has returned: the tensor can take a later image.
+      preparer.recycle(prepared.pre.data);
+      return {
+        file,
+        ok: true,
+        result,
+        waitMs,
+        ...(prepared.admitted ? { admitted: prepared.admitted } : {}),
+      };
+    } catch (err) {
+      return {
+        file,
+        ok: false,
+        reason: `detection failed (${err instanceof Error ? err.message : String(err)})`,
+      };
+    }
+  };
+  const start = (): void => {
+    const file = files[started++]!;
+    const preparing = queue.shift()!;
+    fill();
+    running.push(detect(file, preparing));
+  };
+  const ahead = Math.max(1, detector.runsAhead);
   try {
     fill();
     for (let i = 0; i < files.length; i++) {
       if (options.signal?.aborted) return;
-      const tw = performance.now();
-      const prepared = await queue.shift()!;
-      const waitMs = performance.now() - tw;
-      fill();
-      const file = files[i]!;
-      if ('error' in prepared) {
-        yield { file, ok: false, reason: prepared.error };
-        continue;
-      }
-      try {
-        const result = await detector.detectPrepared(
-          prepared.pre,
-          prepared.width,
-          prepared.height,
-          options,
-        );
-        result.timings.decode = prepared.decodeMs;
-        result.timings.preprocess = prepared.preprocessMs;
-        // Inference has returned: the tensor can take a later image.
-        preparer.recycle(prepared.pre.data);
-        yield {
-          file,
-          ok: true,
-          result,
-          waitMs,
-          ...(prepared.admitted ? { admitted: prepared.admitted } : {}),
-        };
-      } catch (err) {
-        yield {
-          file,
-          ok: false,
-          reason: `detection failed (${err instanceof Error ? err.message : String(err)})`,
-        };
-      }
+      while (running.length < ahead && started < files.length) start();
+      yield await running.shift()!;
     }
   } finally {
     // Images still queued (an abort or a consumer's break) are dropped with our own worker, or
     // their tensors go back to the caller's preparer.
     if (!options.preparer) await preparer.close();
     else for (const p of queue) void p.then((q) => 'error' in q || preparer.recycle(q.pre.data));
+    // Runs already started finish on their own; their tensors went back in `detect`.
+    for (const r of running) void r.catch(() => undefined);
   }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import ort from 'onnxruntime-node';
 import {
   classColumnsOf,
   imageWindow,
@@ -13,13 +12,19 @@ import { generatePriors } from '../../shared/ssd/priors';
 import { decodeImageFile, type RgbImage } from '../image/decode';
 import type { ModelEntry } from '../models/registry';
 import {
-  createSessionWithFallback,
   defaultProviderChain,
   ModelLoadError,
   parseProviderList,
   type ProviderAttempt,
   type ProviderName,
 } from './executionProviders';
+import { openSessionInThread, preopenSessionInThread } from './inferenceThread';
+import {
+  openLocalSession,
+  type ModelSession,
+  type ModelTensor,
+  type OpenRequest,
+} from './modelSession';
 import {
   graphCacheSlot,
   rememberedModelHash,
@@ -28,6 +33,9 @@ import {
   type GraphCacheUse,
 } from './optimizedGraphCache';
 import { canvasToImage, preprocess, type Preprocessed } from './preprocess';
+
+/** A run's outputs by name. */
+export type ModelOutputs = Record<string, ModelTensor>;
 
 /** One detected object, in original-image pixels (x1, y1, x2, y2). */
 export interface Detection {
@@ -59,6 +67,12 @@ export interface DetectorOptions {
   /** Execution providers to try in order; default: `SHOTBOX_PROVIDERS` or the platform chain. */
   providers?: ProviderName[];
   intraOpNumThreads?: number;
+  /**
+   * 'worker' runs the model in a worker thread of its own (batches: this thread then
+   * post-processes and stores one image while the model runs on the next); where none can start,
+   * the model runs on this thread, same results. Default 'inline'.
+   */
+  thread?: 'worker' | 'inline';
 }
 
 /** Per-call overrides of the manifest's post-processing defaults. */
@@ -73,7 +87,7 @@ export type DetectOptions = Partial<
 export class Detector {
   private constructor(
     readonly entry: ModelEntry,
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     /** The execution provider that runs the model. */
     readonly provider: ProviderName,
     /** Every provider tried, with the reason the earlier ones were skipped. */
@@ -97,30 +111,23 @@ export class Detector {
     return (this.hash ??= modelContentHash(this.entry.onnxPath, this.graphSlot));
   }
 
+  /**
+   * Starts loading the model in its worker thread now, for a later `load` with the same entry
+   * and options to take (a CLI knows its model before it has loaded its other modules). Only
+   * for `thread: 'worker'`; a load that asks for something else loads afresh.
+   */
+  static preload(entry: ModelEntry, options: DetectorOptions & { thread: 'worker' }): void {
+    preopenSessionInThread(openRequest(entry, options));
+  }
+
   static async load(entry: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
     const { manifest, onnxPath } = entry;
-    const graphCache = graphCacheSlot(onnxPath);
-    // A saved CPU graph loads without the model's bytes; otherwise read them first, so a missing
-    // file is reported as such before any provider is tried.
-    const model = graphCache?.hit ? () => readModelFile(entry) : await readModelFile(entry);
-    const chain =
-      options.providers ??
-      (process.env.SHOTBOX_PROVIDERS
-        ? parseProviderList(process.env.SHOTBOX_PROVIDERS)
-        : defaultProviderChain());
-    let made;
-    try {
-      made = await createSessionWithFallback(model, chain, {
-        intraOpNumThreads: options.intraOpNumThreads,
-        graphCache,
-      });
-    } catch (err) {
-      if (err instanceof ModelLoadError) {
-        throw new ModelLoadError(`cannot load model ${onnxPath}: ${err.message}`, err.attempts);
-      }
-      throw err;
-    }
-    const { session, provider, attempts, graphCache: graphCacheUse } = made;
+    const request = openRequest(entry, options);
+    const graphCache = request.graphCache;
+    const opened =
+      (options.thread === 'worker' ? await openSessionInThread(request) : undefined) ??
+      (await openLocalSession(request));
+    const { session, provider, attempts, graphCache: graphCacheUse } = opened;
     try {
       checkGraphMatchesManifest(session, manifest, onnxPath);
     } catch (err) {
@@ -171,8 +178,7 @@ export class Detector {
     height: number,
     options: DetectOptions = {},
   ): Promise<DetectionResult> {
-    const t1 = performance.now();
-    const outputs = await this.infer(pre);
+    const { outputs, ms } = await this.run(pre);
     const t2 = performance.now();
     const detections = this.postprocess(outputs, pre, width, height, options);
     const t3 = performance.now();
@@ -180,7 +186,8 @@ export class Detector {
       width,
       height,
       detections,
-      timings: { decode: 0, preprocess: 0, inference: t2 - t1, postprocess: t3 - t2 },
+      // The model's own run time: a run queued behind another in the worker waited too.
+      timings: { decode: 0, preprocess: 0, inference: ms, postprocess: t3 - t2 },
     };
   }
 
@@ -188,19 +195,38 @@ export class Detector {
     return preprocess(image, this.manifest.input);
   }
 
+  /**
+   * Images a batch should have in flight to keep the model busy: 2 when it runs in a worker
+   * thread (the next one waits there while this thread finishes the last), else 1.
+   */
+  get runsAhead(): number {
+    return this.session.thread === 'worker' ? 2 : 1;
+  }
+
   /** One `InferenceSession.run` on a preprocessed tensor; nothing else (the bench relies on it). */
-  async infer(pre: Preprocessed): Promise<ort.InferenceSession.OnnxValueMapType> {
+  async infer(pre: Preprocessed): Promise<ModelOutputs> {
+    return (await this.run(pre)).outputs;
+  }
+
+  /**
+   * Runs the model on `pre`. A tensor that went to the inference thread comes back as
+   * `pre.data` (a new view of the same buffer), so the caller can reuse it as before.
+   */
+  private async run(pre: Preprocessed): Promise<{ outputs: ModelOutputs; ms: number }> {
     const input = this.manifest.input;
-    const tensor =
+    const tensor: ModelTensor =
       input.dtype === 'uint8'
-        ? new ort.Tensor('uint8', toPixels(pre.data), pre.dims)
-        : new ort.Tensor('float32', pre.data, pre.dims);
-    const feeds = { [input.name]: tensor };
-    return this.session.run(feeds);
+        ? { type: 'uint8', data: toPixels(pre.data), dims: pre.dims }
+        : { type: 'float32', data: pre.data, dims: pre.dims };
+    const sent = tensor.data === pre.data;
+    const run = await this.session.run({ [input.name]: tensor });
+    const back = run.returnedInputs[input.name];
+    if (sent && back) pre.data = new Float32Array(back);
+    return { outputs: run.outputs, ms: run.runMs };
   }
 
   postprocess(
-    outputs: ort.InferenceSession.OnnxValueMapType,
+    outputs: ModelOutputs,
     pre: Preprocessed,
     width: number,
     height: number,
@@ -209,8 +235,8 @@ export class Detector {
     const m = this.manifest;
     const spec: PostprocessSpec = { ...m.postprocess, ...definedOnly(options) };
     if (m.output.kind === 'raw') {
-      const boxes = outputs[m.output.boxes] as ort.Tensor;
-      const scores = outputs[m.output.scores] as ort.Tensor;
+      const boxes = outputOf(outputs, m.output.boxes);
+      const scores = outputOf(outputs, m.output.scores);
       // One image per run: counts from the element counts, so flat outputs ([1, P·4], as
       // Caffe's mbox_loc_flatten) read the same as [1, P, 4].
       const numPriors = boxes.data.length / 4;
@@ -260,6 +286,21 @@ export class Detector {
   }
 }
 
+function openRequest(entry: ModelEntry, options: DetectorOptions): OpenRequest {
+  const graphCache = graphCacheSlot(entry.onnxPath);
+  return {
+    onnxPath: entry.onnxPath,
+    modelName: entry.manifest.name,
+    chain:
+      options.providers ??
+      (process.env.SHOTBOX_PROVIDERS
+        ? parseProviderList(process.env.SHOTBOX_PROVIDERS)
+        : defaultProviderChain()),
+    ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    ...(graphCache ? { graphCache } : {}),
+  };
+}
+
 async function modelContentHash(
   onnxPath: string,
   slot: GraphCacheSlot | undefined,
@@ -273,17 +314,11 @@ async function modelContentHash(
   return sha256;
 }
 
-async function readModelFile(entry: ModelEntry): Promise<Uint8Array> {
-  try {
-    return await readFile(entry.onnxPath);
-  } catch {
-    throw new ModelLoadError(
-      `model file ${entry.onnxPath} is missing` +
-        (entry.manifest.name === 'ssd-mobilenetv1-face'
-          ? ' (run `npm run models` to build it)'
-          : ''),
-    );
-  }
+/** A named output of a run (the load checked that the graph has it). */
+function outputOf(outputs: ModelOutputs, name: string): ModelTensor {
+  const t = outputs[name];
+  if (!t) throw new Error(`the run returned no output '${name}'`);
+  return t;
 }
 
 /** Preprocessed values as 8-bit pixels, for graphs whose input is uint8. */
@@ -298,11 +333,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 /** Fails with a message that lists what the graph has, when the manifest names other tensors. */
-function checkGraphMatchesManifest(
-  session: ort.InferenceSession,
-  m: ModelManifest,
-  file: string,
-): void {
+function checkGraphMatchesManifest(session: ModelSession, m: ModelManifest, file: string): void {
   const wanted =
     m.output.kind === 'raw'
       ? [m.output.boxes, m.output.scores]
@@ -324,7 +355,7 @@ function checkGraphMatchesManifest(
 
 /** Reads post-processed outputs ([1,K,4] boxes normalised to the input canvas, scores, labels). */
 function decodedDetections(
-  outputs: ort.InferenceSession.OnnxValueMapType,
+  outputs: ModelOutputs,
   m: ModelManifest,
   pre: Preprocessed,
   width: number,
@@ -333,10 +364,10 @@ function decodedDetections(
 ): Detection[] {
   if (m.output.kind !== 'decoded') return [];
   const out = m.output;
-  const boxes = (outputs[out.boxes] as ort.Tensor).data as Float32Array;
-  const scores = (outputs[out.scores] as ort.Tensor).data as Float32Array;
-  const labels = (outputs[out.labels] as ort.Tensor).data;
-  const countTensor = out.count ? (outputs[out.count] as ort.Tensor) : undefined;
+  const boxes = outputOf(outputs, out.boxes).data as Float32Array;
+  const scores = outputOf(outputs, out.scores).data as Float32Array;
+  const labels = outputOf(outputs, out.labels).data;
+  const countTensor = out.count ? outputOf(outputs, out.count) : undefined;
   const count = countTensor ? Number(countTensor.data[0]) : scores.length;
   const result: Detection[] = [];
   for (let i = 0; i < count && result.length < spec.topK; i++) {

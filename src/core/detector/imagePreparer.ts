@@ -1,9 +1,4 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { InputSpec } from '../../shared/models/manifest';
-import { packageRoot, tsxExecArgv } from '../packageRoot';
 import {
   prepareImage,
   type AdmitRequest,
@@ -11,6 +6,7 @@ import {
   type PrepareReply,
   type PrepareRequest,
 } from './prepareImage';
+import { adoptWorker, prewarmWorker } from './workerThreads';
 
 /** Most tensors kept for reuse (about 3 MB each at 512²). */
 const MAX_SPARE = 8;
@@ -30,74 +26,11 @@ export interface ImagePreparer {
 }
 
 /**
- * Where the worker's code is: beside this file when running from the sources (through tsx), or
- * the bundled `out/cli/prepareWorker.mjs` (scripts/build-cli.mjs) when this code is a bundle.
- */
-function workerEntry(): { url: URL; execArgv: string[] } | undefined {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const file = path.join(path.dirname(fileURLToPath(here)), 'prepareWorker.ts');
-    return existsSync(file) ? { url: pathToFileURL(file), execArgv: tsxExecArgv() } : undefined;
-  }
-  try {
-    const built = path.join(packageRoot(), 'out', 'cli', 'prepareWorker.mjs');
-    return existsSync(built) ? { url: pathToFileURL(built), execArgv: [] } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function startWorker(): Worker | undefined {
-  const entry = process.env.SHOTBOX_PREPARE_WORKER === '0' ? undefined : workerEntry();
-  if (!entry) return undefined;
-  try {
-    return new Worker(entry.url, { execArgv: entry.execArgv });
-  } catch {
-    return undefined;
-  }
-}
-
-/** A worker started ahead by prewarmImagePreparer, for the next preparer to take. */
-let warm: { worker: Worker; failed: boolean; expiry: NodeJS.Timeout } | undefined;
-
-/**
  * Starts the next batch's worker now: loading its modules takes ~250 ms, which a detect job
  * overlaps with its import and model load instead of waiting for it before the first image.
- * Idle, it keeps no process alive; untaken for a minute, it is stopped.
  */
 export function prewarmImagePreparer(): void {
-  if (warm) return;
-  const worker = startWorker();
-  if (!worker) return;
-  worker.unref();
-  const entry = {
-    worker,
-    failed: false,
-    expiry: setTimeout(() => {
-      if (warm !== entry) return;
-      warm = undefined;
-      void worker.terminate().catch(() => undefined);
-    }, 60_000).unref(),
-  };
-  // A worker that fails before it is taken is replaced when it is.
-  const failed = (): void => {
-    entry.failed = true;
-  };
-  worker.once('error', failed);
-  worker.once('exit', failed);
-  warm = entry;
-}
-
-/** The warm worker when there is a live one, else a new one (undefined: none can start). */
-function adoptWorker(): Worker | undefined {
-  const taken = warm;
-  warm = undefined;
-  if (taken) {
-    clearTimeout(taken.expiry);
-    if (!taken.failed) return taken.worker;
-    void taken.worker.terminate().catch(() => undefined);
-  }
-  return startWorker();
+  prewarmWorker('prepareWorker');
 }
 
 /**
@@ -120,7 +53,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
     recycle,
     close: async () => {},
   };
-  const worker = adoptWorker();
+  const worker = adoptWorker('prepareWorker');
   if (!worker) return inline;
   const pending = new Map<
     number,

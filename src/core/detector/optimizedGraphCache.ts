@@ -4,9 +4,10 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import envPaths from 'env-paths';
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../fs/atomicWrite';
-import { ortBinaryDir } from './ortBinaryDir';
+import { loadOrt } from './loadOrt';
+import { ortBinaryDir, ortVersion } from './ortBinaryDir';
 
 /**
  * ONNX Runtime's optimised CPU graph of a model, saved once per machine so later sessions load it
@@ -180,7 +181,7 @@ let runtimeId: string | undefined;
 /** ONNX Runtime's version and its native files as installed (`setup:gpu` replaces them). */
 function runtimeIdentity(): string {
   if (runtimeId !== undefined) return runtimeId;
-  const parts = [ort.env.versions.node, process.platform, process.arch];
+  const parts = [ortVersion(), process.platform, process.arch];
   try {
     const dir = ortBinaryDir();
     for (const name of readdirSync(dir).sort()) {
@@ -227,8 +228,9 @@ export async function openCachedGraph(
   options: ort.InferenceSession.SessionOptions,
 ): Promise<ort.InferenceSession | undefined> {
   if (!slot.hit) return undefined;
+  const { InferenceSession } = await loadOrt();
   try {
-    const session = await ort.InferenceSession.create(slot.file, {
+    const session = await InferenceSession.create(slot.file, {
       ...options,
       graphOptimizationLevel: 'disabled',
     });
@@ -250,9 +252,10 @@ export async function createAndSaveGraph(
   options: ort.InferenceSession.SessionOptions,
   slot: GraphCacheSlot | undefined,
 ): Promise<{ session: ort.InferenceSession; use: GraphCacheUse }> {
+  const { InferenceSession } = await loadOrt();
   if (slot && (await prepareGraphSlot(slot))) {
     try {
-      const session = await ort.InferenceSession.create(bytes, {
+      const session = await InferenceSession.create(bytes, {
         ...options,
         optimizedModelFilePath: slot.tempFile,
       });
@@ -261,5 +264,5 @@ export async function createAndSaveGraph(
       await rm(slot.tempFile, { force: true }).catch(() => undefined);
     }
   }
-  return { session: await ort.InferenceSession.create(bytes, options), use: 'none' };
+  return { session: await InferenceSession.create(bytes, options), use: 'none' };
 }

@@ -8,14 +8,16 @@ import { loadDecoder } from '../image/decode';
 import { prepareImage, type PrepareReply, type PrepareRequest } from './prepareImage';
 import { createLibvipsThreadLowerer, lowerThisThread } from './threadPriority';
 
-// Lowest priority, for this thread and libvips' decoding threads: they then run where ONNX
-// Runtime leaves a core idle (between operators and between runs) instead of preempting an
-// inference thread, which stalls every operator's barrier (measured on 2 cores: 0.70–0.79× bare
-// → 0.80–0.85× for this thread alone, in the same interleaved runs).
-lowerThisThread();
 // Loaded while the main thread loads the model, not when the first image arrives. A decoder that
 // cannot load fails each image with its reason (prepareImage), not this thread.
-void loadDecoder().catch(() => undefined);
+// Then lowest priority, for this thread and libvips' decoding threads: they then run where ONNX
+// Runtime leaves a core idle (between operators and between runs) instead of preempting an
+// inference thread, which stalls every operator's barrier (measured on 2 cores: 0.70–0.79× bare
+// → 0.80–0.85× for this thread alone, in the same interleaved runs). Not before: at start-up,
+// the first image waits for this thread's modules, which would wait for every other thread.
+void loadDecoder()
+  .catch(() => undefined)
+  .finally(() => lowerThisThread());
 const lowerLibvipsThreads = createLibvipsThreadLowerer();
 const port = parentPort;
 if (!port) throw new Error('prepareWorker runs as a worker thread');

@@ -8,7 +8,6 @@
  * - Hard negatives: the image's labelled boxes matched to the model's priors (computeTargets),
  *   per-prior background loss from the model's scores, and the negatives the 3:1 rule keeps.
  */
-import type * as ort from 'onnxruntime-node';
 import type { LensExplain, LensPriorInfo } from '../../shared/api/lensContract';
 import { classColumnsOf, imageWindow, selectionInput } from '../../shared/detection/postprocess';
 import { createBoxCoder } from '../../shared/ssd/boxCoder';
@@ -42,8 +41,9 @@ export async function explainImage(
   const image = await decodeImageFile(file);
   const pre = detector.preprocess(image);
   const outputs = await detector.infer(pre);
-  const offsetsT = outputs[out.boxes] as ort.Tensor;
-  const logitsT = outputs[out.scores] as ort.Tensor;
+  const offsetsT = outputs[out.boxes];
+  const logitsT = outputs[out.scores];
+  if (!offsetsT || !logitsT) throw new Error(`model ${m.name}: the run lacks its raw outputs`);
   const offsets = offsetsT.data as Float32Array;
   const logits = logitsT.data as Float32Array;
   const set = generatePriors(m.priors);

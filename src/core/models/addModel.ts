@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type ort from 'onnxruntime-node';
 import { MODEL_NAME } from '../../shared/models/modelName';
 import { checkClassName } from '../../shared/text/unsafeChars';
 import { generatePriors } from '../../shared/ssd/priors';
-import { Detector } from '../detector/detector';
+import { Detector, type ModelOutputs } from '../detector/detector';
+import type { ModelTensor } from '../detector/modelSession';
 import { readBoundedFile, UnreadableFileError } from '../fs/readBoundedFile';
 import { packageRoot } from '../packageRoot';
 import { inferManifest, shapeText, type ModelInference } from './inferManifest';
@@ -150,7 +150,7 @@ async function runOnce(entry: ModelEntry, sample: string): Promise<TestRun> {
     const outputs = await detector.infer(pre);
     run.outputs = Object.entries(outputs).map(([name, v]) => ({
       name,
-      shape: [...(v as ort.Tensor).dims],
+      shape: [...v.dims],
     }));
     const wrong = checkOutputs(entry, outputs);
     if (wrong) {
@@ -171,12 +171,13 @@ async function runOnce(entry: ModelEntry, sample: string): Promise<TestRun> {
 }
 
 /** Nonsense a run can return: shapes other than the manifest implies, non-finite values. */
-function checkOutputs(
-  entry: ModelEntry,
-  outputs: ort.InferenceSession.OnnxValueMapType,
-): string | undefined {
+function checkOutputs(entry: ModelEntry, outputs: ModelOutputs): string | undefined {
   const m = entry.manifest;
-  const tensor = (name: string): ort.Tensor => outputs[name] as ort.Tensor;
+  const tensor = (name: string): ModelTensor => {
+    const t = outputs[name];
+    if (!t) throw new Error(`the run returned no output '${name}'`);
+    return t;
+  };
   if (m.output.kind === 'raw') {
     const boxes = tensor(m.output.boxes);
     const scores = tensor(m.output.scores);
@@ -214,7 +215,7 @@ function checkOutputs(
   return undefined;
 }
 
-function allFinite(t: ort.Tensor): boolean {
+function allFinite(t: ModelTensor): boolean {
   const data = t.data;
   if (!(data instanceof Float32Array)) return true;
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return false;

@@ -1,0 +1,193 @@
+import type ort from 'onnxruntime-node';
+import type { Worker } from 'node:worker_threads';
+import { ModelLoadError } from './executionProviders';
+import {
+  movableBuffers,
+  type InferenceReply,
+  type InferenceRequest,
+  type WireTensor,
+} from './inferenceProtocol';
+import type { ModelSession, OpenedSession, OpenRequest, SessionRun } from './modelSession';
+import { adoptWorker, prewarmWorker } from './workerThreads';
+
+/**
+ * Starts the next model's inference worker now, so loading ONNX Runtime there overlaps what the
+ * caller loads meanwhile (a CLI's modules, a job's folder walk).
+ */
+export function prewarmInferenceThread(): void {
+  prewarmWorker('inferenceWorker');
+}
+
+/** Sessions opened ahead by preopenSessionInThread, by what they were opened with. */
+const preopened = new Map<
+  string,
+  { opening: Promise<OpenedSession | undefined>; expiry: NodeJS.Timeout }
+>();
+
+const requestKey = (r: OpenRequest): string =>
+  JSON.stringify([r.onnxPath, r.chain, r.intraOpNumThreads ?? 0, r.graphCache?.identity ?? '']);
+
+/**
+ * Starts opening the model in its worker thread now, for a later openSessionInThread with the
+ * same request to take: a CLI that knows its model at start loads it while this thread loads
+ * everything else. Untaken for a minute, it is released.
+ */
+export function preopenSessionInThread(request: OpenRequest): void {
+  const key = requestKey(request);
+  if (preopened.has(key)) return;
+  const opening = openInNewThread(request);
+  // Its failure is the taker's to report (the same request fails the same way).
+  opening.catch(() => undefined);
+  const expiry = setTimeout(() => {
+    if (preopened.get(key)?.opening !== opening) return;
+    preopened.delete(key);
+    void opening.then((o) => o?.session.release()).catch(() => undefined);
+  }, 60_000).unref();
+  preopened.set(key, { opening, expiry });
+}
+
+/**
+ * Opens the model in a worker thread of its own (inferenceWorker.ts). Resolves undefined where no
+ * worker can start or it stops before answering (the caller opens the model on its own thread:
+ * same results); rejects as loading on this thread would (ModelLoadError with the providers
+ * tried) when the model itself cannot load.
+ */
+export function openSessionInThread(request: OpenRequest): Promise<OpenedSession | undefined> {
+  const key = requestKey(request);
+  const ahead = preopened.get(key);
+  if (!ahead) return openInNewThread(request);
+  preopened.delete(key);
+  clearTimeout(ahead.expiry);
+  return ahead.opening;
+}
+
+async function openInNewThread(request: OpenRequest): Promise<OpenedSession | undefined> {
+  const worker = adoptWorker('inferenceWorker');
+  if (!worker) return undefined;
+  const pending = new Map<
+    number,
+    { resolve: (run: SessionRun) => void; reject: (err: Error) => void }
+  >();
+  let nextId = 0;
+  let stopped: string | undefined;
+  let opening: ((reply: InferenceReply | undefined) => void) | undefined;
+  let releasing: (() => void) | undefined;
+  // An idle worker must not keep a finished process alive; one with a request in flight must.
+  const settle = (): void => {
+    if (pending.size === 0 && !opening && !releasing) worker.unref();
+  };
+  const stop = (why: string): void => {
+    if (stopped) return;
+    stopped = why;
+    opening?.(undefined);
+    opening = undefined;
+    for (const p of pending.values()) p.reject(new Error(`the inference thread stopped (${why})`));
+    pending.clear();
+    releasing?.();
+    releasing = undefined;
+  };
+  worker.on('error', (err) => stop(err.message));
+  worker.on('exit', (code) => stop(`exit code ${code}`));
+  worker.on('message', (reply: InferenceReply) => {
+    switch (reply.kind) {
+      case 'opened':
+      case 'open-failed': {
+        const done = opening;
+        opening = undefined;
+        done?.(reply);
+        break;
+      }
+      case 'ran':
+      case 'run-failed': {
+        const p = pending.get(reply.id);
+        pending.delete(reply.id);
+        if (!p) break;
+        if (reply.kind === 'run-failed') p.reject(new Error(reply.message));
+        else
+          p.resolve({
+            outputs: reply.outputs,
+            runMs: reply.runMs,
+            returnedInputs: reply.inputs,
+          });
+        break;
+      }
+      case 'released': {
+        const done = releasing;
+        releasing = undefined;
+        done?.();
+        break;
+      }
+    }
+    settle();
+  });
+  const send = (message: InferenceRequest, transfer: ArrayBuffer[] = []): void => {
+    worker.ref();
+    worker.postMessage(message, transfer);
+  };
+
+  const answer = await new Promise<InferenceReply | undefined>((resolve) => {
+    opening = resolve;
+    send({ kind: 'open', request });
+  });
+  settle();
+  if (!answer || answer.kind !== 'opened') {
+    worker.unref();
+    void worker.terminate().catch(() => undefined);
+    if (answer?.kind === 'open-failed') {
+      const err =
+        answer.error.name === 'ModelLoadError'
+          ? new ModelLoadError(answer.error.message, answer.attempts)
+          : Object.assign(new Error(answer.error.message), { name: answer.error.name });
+      throw err;
+    }
+    return undefined;
+  }
+
+  const session: ModelSession = {
+    inputNames: answer.inputNames,
+    outputNames: answer.outputNames,
+    thread: 'worker',
+    run(feeds) {
+      if (stopped) return Promise.reject(new Error(`the inference thread stopped (${stopped})`));
+      const wire: Record<string, WireTensor> = {};
+      for (const [name, t] of Object.entries(feeds))
+        wire[name] = { type: t.type, dims: t.dims, data: movableData(t.data) };
+      return new Promise<SessionRun>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        send({ kind: 'run', id, feeds: wire }, movableBuffers(Object.values(wire)));
+      });
+    },
+    async release() {
+      if (!stopped) {
+        await new Promise<void>((resolve) => {
+          releasing = resolve;
+          send({ kind: 'release' });
+        });
+      }
+      stop('released');
+      worker.unref();
+      void terminate(worker);
+    },
+  };
+  return {
+    session,
+    provider: answer.provider,
+    attempts: answer.attempts,
+    graphCache: answer.graphCache,
+  };
+}
+
+/** Data the worker may take: a typed array that is its whole buffer moves; a part is copied. */
+function movableData(data: ort.Tensor.DataType): ort.Tensor.DataType {
+  if (!ArrayBuffer.isView(data)) return data;
+  const whole =
+    data.buffer instanceof ArrayBuffer &&
+    data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength;
+  return whole ? data : (data.slice() as ort.Tensor.DataType);
+}
+
+async function terminate(worker: Worker): Promise<void> {
+  await worker.terminate().catch(() => undefined);
+}

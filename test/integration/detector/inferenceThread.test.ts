@@ -1,0 +1,120 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectFiles, type BatchItem } from '../../../src/core/detector/batch';
+import { Detector } from '../../../src/core/detector/detector';
+import { ModelLoadError } from '../../../src/core/detector/executionProviders';
+import { decodeImageFile } from '../../../src/core/image/decode';
+import { resolveModel } from '../../../src/core/models/registry';
+import { makeMixedFolder, type MixedFolder } from '../../helpers/badImages';
+import { demoPhotos, generatedDir, raccoonDir } from '../../helpers/paths';
+
+const work = path.join(generatedDir, 'inference-thread');
+
+/** What a batch item says to a person: file, boxes and scores, or the reason it failed. */
+function outcome(item: BatchItem): unknown {
+  return item.ok
+    ? {
+        file: item.file,
+        size: [item.result.width, item.result.height],
+        dets: item.result.detections,
+      }
+    : { file: item.file, reason: item.reason };
+}
+
+describe('the model in a worker thread of its own', () => {
+  let inline: Detector;
+  let threaded: Detector;
+  let mixed: MixedFolder;
+  let files: string[];
+
+  beforeAll(async () => {
+    await rm(work, { recursive: true, force: true });
+    mixed = await makeMixedFolder(path.join(work, 'mixed'));
+    files = [
+      ...demoPhotos,
+      ...mixed.bad.map((b) => b.file),
+      ...['raccoon-1.jpg', 'raccoon-12.jpg', 'raccoon-150.jpg'].map((f) =>
+        path.join(raccoonDir, 'images', f),
+      ),
+    ];
+    [inline, threaded] = await Promise.all([
+      Detector.load(resolveModel(), { providers: ['cpu'] }),
+      Detector.load(resolveModel(), { providers: ['cpu'], thread: 'worker' }),
+    ]);
+  });
+  afterAll(async () => {
+    await inline?.dispose();
+    await threaded?.dispose();
+  });
+
+  it('runs there (two images in flight) and a batch gives exactly the detections and failures of the model on this thread, in order', async () => {
+    expect(threaded.runsAhead).toBe(2);
+    expect(inline.runsAhead).toBe(1);
+    const options = { scoreThreshold: 0.05 };
+    const a: unknown[] = [];
+    const b: unknown[] = [];
+    for await (const item of detectFiles(inline, files, options)) a.push(outcome(item));
+    for await (const item of detectFiles(threaded, files, options)) b.push(outcome(item));
+    expect(b).toEqual(a);
+    expect(b.map((x) => (x as { file: string }).file)).toEqual(files);
+    // Faces were found, and the bad files failed with their reasons, on both.
+    const found = b.flatMap((x) => (x as { dets?: unknown[] }).dets ?? []);
+    expect(found.length).toBeGreaterThan(20);
+    expect(b.filter((x) => 'reason' in (x as object))).toHaveLength(mixed.bad.length);
+  });
+
+  it('hands the input tensor back after a run, so a batch can reuse it', async () => {
+    const pre = threaded.preprocess(await decodeImageFile(demoPhotos[0]!));
+    const copy = pre.data.slice();
+    const first = await threaded.detectPrepared(pre, 1, 1);
+    // The same values, readable here again (it went to the worker and came back).
+    expect(pre.data.length).toBe(copy.length);
+    expect(pre.data).toEqual(copy);
+    const again = await threaded.detectPrepared(pre, 1, 1);
+    expect(again.detections).toEqual(first.detections);
+  });
+
+  it('reports a model that cannot load as loading on this thread does: a ModelLoadError with the providers tried', async () => {
+    const dir = path.join(work, 'broken');
+    await mkdir(dir, { recursive: true });
+    const onnxPath = path.join(dir, 'broken.onnx');
+    await writeFile(onnxPath, 'not an onnx file');
+    const entry = { ...resolveModel(), onnxPath };
+    const here = await Detector.load(entry, { providers: ['cpu'] }).catch((e: unknown) => e);
+    const there = await Detector.load(entry, { providers: ['cpu'], thread: 'worker' }).catch(
+      (e: unknown) => e,
+    );
+    expect(there).toBeInstanceOf(ModelLoadError);
+    expect((there as Error).message).toBe((here as Error).message);
+    expect((there as Error).message).toMatch(
+      /cannot load model .*broken\.onnx: not a valid ONNX model/,
+    );
+    expect((there as ModelLoadError).attempts).toEqual((here as ModelLoadError).attempts);
+    const missing = { ...resolveModel(), onnxPath: path.join(dir, 'missing.onnx') };
+    await expect(Detector.load(missing, { thread: 'worker' })).rejects.toThrow(
+      /model file .*missing\.onnx is missing/,
+    );
+  });
+
+  it('a detector disposed of refuses to run, with a reason', async () => {
+    const d = await Detector.load(resolveModel(), { providers: ['cpu'], thread: 'worker' });
+    const pre = d.preprocess(await decodeImageFile(demoPhotos[1]!));
+    await d.dispose();
+    await expect(d.detectPrepared(pre, 1, 1)).rejects.toThrow(/inference thread stopped/);
+  });
+
+  it('a load after a preload of the same model runs that model', async () => {
+    Detector.preload(resolveModel(), { providers: ['cpu'], thread: 'worker' });
+    const d = await Detector.load(resolveModel(), { providers: ['cpu'], thread: 'worker' });
+    try {
+      const pre = d.preprocess(await decodeImageFile(demoPhotos[2]!));
+      const ref = inline.preprocess(await decodeImageFile(demoPhotos[2]!));
+      expect((await d.detectPrepared(pre, 100, 100)).detections).toEqual(
+        (await inline.detectPrepared(ref, 100, 100)).detections,
+      );
+    } finally {
+      await d.dispose();
+    }
+  });
+});
