@@ -70,7 +70,7 @@ describe('the model in a worker thread of its own', () => {
     const first = await threaded.detectPrepared(pre, 1, 1);
     // The same values, readable here again (it went to the worker and came back).
     expect(pre.data.length).toBe(copy.length);
-    expect(pre.data).toEqual(copy);
+    expect(Buffer.from(pre.data.buffer).equals(Buffer.from(copy.buffer))).toBe(true);
     const again = await threaded.detectPrepared(pre, 1, 1);
     expect(again.detections).toEqual(first.detections);
   });
@@ -102,6 +102,26 @@ describe('the model in a worker thread of its own', () => {
     const pre = d.preprocess(await decodeImageFile(demoPhotos[1]!));
     await d.dispose();
     await expect(d.detectPrepared(pre, 1, 1)).rejects.toThrow(/inference thread stopped/);
+  });
+
+  it('where no worker may start (SHOTBOX_INFERENCE_WORKER=0), the model runs on this thread with the same detections', async () => {
+    process.env.SHOTBOX_INFERENCE_WORKER = '0';
+    let d: Detector | undefined;
+    try {
+      d = await Detector.load(resolveModel(), { providers: ['cpu'], thread: 'worker' });
+    } finally {
+      delete process.env.SHOTBOX_INFERENCE_WORKER;
+    }
+    try {
+      expect(d.runsAhead).toBe(1);
+      const image = await decodeImageFile(demoPhotos[3]!);
+      const here = await d.detectImage(image);
+      const there = await threaded.detectImage(image);
+      expect(here.detections).toEqual(there.detections);
+      expect(here.detections.length).toBeGreaterThan(0);
+    } finally {
+      await d.dispose();
+    }
   });
 
   it('a load after a preload of the same model runs that model', async () => {
