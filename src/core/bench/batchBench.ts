@@ -19,7 +19,11 @@ import { median } from './pipelineBench';
 const CHUNK = 20;
 const BARE_PER_CHUNK = 10;
 
-/** Mean milliseconds per image: wall time and where it went (decode runs beside the loop). */
+/**
+ * Mean milliseconds per image: wall time and where it went (decode runs beside the loop; with the
+ * model in its worker thread, post-processing and storing overlap the next run, so the stages
+ * can add up to more than the wall time).
+ */
 export interface StageBreakdown {
   wall: number;
   /** Latency of the decode on libvips threads (queueing included), beside the loop: not in `other`. */
