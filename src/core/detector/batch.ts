@@ -70,8 +70,11 @@ export async function collectImageFiles(inputs: string[]): Promise<CollectedFile
   return { files, problems, skippedByExtension };
 }
 
+/** Images a batch has prepared ahead (see detectFiles). */
+export const DEFAULT_PREFETCH = 4;
+
 export interface BatchOptions extends DetectOptions {
-  /** Images prepared ahead (default 4). */
+  /** Images prepared ahead (default DEFAULT_PREFETCH). */
   prefetch?: number;
   signal?: AbortSignal;
   /**
@@ -113,7 +116,7 @@ export async function* detectFiles(
   // Four ahead (~3 MB each at 512²): the low-priority worker banks images in the gaps ONNX
   // Runtime leaves, so an image that decodes slowly stalls the loop less (interleaved on 2 cores,
   // 3 rounds: 0.70/0.84/0.72× bare with 2 ahead, 0.77/0.78/0.89× with 4; noisy machine).
-  const prefetch = Math.max(1, options.prefetch ?? 4);
+  const prefetch = Math.max(1, options.prefetch ?? DEFAULT_PREFETCH);
   const preparer = options.preparer ?? createImagePreparer(detector.manifest.input);
   const queue: Promise<Prepared>[] = [];
   let next = 0;
