@@ -1,5 +1,4 @@
 import type ort from 'onnxruntime-node';
-import type { Worker } from 'node:worker_threads';
 import { ModelLoadError } from './executionProviders';
 import {
   movableBuffers,
@@ -120,6 +119,11 @@ async function openInNewThread(request: OpenRequest): Promise<OpenedSession | un
     }
     settle();
   });
+  // Unref'd first: a worker that is stopping holds no process up.
+  const end = (): void => {
+    worker.unref();
+    void worker.terminate().catch(() => undefined);
+  };
   const send = (message: InferenceRequest, transfer: ArrayBuffer[] = []): void => {
     worker.ref();
     worker.postMessage(message, transfer);
@@ -131,8 +135,7 @@ async function openInNewThread(request: OpenRequest): Promise<OpenedSession | un
   });
   settle();
   if (!answer || answer.kind !== 'opened') {
-    worker.unref();
-    void worker.terminate().catch(() => undefined);
+    end();
     if (answer?.kind === 'open-failed') {
       const err =
         answer.error.name === 'ModelLoadError'
@@ -166,8 +169,7 @@ async function openInNewThread(request: OpenRequest): Promise<OpenedSession | un
         });
       }
       stop('released');
-      worker.unref();
-      void terminate(worker);
+      end();
     },
   };
   return {
@@ -186,8 +188,4 @@ function movableData(data: ort.Tensor.DataType): ort.Tensor.DataType {
     data.byteOffset === 0 &&
     data.byteLength === data.buffer.byteLength;
   return whole ? data : (data.slice() as ort.Tensor.DataType);
-}
-
-async function terminate(worker: Worker): Promise<void> {
-  await worker.terminate().catch(() => undefined);
 }

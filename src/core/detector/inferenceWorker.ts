@@ -74,19 +74,16 @@ async function handle(message: InferenceRequest): Promise<void> {
         const outputs: Record<string, WireTensor> = {};
         for (const [name, t] of Object.entries(run.outputs))
           outputs[name] = { type: t.type, dims: t.dims, data: t.data };
+        // The feeds' buffers go back with the outputs, for the caller to reuse.
         const inputs: Record<string, ArrayBuffer> = {};
         for (const [name, t] of Object.entries(feeds)) {
           const d = t.data;
           if (ArrayBuffer.isView(d) && d.buffer instanceof ArrayBuffer) inputs[name] = d.buffer;
         }
-        const outputBuffers = movableBuffers(Object.values(outputs));
-        const inputBuffers = [...new Set(Object.values(inputs))].filter(
-          (b) => !outputBuffers.includes(b),
+        reply(
+          { kind: 'ran', id, outputs, runMs: run.runMs, inputs },
+          movableBuffers([...Object.values(outputs), ...Object.values(feeds)]),
         );
-        reply({ kind: 'ran', id, outputs, runMs: run.runMs, inputs }, [
-          ...outputBuffers,
-          ...inputBuffers,
-        ]);
       } catch (err) {
         reply({
           kind: 'run-failed',
