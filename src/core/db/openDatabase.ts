@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { requireBetterSqlite3 } from '../nativePackages';
 import { ShotboxError } from '../../shared/api/errors';
 import { naturalSortKey } from '../../shared/project/naturalSort';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
@@ -33,6 +34,8 @@ export interface OpenOptions {
  */
 export function openDatabase(file: string, options: OpenOptions): Db {
   const readOnly = options.readOnly === true;
+  // Outside the try: a broken install is not a bad project file.
+  const Database = requireBetterSqlite3();
   let db: Db;
   try {
     db = new Database(file, { fileMustExist: !options.create || readOnly, readonly: readOnly });

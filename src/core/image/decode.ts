@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { decode as decodeBmp } from 'bmp-ts';
 import type sharpModule from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
+import { requireSharp } from '../nativePackages';
 import { plainJpegSize } from './jpegHeader';
 
 type SharpFactory = typeof sharpModule;
@@ -14,7 +15,8 @@ let sharpLoaded: Promise<SharpFactory> | undefined;
  * not pay on its main thread.
  */
 function loadSharp(): Promise<SharpFactory> {
-  return (sharpLoaded ??= import('sharp').then(({ default: sharp }) => {
+  return (sharpLoaded ??= Promise.resolve().then(() => {
+    const sharp = requireSharp();
     // sharp uses a single libvips thread on glibc Linux without jemalloc (to limit memory
     // fragmentation); decoding a 2-megapixel JPEG then takes twice as long. Use every core
     // unless SHOTBOX_DECODE_THREADS says otherwise.
