@@ -103,6 +103,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       try {
         early.Detector.preload(registry.resolveModel(opts.model), {
           thread: 'worker',
+          batch: true,
           ...(opts.provider ? { providers: chain.parseProviderList(opts.provider) } : {}),
         });
       } catch {
@@ -190,6 +191,7 @@ export function registerDetectCommand(program: Command, setExit: (code: number) 
       }
       const detector = await Detector.load(entry, {
         thread: 'worker',
+        batch: true,
         ...(providers ? { providers } : {}),
       });
       log(
@@ -309,6 +311,7 @@ async function detectIntoProjectCli(
     detector: async (model) => {
       loaded = await Detector.load(resolveModel(model), {
         thread: 'worker',
+        batch: true,
         ...(opts.providers ? { providers: opts.providers } : {}),
       });
       progress.log(`model ${loaded.manifest.name} on ${loaded.provider.toUpperCase()}`);

@@ -55,6 +55,7 @@ export async function evalProject(projectFile: string, opts: EvalCliOptions): Pr
     const split = opts.split as Split | undefined;
     const detector = await Detector.load(entry, {
       thread: 'worker',
+      batch: true,
       ...(opts.provider ? { providers: parseProviderList(opts.provider) } : {}),
     });
     const about = `${detector.manifest.name} on ${detector.provider.toUpperCase()}`;

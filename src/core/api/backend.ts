@@ -164,7 +164,7 @@ export function createBackend(options: BackendOptions): Backend {
   };
   const runner = project
     ? new JobRunner(project, {
-        detector: (model) => detector(model),
+        detector: (model) => detector(model, 'batch'),
         onEvent: (e) => emit(toBackendEvent(e)),
         ...(options.spawnWorker ? { spawnWorker: options.spawnWorker } : {}),
       })
@@ -245,23 +245,34 @@ export function createBackend(options: BackendOptions): Backend {
     classesChanged: outcome.step?.classesChanged ?? false,
     ...(outcome.skipped ? { skipped: outcome.skipped } : {}),
   });
-  const detector = (name: string = DEFAULT_MODEL): Promise<Detector> => {
-    let d = detectors.get(name);
+  /**
+   * The loaded model, one per use: jobs get a batch detector (on the CPU two sessions side by
+   * side: more images per second), a single image and the lens one session on every core (the
+   * answer sooner).
+   */
+  const detector = (
+    name: string = DEFAULT_MODEL,
+    use: 'single' | 'batch' = 'single',
+  ): Promise<Detector> => {
+    const key = `${use}:${name}`;
+    let d = detectors.get(key);
     if (!d) {
       // Names only: a path reaches a model loader from the CLI or main's own dialog, never here.
       // In a worker thread: jobs post-process and store while the model runs, and the server
       // stays responsive during a run.
-      d = Detector.load(resolveKnownModel(name), { thread: 'worker' });
-      detectors.set(name, d);
-      d.catch(() => detectors.delete(name));
+      d = Detector.load(resolveKnownModel(name), { thread: 'worker', batch: use === 'batch' });
+      detectors.set(key, d);
+      d.catch(() => detectors.delete(key));
     }
     return d;
   };
 
   function forgetDetector(name: string): void {
-    const d = detectors.get(name);
-    detectors.delete(name);
-    void d?.then((x) => x.dispose()).catch(() => undefined);
+    for (const use of ['single', 'batch']) {
+      const d = detectors.get(`${use}:${name}`);
+      detectors.delete(`${use}:${name}`);
+      void d?.then((x) => x.dispose()).catch(() => undefined);
+    }
   }
 
   const methods: Backend = {
@@ -274,11 +285,7 @@ export function createBackend(options: BackendOptions): Backend {
         (options.workspace
           ? { resolve: (p) => needWorkspace().roots.resolve(p, 'model') }
           : undefined),
-      forget: (name) => {
-        const d = detectors.get(name);
-        detectors.delete(name);
-        void d?.then((x) => x.dispose()).catch(() => {});
-      },
+      forget: (name) => forgetDetector(name),
     }),
     // Training as a job (src/core/training/trainingBackend.ts).
     ...createTrainingMethods({

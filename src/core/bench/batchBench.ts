@@ -113,8 +113,11 @@ export async function runBatchBench(
 
   const detector = await Detector.load(entry, {
     thread: 'worker',
+    batch: true,
     ...(options.providers ? { providers: options.providers } : {}),
   });
+  // A batch plan's second session opens after the first: timed passes start with both.
+  await detector.sessionsOpened();
   const session = await ort.InferenceSession.create(await readFile(entry.onnxPath), {
     executionProviders: [detector.provider],
   });

@@ -172,12 +172,12 @@ export async function* detectFiles(
     fill();
     running.push(detect(file, preparing));
   };
-  const ahead = Math.max(1, detector.runsAhead);
   try {
     fill();
     for (let i = 0; i < files.length; i++) {
       if (options.signal?.aborted) return;
-      while (running.length < ahead && started < files.length) start();
+      // Read at each image: a batch plan's second session joins once it has opened.
+      while (running.length < Math.max(1, detector.runsAhead) && started < files.length) start();
       yield await running.shift()!;
     }
   } finally {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   classColumnsOf,
@@ -15,6 +16,7 @@ import {
   defaultProviderChain,
   ModelLoadError,
   parseProviderList,
+  providerUnavailableReason,
   type ProviderAttempt,
   type ProviderName,
 } from './executionProviders';
@@ -33,6 +35,7 @@ import {
   type GraphCacheUse,
 } from './optimizedGraphCache';
 import { canvasToImage, preprocess, type Preprocessed } from './preprocess';
+import { batchSessionPlan, pooledSession, type SessionPlan } from './sessionPool';
 
 /** A run's outputs by name. */
 export type ModelOutputs = Record<string, ModelTensor>;
@@ -73,6 +76,12 @@ export interface DetectorOptions {
    * the model runs on this thread, same results. Default 'inline'.
    */
   thread?: 'worker' | 'inline';
+  /**
+   * For many images (with `thread: 'worker'`): on the CPU, the model runs in two sessions side by
+   * side, each on half the cores (see sessionPool.ts: more images per second, each image takes
+   * longer). Not with `intraOpNumThreads`, which asks for one session of that many threads.
+   */
+  batch?: boolean;
 }
 
 /** Per-call overrides of the manifest's post-processing defaults. */
@@ -117,23 +126,39 @@ export class Detector {
    * for `thread: 'worker'`; a load that asks for something else loads afresh.
    */
   static preload(entry: ModelEntry, options: DetectorOptions & { thread: 'worker' }): void {
-    preopenSessionInThread(openRequest(entry, options));
+    preopenSessionInThread(openRequest(entry, options, sessionPlan(entry, options)));
   }
 
   static async load(entry: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
     const { manifest, onnxPath } = entry;
-    const request = openRequest(entry, options);
+    const plan = sessionPlan(entry, options);
+    const request = openRequest(entry, options, plan);
     const graphCache = request.graphCache;
     const opened =
       (options.thread === 'worker' ? await openSessionInThread(request) : undefined) ??
       (await openLocalSession(request));
-    const { session, provider, attempts, graphCache: graphCacheUse } = opened;
+    const { provider, attempts, graphCache: graphCacheUse } = opened;
     try {
-      checkGraphMatchesManifest(session, manifest, onnxPath);
+      checkGraphMatchesManifest(opened.session, manifest, onnxPath);
     } catch (err) {
-      await session.release();
+      await opened.session.release();
       throw err;
     }
+    // The other sessions of a batch plan open now, on the provider the first one got, and join
+    // as they open (the first runs meanwhile). Their graph-cache slot is looked up again: the
+    // first session may just have saved the graph.
+    const extra = plan.sessions - 1;
+    const session =
+      extra > 0 && provider === 'cpu' && opened.session.thread === 'worker'
+        ? pooledSession(
+            opened.session,
+            Array.from({ length: extra }, () =>
+              openSessionInThread({ ...request, chain: ['cpu'], ...graphSlotOf(onnxPath) }).then(
+                (o) => o?.session,
+              ),
+            ),
+          )
+        : opened.session;
     let raw: Omit<PostprocessContext, 'classColumns'> | undefined;
     if (manifest.output.kind === 'raw') {
       // The schema guarantees priors and boxCoder for raw outputs.
@@ -200,7 +225,12 @@ export class Detector {
    * thread (the next one waits there while this thread finishes the last), else 1.
    */
   get runsAhead(): number {
-    return this.session.thread === 'worker' ? 2 : 1;
+    return this.session.thread === 'worker' ? 2 * (this.session.parallelRuns ?? 1) : 1;
+  }
+
+  /** Settles when every session of a batch plan has opened (or failed to); the bench waits. */
+  async sessionsOpened(): Promise<void> {
+    await this.session.allOpened;
   }
 
   /** One `InferenceSession.run` on a preprocessed tensor; nothing else (the bench relies on it). */
@@ -286,18 +316,43 @@ export class Detector {
   }
 }
 
-function openRequest(entry: ModelEntry, options: DetectorOptions): OpenRequest {
-  const graphCache = graphCacheSlot(entry.onnxPath);
+function providerChain(options: DetectorOptions): ProviderName[] {
+  return (
+    options.providers ??
+    (process.env.SHOTBOX_PROVIDERS
+      ? parseProviderList(process.env.SHOTBOX_PROVIDERS)
+      : defaultProviderChain())
+  );
+}
+
+/**
+ * One session unless a batch asks for more (see DetectorOptions.batch): decided before the
+ * first session opens, from the first provider of the chain that is installed (its thread count
+ * depends on the plan), so that a preload and the later load ask for the same.
+ */
+function sessionPlan(entry: ModelEntry, options: DetectorOptions): SessionPlan {
+  const single = { sessions: 1, threadsPerSession: undefined };
+  if (!options.batch || options.thread !== 'worker' || options.intraOpNumThreads) return single;
+  const provider = providerChain(options).find((p) => !providerUnavailableReason(p));
+  const bytes = statSync(entry.onnxPath, { throwIfNoEntry: false })?.size;
+  // A missing model is reported by the load itself.
+  if (!provider || bytes === undefined) return single;
+  return batchSessionPlan(provider, bytes);
+}
+
+function graphSlotOf(onnxPath: string): { graphCache?: GraphCacheSlot } {
+  const graphCache = graphCacheSlot(onnxPath);
+  return graphCache ? { graphCache } : {};
+}
+
+function openRequest(entry: ModelEntry, options: DetectorOptions, plan: SessionPlan): OpenRequest {
+  const threads = options.intraOpNumThreads ?? plan.threadsPerSession;
   return {
     onnxPath: entry.onnxPath,
     modelName: entry.manifest.name,
-    chain:
-      options.providers ??
-      (process.env.SHOTBOX_PROVIDERS
-        ? parseProviderList(process.env.SHOTBOX_PROVIDERS)
-        : defaultProviderChain()),
-    ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
-    ...(graphCache ? { graphCache } : {}),
+    chain: providerChain(options),
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...graphSlotOf(entry.onnxPath),
   };
 }
 

@@ -18,6 +18,10 @@ export interface ModelSession {
   readonly outputNames: readonly string[];
   /** Where `InferenceSession.run` runs: 'worker' leaves this thread free while the model runs. */
   readonly thread: 'worker' | 'inline';
+  /** Runs that proceed side by side (a pool's open sessions, see sessionPool.ts); 1 if absent. */
+  readonly parallelRuns?: number;
+  /** Settles when every session a pool is still opening has joined or failed. */
+  readonly allOpened?: Promise<void>;
   run(feeds: Record<string, ModelTensor>): Promise<SessionRun>;
   release(): Promise<void>;
 }

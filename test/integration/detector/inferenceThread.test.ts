@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFiles, type BatchItem } from '../../../src/core/detector/batch';
@@ -62,6 +63,31 @@ describe('the model in a worker thread of its own', () => {
     const found = b.flatMap((x) => (x as { dets?: unknown[] }).dets ?? []);
     expect(found.length).toBeGreaterThan(20);
     expect(b.filter((x) => 'reason' in (x as object))).toHaveLength(mixed.bad.length);
+  });
+
+  it('as a batch detector on 2+ cores: two sessions side by side (four images in flight), the same detections in the same order', async () => {
+    const pooled = await Detector.load(resolveModel(), {
+      providers: ['cpu'],
+      thread: 'worker',
+      batch: true,
+    });
+    try {
+      await pooled.sessionsOpened();
+      // The machine's plan (sessionPool.test.ts checks the rules): two sessions wherever the
+      // CPU has two cores.
+      expect(pooled.runsAhead).toBe(availableParallelism() >= 2 ? 4 : 2);
+      const options = { scoreThreshold: 0.05 };
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      for await (const item of detectFiles(inline, files, options)) a.push(outcome(item));
+      for await (const item of detectFiles(pooled, files, options)) b.push(outcome(item));
+      expect(b).toEqual(a);
+    } finally {
+      await pooled.dispose();
+    }
+    // Disposed, it refuses further runs (every session released).
+    const pre = inline.preprocess(await decodeImageFile(demoPhotos[0]!));
+    await expect(pooled.infer(pre)).rejects.toThrow(/inference thread stopped/);
   });
 
   it('hands the input tensor back after a run, so a batch can reuse it', async () => {
