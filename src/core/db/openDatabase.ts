@@ -81,7 +81,38 @@ export function openDatabase(file: string, options: OpenOptions): Db {
       { cause: err },
     );
   }
+  reusePreparedStatements(db);
   return db;
+}
+
+/** Distinct SQL texts whose prepared statements a connection keeps (least recently used go). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Makes `db.prepare` return the statement it prepared before for the same SQL. The repositories
+ * prepare at each call (readable, one place per query); a batch storing one image's
+ * predictions prepares about a dozen statements, each parsed and planned again by SQLite. Safe
+ * because no project connection keeps a statement busy (no `iterate`) and a statement's modes
+ * (pluck, raw, expand) are reset to the defaults each time it is handed out. After the
+ * migrations, so none of theirs is kept.
+ */
+function reusePreparedStatements(db: Db): void {
+  const prepareNew = db.prepare.bind(db);
+  const kept = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let statement = kept.get(sql);
+    if (statement) {
+      // Most recently used last, so the first key is the one to drop.
+      kept.delete(sql);
+      if (statement.reader) statement.pluck(false).expand(false).raw(false);
+    } else {
+      statement = prepareNew(sql);
+      if (kept.size >= STATEMENT_CACHE_SIZE) kept.delete(kept.keys().next().value!);
+    }
+    kept.set(sql, statement);
+    return statement;
+  };
+  db.prepare = prepare as Db['prepare'];
 }
 
 /**
