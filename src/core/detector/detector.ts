@@ -20,7 +20,11 @@ import {
   type ProviderAttempt,
   type ProviderName,
 } from './executionProviders';
-import { openSessionInThread, preopenSessionInThread } from './inferenceThread';
+import {
+  openSessionInThread,
+  preopenSessionInThread,
+  takePreopenedSession,
+} from './inferenceThread';
 import {
   openLocalSession,
   type ModelSession,
@@ -126,7 +130,12 @@ export class Detector {
    * for `thread: 'worker'`; a load that asks for something else loads afresh.
    */
   static preload(entry: ModelEntry, options: DetectorOptions & { thread: 'worker' }): void {
-    preopenSessionInThread(openRequest(entry, options, sessionPlan(entry, options)));
+    const plan = sessionPlan(entry, options);
+    const request = openRequest(entry, options, plan);
+    // A batch plan's sessions open side by side, but only from a saved graph: without one, each
+    // would optimise the model and write its graph to the same temporary file.
+    const sideBySide = !request.graphCache || request.graphCache.hit;
+    preopenSessionInThread(request, sideBySide ? plan.sessions : 1);
   }
 
   static async load(entry: ModelEntry, options: DetectorOptions = {}): Promise<Detector> {
@@ -144,18 +153,19 @@ export class Detector {
       await opened.session.release();
       throw err;
     }
-    // The other sessions of a batch plan open now, on the provider the first one got, and join
-    // as they open (the first runs meanwhile). Their graph-cache slot is looked up again: the
-    // first session may just have saved the graph.
+    // The other sessions of a batch plan (preopened with the first, or opened now on the
+    // provider the first one got) join as they open; the first runs meanwhile. A fresh one looks
+    // its graph-cache slot up again: the first session may just have saved the graph.
     const extra = plan.sessions - 1;
     const session =
       extra > 0 && provider === 'cpu' && opened.session.thread === 'worker'
         ? pooledSession(
             opened.session,
             Array.from({ length: extra }, () =>
-              openSessionInThread({ ...request, chain: ['cpu'], ...graphSlotOf(onnxPath) }).then(
-                (o) => o?.session,
-              ),
+              (
+                takePreopenedSession(request) ??
+                openSessionInThread({ ...request, chain: ['cpu'], ...graphSlotOf(onnxPath) })
+              ).then((o) => o?.session),
             ),
           )
         : opened.session;

@@ -20,44 +20,62 @@ export function prewarmInferenceThread(): void {
 /** Sessions opened ahead by preopenSessionInThread, by what they were opened with. */
 const preopened = new Map<
   string,
-  { opening: Promise<OpenedSession | undefined>; expiry: NodeJS.Timeout }
+  { openings: Promise<OpenedSession | undefined>[]; expiry: NodeJS.Timeout }
 >();
 
 const requestKey = (r: OpenRequest): string =>
   JSON.stringify([r.onnxPath, r.chain, r.intraOpNumThreads ?? 0, r.graphCache?.identity ?? '']);
 
 /**
- * Starts opening the model in its worker thread now, for a later openSessionInThread with the
- * same request to take: a CLI that knows its model at start loads it while this thread loads
- * everything else. Untaken for a minute, it is released.
+ * Starts opening the model in `count` worker threads of their own now (each its own session),
+ * for later openSessionInThread calls with the same request to take, one each: a CLI that knows
+ * its model at start loads it while this thread loads everything else. Untaken for a minute,
+ * they are released.
  */
-export function preopenSessionInThread(request: OpenRequest): void {
+export function preopenSessionInThread(request: OpenRequest, count = 1): void {
   const key = requestKey(request);
   if (preopened.has(key)) return;
-  const opening = openInNewThread(request);
-  // Its failure is the taker's to report (the same request fails the same way).
-  opening.catch(() => undefined);
-  const expiry = setTimeout(() => {
-    if (preopened.get(key)?.opening !== opening) return;
+  const openings = Array.from({ length: count }, () => {
+    const opening = openInNewThread(request);
+    // Its failure is the taker's to report (the same request fails the same way).
+    opening.catch(() => undefined);
+    return opening;
+  });
+  const entry = {
+    openings,
+    expiry: setTimeout(() => {
+      if (preopened.get(key) !== entry) return;
+      preopened.delete(key);
+      for (const o of entry.openings)
+        void o.then((x) => x?.session.release()).catch(() => undefined);
+    }, 60_000).unref(),
+  };
+  preopened.set(key, entry);
+}
+
+/** A session preopened for this request, if one is left (see preopenSessionInThread). */
+export function takePreopenedSession(
+  request: OpenRequest,
+): Promise<OpenedSession | undefined> | undefined {
+  const key = requestKey(request);
+  const ahead = preopened.get(key);
+  if (!ahead) return undefined;
+  const taken = ahead.openings.shift();
+  if (ahead.openings.length === 0) {
     preopened.delete(key);
-    void opening.then((o) => o?.session.release()).catch(() => undefined);
-  }, 60_000).unref();
-  preopened.set(key, { opening, expiry });
+    clearTimeout(ahead.expiry);
+  }
+  return taken;
 }
 
 /**
- * Opens the model in a worker thread of its own (inferenceWorker.ts). Resolves undefined where no
- * worker can start or it stops before answering (the caller opens the model on its own thread:
- * same results); rejects as loading on this thread would (ModelLoadError with the providers
- * tried) when the model itself cannot load.
+ * Opens the model in a worker thread of its own (inferenceWorker.ts), or takes one preopened for
+ * the same request. Resolves undefined where no worker can start or it stops before answering
+ * (the caller opens the model on its own thread: same results); rejects as loading on this
+ * thread would (ModelLoadError with the providers tried) when the model itself cannot load.
  */
 export function openSessionInThread(request: OpenRequest): Promise<OpenedSession | undefined> {
-  const key = requestKey(request);
-  const ahead = preopened.get(key);
-  if (!ahead) return openInNewThread(request);
-  preopened.delete(key);
-  clearTimeout(ahead.expiry);
-  return ahead.opening;
+  return takePreopenedSession(request) ?? openInNewThread(request);
 }
 
 async function openInNewThread(request: OpenRequest): Promise<OpenedSession | undefined> {

@@ -163,4 +163,21 @@ describe('the model in a worker thread of its own', () => {
       await d.dispose();
     }
   });
+
+  it('a batch load after a batch preload takes both sessions, preopened side by side', async () => {
+    const options = { providers: ['cpu' as const], thread: 'worker' as const, batch: true };
+    Detector.preload(resolveModel(), options);
+    const d = await Detector.load(resolveModel(), options);
+    try {
+      await d.sessionsOpened();
+      expect(d.runsAhead).toBe(availableParallelism() >= 2 ? 4 : 2);
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      for await (const item of detectFiles(inline, demoPhotos)) a.push(outcome(item));
+      for await (const item of detectFiles(d, demoPhotos)) b.push(outcome(item));
+      expect(b).toEqual(a);
+    } finally {
+      await d.dispose();
+    }
+  });
 });
