@@ -23,6 +23,17 @@ function outcome(item: BatchItem): unknown {
     : { file: item.file, reason: item.reason };
 }
 
+/** What a batch over `files` says, item by item. */
+async function batchOutcomes(
+  detector: Detector,
+  files: readonly string[],
+  options: { scoreThreshold?: number } = {},
+): Promise<unknown[]> {
+  const said: unknown[] = [];
+  for await (const item of detectFiles(detector, files, options)) said.push(outcome(item));
+  return said;
+}
+
 describe('the model in a worker thread of its own', () => {
   let inline: Detector;
   let threaded: Detector;
@@ -53,10 +64,8 @@ describe('the model in a worker thread of its own', () => {
     expect(threaded.runsAhead).toBe(2);
     expect(inline.runsAhead).toBe(1);
     const options = { scoreThreshold: 0.05 };
-    const a: unknown[] = [];
-    const b: unknown[] = [];
-    for await (const item of detectFiles(inline, files, options)) a.push(outcome(item));
-    for await (const item of detectFiles(threaded, files, options)) b.push(outcome(item));
+    const a = await batchOutcomes(inline, files, options);
+    const b = await batchOutcomes(threaded, files, options);
     expect(b).toEqual(a);
     expect(b.map((x) => (x as { file: string }).file)).toEqual(files);
     // Faces were found, and the bad files failed with their reasons, on both.
@@ -77,11 +86,9 @@ describe('the model in a worker thread of its own', () => {
       // CPU has two cores.
       expect(pooled.runsAhead).toBe(availableParallelism() >= 2 ? 4 : 2);
       const options = { scoreThreshold: 0.05 };
-      const a: unknown[] = [];
-      const b: unknown[] = [];
-      for await (const item of detectFiles(inline, files, options)) a.push(outcome(item));
-      for await (const item of detectFiles(pooled, files, options)) b.push(outcome(item));
-      expect(b).toEqual(a);
+      expect(await batchOutcomes(pooled, files, options)).toEqual(
+        await batchOutcomes(inline, files, options),
+      );
     } finally {
       await pooled.dispose();
     }
@@ -171,11 +178,7 @@ describe('the model in a worker thread of its own', () => {
     try {
       await d.sessionsOpened();
       expect(d.runsAhead).toBe(availableParallelism() >= 2 ? 4 : 2);
-      const a: unknown[] = [];
-      const b: unknown[] = [];
-      for await (const item of detectFiles(inline, demoPhotos)) a.push(outcome(item));
-      for await (const item of detectFiles(d, demoPhotos)) b.push(outcome(item));
-      expect(b).toEqual(a);
+      expect(await batchOutcomes(d, demoPhotos)).toEqual(await batchOutcomes(inline, demoPhotos));
     } finally {
       await d.dispose();
     }
