@@ -109,6 +109,8 @@ export class Detector {
     readonly graphCache: GraphCacheUse,
     private readonly graphSlot: GraphCacheSlot | undefined,
     private readonly raw: Omit<PostprocessContext, 'classColumns'> | undefined,
+    /** ONNX Runtime threads of each session; undefined: its default (every physical core). */
+    readonly threadsPerSession: number | undefined,
   ) {}
 
   get manifest(): ModelManifest {
@@ -143,9 +145,12 @@ export class Detector {
     const plan = sessionPlan(entry, options);
     const request = openRequest(entry, options, plan);
     const graphCache = request.graphCache;
+    const inThread = options.thread === 'worker' ? await openSessionInThread(request) : undefined;
+    // Where no worker starts, one session on this thread: not one of a plan's smaller ones.
+    const single = { sessions: 1, threadsPerSession: undefined };
     const opened =
-      (options.thread === 'worker' ? await openSessionInThread(request) : undefined) ??
-      (await openLocalSession(request));
+      inThread ??
+      (await openLocalSession(plan.sessions > 1 ? openRequest(entry, options, single) : request));
     const { provider, attempts, graphCache: graphCacheUse } = opened;
     try {
       checkGraphMatchesManifest(opened.session, manifest, onnxPath);
@@ -179,7 +184,16 @@ export class Detector {
         backgroundIndex: manifest.output.backgroundIndex,
       };
     }
-    return new Detector(entry, session, provider, attempts, graphCacheUse, graphCache, raw);
+    return new Detector(
+      entry,
+      session,
+      provider,
+      attempts,
+      graphCacheUse,
+      graphCache,
+      raw,
+      inThread ? request.intraOpNumThreads : options.intraOpNumThreads,
+    );
   }
 
   /** Decodes, preprocesses, runs and post-processes one image file. */

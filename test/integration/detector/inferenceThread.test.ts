@@ -85,6 +85,9 @@ describe('the model in a worker thread of its own', () => {
       // The machine's plan (sessionPool.test.ts checks the rules): two sessions wherever the
       // CPU has two cores.
       expect(pooled.runsAhead).toBe(availableParallelism() >= 2 ? 4 : 2);
+      expect(pooled.threadsPerSession).toBe(
+        availableParallelism() >= 2 ? Math.floor(availableParallelism() / 2) : undefined,
+      );
       const options = { scoreThreshold: 0.05 };
       expect(await batchOutcomes(pooled, files, options)).toEqual(
         await batchOutcomes(inline, files, options),
@@ -140,13 +143,22 @@ describe('the model in a worker thread of its own', () => {
   it('where no worker may start (SHOTBOX_INFERENCE_WORKER=0), the model runs on this thread with the same detections', async () => {
     process.env.SHOTBOX_INFERENCE_WORKER = '0';
     let d: Detector | undefined;
+    let batch: Detector | undefined;
     try {
       d = await Detector.load(resolveModel(), { providers: ['cpu'], thread: 'worker' });
+      batch = await Detector.load(resolveModel(), {
+        providers: ['cpu'],
+        thread: 'worker',
+        batch: true,
+      });
     } finally {
       delete process.env.SHOTBOX_INFERENCE_WORKER;
     }
     try {
       expect(d.runsAhead).toBe(1);
+      // A batch detector then is one session on every core, not one of its plan's small ones.
+      expect(batch.runsAhead).toBe(1);
+      expect(batch.threadsPerSession).toBeUndefined();
       const image = await decodeImageFile(demoPhotos[3]!);
       const here = await d.detectImage(image);
       const there = await threaded.detectImage(image);
@@ -154,6 +166,7 @@ describe('the model in a worker thread of its own', () => {
       expect(here.detections.length).toBeGreaterThan(0);
     } finally {
       await d.dispose();
+      await batch.dispose();
     }
   });
 
