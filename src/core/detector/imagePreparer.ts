@@ -1,6 +1,6 @@
 import type { InputSpec } from '../../shared/models/manifest';
 import {
-  prepareImage,
+  prepareImageInTurn,
   type AdmitRequest,
   type Prepared,
   type PrepareReply,
@@ -49,7 +49,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
   };
   const inline: ImagePreparer = {
     where: 'inline',
-    prepare: (file, admit) => prepareImage(file, spec, spare.pop(), admit),
+    prepare: (file, admit) => prepareImageInTurn(file, spec, spare.pop(), admit),
     recycle,
     close: async () => {},
   };
@@ -67,7 +67,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
     dead = true;
     for (const [id, p] of pending) {
       pending.delete(id);
-      void prepareImage(p.file, spec, spare.pop(), p.admit).then(p.resolve);
+      void prepareImageInTurn(p.file, spec, spare.pop(), p.admit).then(p.resolve);
     }
   };
   worker.on('message', (reply: PrepareReply) => {
@@ -85,7 +85,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
   return {
     where: 'worker',
     prepare(file, admit) {
-      if (dead) return prepareImage(file, spec, spare.pop(), admit);
+      if (dead) return prepareImageInTurn(file, spec, spare.pop(), admit);
       return new Promise<Prepared>((resolve) => {
         const id = nextId++;
         pending.set(id, { file, admit, resolve });

@@ -90,3 +90,24 @@ export async function prepareImage(
     return { error: `cannot decode (${String(err)})` };
   }
 }
+
+/** The last image this thread began to prepare (see prepareImageInTurn). */
+let inTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * {@link prepareImage}, one image at a time on this thread: each starts when the one asked for
+ * before it has finished. libvips keeps one error message for the whole process, so two decodes
+ * at once could lose a bad file's reason to the other one ("Unknown error" instead of "premature
+ * end of JPEG image", seen under load); a batch's reasons must not depend on timing. One decode
+ * at a time still uses libvips' own threads, and a batch prepares well ahead of the model.
+ */
+export function prepareImageInTurn(
+  file: string,
+  spec: InputSpec,
+  reuse?: Float32Array,
+  admit?: AdmitRequest,
+): Promise<Prepared> {
+  const prepared = inTurn.then(() => prepareImage(file, spec, reuse, admit));
+  inTurn = prepared;
+  return prepared;
+}

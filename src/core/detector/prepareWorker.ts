@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadDecoder } from '../image/decode';
-import { prepareImage, type PrepareReply, type PrepareRequest } from './prepareImage';
+import { prepareImageInTurn, type PrepareReply, type PrepareRequest } from './prepareImage';
 import { createLibvipsThreadLowerer, lowerThisThread } from './threadPriority';
 
 // Loaded while the main thread loads the model, not when the first image arrives. A decoder that
@@ -23,7 +23,7 @@ const port = parentPort;
 if (!port) throw new Error('prepareWorker runs as a worker thread');
 port.on('message', (request: PrepareRequest) => {
   const reuse = request.reuse ? new Float32Array(request.reuse) : undefined;
-  void prepareImage(request.file, request.spec, reuse, request.admit).then((prepared) => {
+  void prepareImageInTurn(request.file, request.spec, reuse, request.admit).then((prepared) => {
     lowerLibvipsThreads();
     const reply: PrepareReply = { id: request.id, prepared };
     // The tensor moves to the main thread without a copy (preprocess allocates a plain buffer).
