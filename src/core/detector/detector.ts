@@ -39,7 +39,7 @@ import {
   type GraphCacheUse,
 } from './optimizedGraphCache';
 import { canvasToImage, preprocess, type Preprocessed } from './preprocess';
-import { batchSessionPlan, pooledSession, type SessionPlan } from './sessionPool';
+import { batchSessionPlan, pooledSession, SINGLE_SESSION, type SessionPlan } from './sessionPool';
 
 /** A run's outputs by name. */
 export type ModelOutputs = Record<string, ModelTensor>;
@@ -147,10 +147,11 @@ export class Detector {
     const graphCache = request.graphCache;
     const inThread = options.thread === 'worker' ? await openSessionInThread(request) : undefined;
     // Where no worker starts, one session on this thread: not one of a plan's smaller ones.
-    const single = { sessions: 1, threadsPerSession: undefined };
     const opened =
       inThread ??
-      (await openLocalSession(plan.sessions > 1 ? openRequest(entry, options, single) : request));
+      (await openLocalSession(
+        plan.sessions > 1 ? openRequest(entry, options, SINGLE_SESSION) : request,
+      ));
     const { provider, attempts, graphCache: graphCacheUse } = opened;
     try {
       checkGraphMatchesManifest(opened.session, manifest, onnxPath);
@@ -355,12 +356,12 @@ function providerChain(options: DetectorOptions): ProviderName[] {
  * depends on the plan), so that a preload and the later load ask for the same.
  */
 function sessionPlan(entry: ModelEntry, options: DetectorOptions): SessionPlan {
-  const single = { sessions: 1, threadsPerSession: undefined };
-  if (!options.batch || options.thread !== 'worker' || options.intraOpNumThreads) return single;
+  if (!options.batch || options.thread !== 'worker' || options.intraOpNumThreads)
+    return SINGLE_SESSION;
   const provider = providerChain(options).find((p) => !providerUnavailableReason(p));
   const bytes = statSync(entry.onnxPath, { throwIfNoEntry: false })?.size;
   // A missing model is reported by the load itself.
-  if (!provider || bytes === undefined) return single;
+  if (!provider || bytes === undefined) return SINGLE_SESSION;
   return batchSessionPlan(provider, bytes);
 }
 

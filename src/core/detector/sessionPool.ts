@@ -19,6 +19,9 @@ export interface SessionPlan {
   threadsPerSession: number | undefined;
 }
 
+/** One session with ONNX Runtime's own thread count: what a single image, or a GPU, runs on. */
+export const SINGLE_SESSION: SessionPlan = { sessions: 1, threadsPerSession: undefined };
+
 /** Models larger than this get one session: each session holds its own copy of the weights. */
 export const MAX_POOLED_MODEL_BYTES = 512 * 1024 * 1024;
 
@@ -33,11 +36,10 @@ export function batchSessionPlan(
   cores: number = availableParallelism(),
   wanted: string | undefined = process.env.SHOTBOX_BATCH_SESSIONS,
 ): SessionPlan {
-  const single = { sessions: 1, threadsPerSession: undefined };
-  if (provider !== 'cpu' || modelBytes > MAX_POOLED_MODEL_BYTES) return single;
+  if (provider !== 'cpu' || modelBytes > MAX_POOLED_MODEL_BYTES) return SINGLE_SESSION;
   const asked = Number(wanted);
   const sessions = Math.min(cores, Number.isInteger(asked) && asked >= 1 ? asked : 2);
-  if (sessions < 2) return single;
+  if (sessions < 2) return SINGLE_SESSION;
   return { sessions, threadsPerSession: Math.max(1, Math.floor(cores / sessions)) };
 }
 
