@@ -168,6 +168,9 @@ async function openInNewThread(request: OpenRequest): Promise<OpenedSession | un
     inputNames: answer.inputNames,
     outputNames: answer.outputNames,
     thread: 'worker',
+    get stopped() {
+      return stopped;
+    },
     run(feeds) {
       if (stopped) return Promise.reject(new Error(`the inference thread stopped (${stopped})`));
       const wire: Record<string, WireTensor> = {};

@@ -22,6 +22,11 @@ export interface ModelSession {
   readonly parallelRuns?: number;
   /** Settles when every session a pool is still opening has joined or failed. */
   readonly allOpened?: Promise<void>;
+  /**
+   * Why this session can run no more (its worker thread ended or was released), once it cannot;
+   * undefined while it can. Only thread sessions and pools can stop on their own.
+   */
+  readonly stopped?: string | undefined;
   run(feeds: Record<string, ModelTensor>): Promise<SessionRun>;
   release(): Promise<void>;
 }

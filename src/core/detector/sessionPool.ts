@@ -47,8 +47,10 @@ export function batchSessionPlan(
  * Several sessions of one model as one: each run goes to the session with the fewest runs in
  * flight (the first on a tie), so a batch that keeps two images per session in flight keeps every
  * session busy. Sessions still opening join when they are open; one that fails to open is left
- * out (the others do its share). Runs of one session finish in order; across sessions they may
- * finish in any order (a batch yields in its own order).
+ * out (the others do its share). A session whose thread stops (see ModelSession.stopped) is left
+ * out from then on: the runs it held fail with its reason, the later ones go to the others, and
+ * only when none is left do runs fail. Runs of one session finish in order; across sessions they
+ * may finish in any order (a batch yields in its own order).
  */
 export function pooledSession(
   first: ModelSession,
@@ -56,6 +58,16 @@ export function pooledSession(
 ): ModelSession {
   const members: { session: ModelSession; inFlight: number }[] = [{ session: first, inFlight: 0 }];
   let released = false;
+  // Why the last member left stopped, for the runs asked of an empty pool.
+  let lastStop: string | undefined;
+  const dropStopped = (): void => {
+    for (let i = members.length - 1; i >= 0; i--) {
+      const why = members[i]!.session.stopped;
+      if (why === undefined) continue;
+      lastStop = why;
+      members.splice(i, 1);
+    }
+  };
   const joining = more.map((opening) =>
     opening.then(
       (session) => {
@@ -72,10 +84,18 @@ export function pooledSession(
     outputNames: first.outputNames,
     thread: first.thread,
     get parallelRuns() {
-      return members.length;
+      dropStopped();
+      return Math.max(1, members.length);
+    },
+    get stopped() {
+      dropStopped();
+      return members.length === 0 ? (lastStop ?? 'released') : undefined;
     },
     allOpened: Promise.all(joining).then(() => undefined),
     async run(feeds): Promise<SessionRun> {
+      dropStopped();
+      if (members.length === 0)
+        throw new Error(`the inference thread stopped (${lastStop ?? 'released'})`);
       let pick = members[0]!;
       for (const m of members) if (m.inFlight < pick.inFlight) pick = m;
       pick.inFlight++;

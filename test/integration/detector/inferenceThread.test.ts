@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFiles, type BatchItem } from '../../../src/core/detector/batch';
 import { Detector } from '../../../src/core/detector/detector';
 import { ModelLoadError } from '../../../src/core/detector/executionProviders';
+import { openSessionInThread } from '../../../src/core/detector/inferenceThread';
+import { pooledSession } from '../../../src/core/detector/sessionPool';
 import { decodeImageFile } from '../../../src/core/image/decode';
 import { resolveModel } from '../../../src/core/models/registry';
 import { makeMixedFolder, type MixedFolder } from '../../helpers/badImages';
@@ -194,6 +196,46 @@ describe('the model in a worker thread of its own', () => {
       expect(await batchOutcomes(d, demoPhotos)).toEqual(await batchOutcomes(inline, demoPhotos));
     } finally {
       await d.dispose();
+    }
+  });
+
+  it('a pool whose thread stops sends the later runs to the other thread; with none left, runs fail with the reason', async () => {
+    const entry = resolveModel();
+    const request = {
+      onnxPath: entry.onnxPath,
+      modelName: entry.manifest.name,
+      chain: ['cpu' as const],
+      intraOpNumThreads: 1,
+    };
+    const [a, b] = await Promise.all([openSessionInThread(request), openSessionInThread(request)]);
+    const pool = pooledSession(a!.session, [Promise.resolve(b!.session)]);
+    await pool.allOpened;
+    const pre = inline.preprocess(await decodeImageFile(demoPhotos[0]!));
+    const feeds = () => ({
+      [entry.manifest.input.name]: {
+        type: 'float32' as const,
+        dims: pre.dims,
+        data: pre.data.slice(),
+      },
+    });
+    try {
+      expect(pool.parallelRuns).toBe(2);
+      const before = await pool.run(feeds());
+      // Its thread ends (released here; a thread that dies ends the same way for the pool).
+      await b!.session.release();
+      expect(b!.session.stopped).toBeDefined();
+      const after = await Promise.all([pool.run(feeds()), pool.run(feeds()), pool.run(feeds())]);
+      expect(pool.parallelRuns).toBe(1);
+      expect(pool.stopped).toBeUndefined();
+      for (const r of after)
+        expect(Array.from(r.outputs[entry.manifest.output.boxes]!.data as Float32Array)).toEqual(
+          Array.from(before.outputs[entry.manifest.output.boxes]!.data as Float32Array),
+        );
+      await a!.session.release();
+      expect(pool.stopped).toBe('released');
+      await expect(pool.run(feeds())).rejects.toThrow(/inference thread stopped \(released\)/);
+    } finally {
+      await pool.release();
     }
   });
 });
