@@ -19,7 +19,6 @@ import { createBackend, dispatch, type Backend } from '../core/api/backend';
 import type { ModelFileAccess } from '../core/api/modelMethods';
 import { NotFoundError, serveImage } from '../core/api/imageServing';
 import { ProjectDb } from '../core/db/projectDb';
-import { importFolder } from '../core/project/importFolder';
 import { openFolderProject } from '../core/project/openFolderProject';
 import type { BackendEvent } from '../shared/api/contract';
 import { IMAGE_PROTOCOL } from '../shared/api/imageUrls';
@@ -174,11 +173,8 @@ async function openFolderDialog(): Promise<void> {
   try {
     const { project: opened } = openFolderProject(folder);
     await switchProject(opened);
-    await importFolder(opened, folder, {
-      onProgress: (done, total) =>
-        emit({ type: 'job-progress', jobId: 'import', done, total, failed: 0 }),
-    });
-    emit({ type: 'project-changed', reason: 'imported' });
+    // As a job: listed with its failed files, resumed after a kill (see importImageRoot).
+    await backend.importImageRoot();
   } catch (err) {
     dialog.showErrorBox('Cannot open folder', err instanceof Error ? err.message : String(err));
   }

@@ -80,7 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       workspace: { roots, switchProject },
     });
   };
-  async function switchProject(next: ProjectDb): Promise<void> {
+  async function switchProject(next: ProjectDb): Promise<Backend> {
     const old = api;
     const previous = opened;
     api = makeBackend(next);
@@ -89,6 +89,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await old.dispose();
     if (previous && previous !== next) previous.close();
     emit({ type: 'project-changed', reason: 'opened' });
+    return api;
   }
   let api = makeBackend(project);
 

@@ -14,19 +14,30 @@ interface ServeOptions {
   root: string[];
 }
 
-/** `shotbox serve <folder>` (and `npm start -- <folder>`): the folder's project, imported. */
+/**
+ * `shotbox serve <folder>` (and `npm start -- <folder>`): the folder's project, its images
+ * imported as an import job (as the app's "Open folder" does: listed, resumable after a kill).
+ */
 async function openFolder(folder: string): Promise<ProjectDb> {
-  const [{ openFolderProject }, { importFolder }] = await Promise.all([
+  const [{ openFolderProject }, { JobRunner }] = await Promise.all([
     import('../../core/project/openFolderProject'),
-    import('../../core/project/importFolder'),
+    import('../../core/jobs/jobRunner'),
   ]);
   const { project } = openFolderProject(folder);
-  const report = await importFolder(project, project.imageRoot);
-  process.stdout.write(
-    `imported ${report.added} new image(s) from ${project.imageRoot}` +
-      (report.problems.length ? ` (${report.problems.length} file(s) skipped)` : '') +
-      '\n',
-  );
+  const runner = new JobRunner(project, {
+    detector: () => Promise.reject(new Error('an import job runs no model')),
+  });
+  try {
+    const outcome = await runner.startImport({ inputs: [''] }).finished;
+    const failed = outcome.failures.length;
+    process.stdout.write(
+      `imported ${outcome.imported} new image(s) from ${project.imageRoot}` +
+        (failed ? ` (${failed} file(s) skipped)` : '') +
+        '\n',
+    );
+  } finally {
+    await runner.dispose();
+  }
   return project;
 }
 

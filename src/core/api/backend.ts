@@ -36,7 +36,6 @@ import { JobError, JobRunner, type JobEvent } from '../jobs/jobRunner';
 import { relativeToRoot } from '../project/importFolder';
 import { markReviewed, reopenImage } from '../project/imageReview';
 import { setImageSplit } from '../project/imageSplit';
-import { importFolder } from '../project/importFolder';
 import { openFolderProject } from '../project/openFolderProject';
 import { watchExternalChanges } from './externalChanges';
 import { createModelMethods, type ModelFileAccess } from './modelMethods';
@@ -86,6 +85,12 @@ function resolveKnownModel(name: string): ReturnType<typeof resolveRegisteredMod
 export type Backend = { [M in Method]: (request: ParsedRequestOf<M>) => Promise<ResponseOf<M>> } & {
   /** Stops jobs and releases models (the project is closed by its owner). */
   dispose(): Promise<void>;
+  /**
+   * Imports the project's whole image root as an import job: recorded, listed in the jobs panel
+   * with its failed files, resumed after a kill without reading anything twice. What opening a
+   * folder runs once its project is open (not a contract method: no page can call it).
+   */
+  importImageRoot(): Promise<{ added: number; problems: number }>;
 };
 
 export interface BackendOptions {
@@ -98,7 +103,11 @@ export interface BackendOptions {
    * Folders the page may open projects and folders under (browser mode's `--root`), and how the
    * shell puts a newly opened project in place. Without them, openProject/openFolder refuse.
    */
-  workspace?: { roots: FolderRoots; switchProject(next: ProjectDb): Promise<void> };
+  workspace?: {
+    roots: FolderRoots;
+    /** Puts `next` in place; resolves with the backend that now serves it. */
+    switchProject(next: ProjectDb): Promise<Backend>;
+  };
   /**
    * Where "Add model…" files may come from; default: `.onnx` files under the workspace's roots
    * (browser mode). Electron passes main's native dialog.
@@ -635,13 +644,17 @@ export function createBackend(options: BackendOptions): Backend {
     async openFolder({ folder }) {
       const ws = needWorkspace();
       const { project: next } = openFolderProject(ws.roots.resolve(folder, 'folder'));
-      await ws.switchProject(next);
-      const report = await importFolder(next, next.imageRoot, {
-        onProgress: (done, total) =>
-          emit({ type: 'job-progress', jobId: 'import', done, total, failed: 0 }),
-      });
+      const serving = await ws.switchProject(next);
+      const report = await serving.importImageRoot();
+      return { project: projectInfo(next), ...report };
+    },
+
+    async importImageRoot() {
+      const run = jobCall(() => needRunner().startImport({ inputs: [''] }));
+      run.finished.catch(() => {}); // also reported as a job-error event
+      const outcome = await run.finished;
       emit({ type: 'project-changed', reason: 'imported' });
-      return { project: projectInfo(next), added: report.added, problems: report.problems.length };
+      return { added: outcome.imported, problems: outcome.failures.length };
     },
 
     async dispose() {

@@ -34,6 +34,7 @@ describe('browser mode opens folders under --root only', () => {
     outside = await realpath(path.join(work, 'outside'));
     await cp(demoPhotos[0]!, path.join(root, 'photos', 'a.jpg'));
     await cp(demoPhotos[1]!, path.join(root, 'photos', 'b.jpg'));
+    await writeFile(path.join(root, 'photos', 'broken.jpg'), 'not a JPEG at all');
     await cp(demoPhotos[2]!, path.join(outside, 'private', 'c.jpg'));
     ProjectDb.create(
       path.join(outside, 'private', 'private.shotbox'),
@@ -100,6 +101,18 @@ describe('browser mode opens folders under --root only', () => {
       added: 2,
       project: { name: 'photos', imageCount: 2 },
     });
+    expect(JSON.parse(res.body)).toMatchObject({ problems: 1 });
+    // The import ran as a job: listed, finished, its refused file named with the reason.
+    const jobs = JSON.parse((await call('listJobs', {})).body) as {
+      id: number;
+      kind: string;
+      state: string;
+    }[];
+    expect(jobs.map((j) => [j.kind, j.state])).toEqual([['import', 'done']]);
+    const job = JSON.parse((await call('getJob', { jobId: String(jobs[0]!.id) })).body) as {
+      failures: { file: string; reason: string }[];
+    };
+    expect(job.failures).toEqual([{ file: 'broken.jpg', reason: expect.any(String) }]);
     const page = JSON.parse((await call('listImages', {})).body) as { items: { id: number }[] };
     expect(page.items).toHaveLength(2);
     const image = await rawRequest(`${server.url}image/${page.items[0]!.id}`, {
