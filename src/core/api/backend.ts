@@ -650,9 +650,8 @@ export function createBackend(options: BackendOptions): Backend {
     },
 
     async importImageRoot() {
-      const run = jobCall(() => needRunner().startImport({ inputs: [''] }));
-      run.finished.catch(() => {}); // also reported as a job-error event
-      const outcome = await run.finished;
+      // A failed import rejects here (and reaches the jobs panel as a job-error event).
+      const outcome = await jobCall(() => needRunner().startImport({ inputs: [''] })).finished;
       emit({ type: 'project-changed', reason: 'imported' });
       return { added: outcome.imported, problems: outcome.failures.length };
     },
