@@ -134,7 +134,6 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         // The folder phase is an import job (listed by `shotbox jobs`): Ctrl+C pauses it, and the
         // same command continues it, reading nothing already recorded.
         const runner = new JobRunner(project, {
-          detector: () => Promise.reject(new Error('an import job runs no model')),
           onEvent: (e) => {
             if (e.type === 'progress') progress.update(e.done, e.total);
           },

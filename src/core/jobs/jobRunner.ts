@@ -110,8 +110,11 @@ interface LiveJob {
 export type JobOutcome = DetectJobOutcome | ImportJobOutcome | EvaluateJobOutcome | TrainJobOutcome;
 
 export interface JobRunnerOptions {
-  /** The detector for a job's model (the shell owns loading and caching). */
-  detector: (model: string | undefined) => Promise<Detector>;
+  /**
+   * The detector for a job's model (the shell owns loading and caching). Without it, the runner
+   * runs only jobs that need no model (import) and lists jobs; a detect or evaluate job fails.
+   */
+  detector?: (model: string | undefined) => Promise<Detector>;
   onEvent?: (event: JobEvent) => void;
   /** How often progress is stored and reported at most (ms); the last image always is. */
   progressEveryMs?: number;
@@ -136,6 +139,12 @@ export class JobRunner {
     private readonly options: JobRunnerOptions,
   ) {
     this.emit = options.onEvent ?? (() => {});
+  }
+
+  private loadDetector(model: string | undefined): Promise<Detector> {
+    return this.options.detector
+      ? this.options.detector(model)
+      : Promise.reject(new Error('this runner was started for jobs that run no model'));
   }
 
   /** Jobs newest first, with 'interrupted' for a 'running' job no process of ours runs. */
@@ -402,7 +411,7 @@ export class JobRunner {
     const progress = this.progressReporter(jobId, 'evaluate');
     try {
       prewarmImagePreparer();
-      const detector = await this.options.detector(params.model);
+      const detector = await this.loadDetector(params.model);
       const evaluation = await runProjectEvaluation(project, detector, {
         ...(params.split ? { split: params.split } : {}),
         ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
@@ -615,7 +624,7 @@ export class JobRunner {
 
     // The model loads while the folders are walked. Awaited, and its error reported, after that.
     prewarmImagePreparer();
-    const detectorReady = this.options.detector(params.model);
+    const detectorReady = this.loadDetector(params.model);
     detectorReady.catch(() => undefined);
     try {
       let imported = 0;

@@ -15,7 +15,6 @@ const work = path.join(generatedDir, 'import-job');
 /** A runner that runs no model (an import job needs none). */
 function importRunner(project: ProjectDb, onEvent?: (e: JobEvent) => void): JobRunner {
   return new JobRunner(project, {
-    detector: () => Promise.reject(new Error('an import job runs no model')),
     progressEveryMs: 0,
     ...(onEvent ? { onEvent } : {}),
   });
@@ -110,5 +109,19 @@ describe('import jobs', () => {
       /outside the project's image root/,
     );
     expect(runner.list()).toHaveLength(0);
+  });
+
+  it('a runner started without a model fails a detect job with that reason, its images kept', async () => {
+    const root = path.join(work, 'no-model', 'photos');
+    await mkdir(root, { recursive: true });
+    await copyFile(demoPhotos[0]!, path.join(root, 'face.jpg'));
+    project = ProjectDb.create(path.join(work, 'no-model', 'n.shotbox'), root);
+    const runner = importRunner(project);
+    await runner.startImport({ inputs: [''] }).finished;
+    const { job, finished } = runner.startDetect({});
+    await expect(finished).rejects.toThrow(/run no model/);
+    expect(runner.get(job.id)).toMatchObject({ kind: 'detect', state: 'failed' });
+    expect(runner.get(job.id)!.message).toMatch(/run no model/);
+    expect(project.images.count()).toBe(1);
   });
 });
