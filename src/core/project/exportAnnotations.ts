@@ -59,13 +59,30 @@ export function projectExportSet(project: ProjectDb, options: ExportOptions): Pr
   };
 }
 
-/** Writes the project's labels in a standard format (each file written atomically). */
+/** An export refused before anything is written (the reason says what to do instead). */
+export class ExportRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportRefusedError';
+  }
+}
+
+/**
+ * Writes the project's labels in a standard format (each file written atomically). VOC has no
+ * score field: pending predictions written there would come back from an import as labels, so
+ * `only: 'all'` is refused for VOC.
+ */
 export async function exportProject(
   project: ProjectDb,
   format: AnnotationFormat,
   out: string,
   options: ExportOptions,
 ): Promise<ExportSummary & { leftOut: string[] }> {
+  if (format === 'voc' && options.only === 'all')
+    throw new ExportRefusedError(
+      'Pascal VOC has no score field, so pending predictions written there would be read back as ' +
+        'labels; export --only accepted to VOC, or use COCO or YOLO, which keep the scores',
+    );
   const { set, leftOut } = projectExportSet(project, options);
   const write = format === 'coco' ? exportCoco : format === 'voc' ? exportVoc : exportYolo;
   return { ...(await write(set, out)), leftOut };

@@ -181,4 +181,23 @@ describe('exports hold only settled images', () => {
       project.close();
     }
   });
+
+  it('a VOC export with pending predictions is refused before writing: VOC cannot mark them as guesses', async () => {
+    const out = path.join(work, 'out', 'voc-all');
+    const run = await runShotbox([
+      'export',
+      '--project',
+      projectFile,
+      '--format',
+      'voc',
+      '--out',
+      out,
+      '--only',
+      'all',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Pascal VOC has no score field.*--only accepted/);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
 });
