@@ -195,6 +195,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
               ? ` (${result.predictions} with a score stored as pending predictions; --as-labels makes them labels)`
               : '') +
             (result.alreadyPresent ? ` (${result.alreadyPresent} already present)` : '') +
+            (result.negatives
+              ? `, ${result.negatives} image${result.negatives === 1 ? '' : 's'} without objects marked reviewed`
+              : '') +
             (result.splits
               ? `, splits from ${safe(result.splits.source)} (${result.splits.set} images set)`
               : '') +

@@ -97,6 +97,20 @@ export class ImageRepo {
     this.db.prepare('UPDATE images SET status = ? WHERE id = ?').run(status, id);
   }
 
+  /**
+   * Gives the reviewed mark to those of these images that hold no box at all: a label file that
+   * lists an image without objects says "nothing here" (a negative). An image with boxes keeps
+   * its state (pending predictions stay an open question). Returns the ids marked. Call inside
+   * the transaction that imports, then refresh their states.
+   */
+  markImportedNegatives(ids: Iterable<number>): number[] {
+    const mark = this.db.prepare(
+      `UPDATE images SET reviewed_mark = 1 WHERE id = ? AND reviewed_mark = 0
+         AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = images.id)`,
+    );
+    return [...new Set(ids)].filter((id) => mark.run(id).changes > 0);
+  }
+
   /** Ids of the images whose labels are settled (reviewed, or labels imported). */
   settledIds(): Set<number> {
     const rows = this.db.prepare(`SELECT i.id FROM images i WHERE ${SETTLED_IMAGE}`).all() as {

@@ -33,6 +33,11 @@ export interface ParsedImage {
   width?: number;
   height?: number;
   boxes: ParsedBox[];
+  /**
+   * Boxes of this image left out with a warning (crowd, empty, refused class name, too many):
+   * an entry without boxes is a negative ("nothing here") only when none were left out.
+   */
+  dropped?: number;
   where: string;
 }
 
@@ -98,7 +103,7 @@ export function capBoxesPerImage(result: ParseResult, max = MAX_BOXES_PER_IMAGE)
       where: image.where,
       message: `${image.boxes.length} boxes for one image (at most ${max}): none of them imported`,
     });
-    return { ...image, boxes: [] };
+    return { ...image, boxes: [], dropped: (image.dropped ?? 0) + image.boxes.length };
   });
   return { annotations: { ...result.annotations, images }, problems };
 }
@@ -130,15 +135,19 @@ export function checkParsedClassNames(result: ParseResult): ParseResult {
     verdicts.set(label, v);
     return v;
   };
+  // Boxes first, so a refused name is reported where a box of it is (file and object).
+  const images = result.annotations.images.map((image) => {
+    const boxes = image.boxes.flatMap((b) => {
+      const label = verdict(b.label, b.where);
+      return label === null ? [] : [{ ...b, label }];
+    });
+    const refused = image.boxes.length - boxes.length;
+    return refused > 0
+      ? { ...image, boxes, dropped: (image.dropped ?? 0) + refused }
+      : { ...image, boxes };
+  });
   const classes = [
     ...new Set(result.annotations.classes.flatMap((c) => verdict(c, 'class list') ?? [])),
   ];
-  const images = result.annotations.images.map((image) => ({
-    ...image,
-    boxes: image.boxes.flatMap((b) => {
-      const label = verdict(b.label, b.where);
-      return label === null ? [] : [{ ...b, label }];
-    }),
-  }));
   return { annotations: { ...result.annotations, classes, images }, problems };
 }

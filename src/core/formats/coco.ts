@@ -347,10 +347,11 @@ function readAnnotations(entries: readonly unknown[], ctx: AnnotationContext): v
     const annotation = validate(annotationSchema, entry, where, ctx.problems);
     if (annotation === undefined) return;
     const box = annotationToBox(annotation, where, ctx);
-    if (box === undefined) return;
-    const image = ctx.imageById.get(annotation.image_id);
     // Undefined when the image entry itself was invalid: that error is already reported.
-    image?.boxes.push(box);
+    const image = ctx.imageById.get(annotation.image_id);
+    if (!image) return;
+    if (box === undefined) image.dropped = (image.dropped ?? 0) + 1;
+    else image.boxes.push(box);
   });
 }
 

@@ -115,9 +115,9 @@ async function parseVocFile(
 
   const file = readImageFile(annotation, source, problems);
   const size = readSize(annotation, label, problems);
-  const boxes = readObjects(annotation, label, problems);
+  const { boxes, dropped } = readObjects(annotation, label, problems);
   if (file === undefined || size === 'invalid') return undefined;
-  return { file, ...size, boxes, where: label };
+  return { file, ...size, boxes, ...(dropped > 0 ? { dropped } : {}), where: label };
 }
 
 /** Validates the XML (for line and column of syntax errors) and returns <annotation>. */
@@ -196,16 +196,21 @@ function readSize(
   return { width, height };
 }
 
-function readObjects(annotation: XmlNode, label: string, problems: ProblemList): ParsedBox[] {
+/** The file's boxes, and how many objects were left out (each with its problem). */
+function readObjects(
+  annotation: XmlNode,
+  label: string,
+  problems: ProblemList,
+): { boxes: ParsedBox[]; dropped: number } {
   const objects = annotation.object;
-  if (objects === undefined) return [];
+  if (objects === undefined) return { boxes: [], dropped: 0 };
   const list = Array.isArray(objects) ? objects : [objects];
   const boxes: ParsedBox[] = [];
   list.forEach((object: unknown, i) => {
     const box = readObject(object === '' ? {} : object, `${label}: object ${i + 1}`, problems);
     if (box !== undefined) boxes.push(box);
   });
-  return boxes;
+  return { boxes, dropped: list.length - boxes.length };
 }
 
 /** One <object>: name and bndbox. `difficult` and `truncated` are not carried over. */

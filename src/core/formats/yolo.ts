@@ -203,11 +203,14 @@ async function parseLabelFile(
   const text = await readTextFile(file, label, problems, true);
   if (text === undefined) return undefined;
   const boxes: ParsedBox[] = [];
+  let dropped = 0;
   splitLines(text).forEach((line, i) => {
-    const box = parseLabelLine(line.trim(), `${label}:${i + 1}`, classes, problems);
+    const trimmed = line.trim();
+    const box = parseLabelLine(trimmed, `${label}:${i + 1}`, classes, problems);
     if (box !== undefined) boxes.push(box);
+    else if (trimmed !== '') dropped++;
   });
-  return { file: withoutExtension(rel), boxes, where: label };
+  return { file: withoutExtension(rel), boxes, ...(dropped > 0 ? { dropped } : {}), where: label };
 }
 
 /** One `class cx cy w h [confidence]` line (already trimmed); blank lines are skipped. */

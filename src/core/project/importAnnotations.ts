@@ -32,6 +32,11 @@ export interface AnnotationImportReport {
   predictions: number;
   /** Boxes identical to ones imported before (same image, class and coordinates): not added twice. */
   alreadyPresent: number;
+  /**
+   * Images the file lists without any object (none left out either), holding no box, now marked
+   * reviewed: negatives, which exports and training keep ("nothing here").
+   */
+  negatives: number;
   /** Boxes skipped or changed (clipped), unknown images, size mismatches: the import went on. */
   warnings: FormatProblem[];
   /** Splits the dataset's files gave: where from, and how many images' split changed. */
@@ -48,7 +53,8 @@ const CLIP_EPSILON = 1e-6;
  * clipped to the image with a warning, and dropped with a warning when empty. Imported boxes are
  * labels, so they enter as `accepted` — except boxes that carry a score (a model's guesses, e.g.
  * an export with predictions): those enter as pending predictions unless `asLabels`. Image states
- * are re-derived in the same transaction. Not an undo step: an import is a bulk write from a file
+ * are re-derived in the same transaction. An image the file lists without objects, holding no
+ * box, is marked reviewed: a negative. Not an undo step: an import is a bulk write from a file
  * that can be repeated (boxes already imported are not added twice); its ids never collide with
  * the history's.
  */
@@ -71,6 +77,7 @@ export function importParsedAnnotations(
     score?: number;
   }[] = [];
   let matchedImages = 0;
+  const negativeIds: number[] = [];
   const wantedSplits = new Map<number, WantedSplit>();
   const all = options.splits?.all;
   warnings.push(...(options.splits?.problems ?? []));
@@ -88,6 +95,7 @@ export function importParsedAnnotations(
     matchedImages++;
     if (all) wantedSplits.set(image.id, { split: all, where: options.splits!.source ?? 'import' });
     checkClaimedSize(entry, image, warnings);
+    if (entry.boxes.length === 0 && !entry.dropped) negativeIds.push(image.id);
     for (const b of entry.boxes) {
       const sx = b.normalized ? image.width : 1;
       const sy = b.normalized ? image.height : 1;
@@ -154,6 +162,7 @@ export function importParsedAnnotations(
   let predictions = 0;
   let alreadyPresent = 0;
   let splitsSet = 0;
+  let negatives = 0;
   project.transaction(() => {
     // Classes in the file's order, so a dataset's class list keeps its order in the project.
     const classIds = new Map(
@@ -194,7 +203,12 @@ export function importParsedAnnotations(
       boxes++;
       if (p.score !== undefined) predictions++;
     }
-    project.refreshImageStates(existing.keys());
+    // An image another entry gave boxes to in this import is not a negative.
+    const marked = project.images.markImportedNegatives(
+      negativeIds.filter((id) => !existing.has(id)),
+    );
+    negatives = marked.length;
+    project.refreshImageStates([...existing.keys(), ...marked]);
     const applied = applyWantedSplits(project, wantedSplits);
     splitsSet = applied.set;
     for (const w of applied.warnings) warnings.push({ severity: 'warning', ...w });
@@ -204,6 +218,7 @@ export function importParsedAnnotations(
     boxes,
     predictions,
     alreadyPresent,
+    negatives,
     warnings,
     ...(options.splits?.source
       ? { splits: { source: options.splits.source, set: splitsSet } }
