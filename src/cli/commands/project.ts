@@ -198,6 +198,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
             (result.negatives
               ? `, ${result.negatives} image${result.negatives === 1 ? '' : 's'} without objects marked reviewed`
               : '') +
+            (result.mergedPredictions
+              ? `, ${result.mergedPredictions} pending prediction${result.mergedPredictions === 1 ? '' : 's'} merged into the labels that cover them`
+              : '') +
             (result.splits
               ? `, splits from ${safe(result.splits.source)} (${result.splits.set} images set)`
               : '') +

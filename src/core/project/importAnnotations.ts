@@ -9,7 +9,9 @@ import {
   type ParseResult,
 } from '../formats/annotationSet';
 import type { SplitFileResult } from '../formats/splitFiles';
+import { iouPair } from '../../shared/ssd/iou';
 import { applyWantedSplits, type WantedSplit } from './splits';
+import { DECIDED_OVERLAP_IOU } from './storePredictions';
 
 /** An import refused as a whole; `problems` lists every error (and the warnings seen so far). */
 export class AnnotationImportError extends Error {
@@ -37,6 +39,11 @@ export interface AnnotationImportReport {
    * reviewed: negatives, which exports and training keep ("nothing here").
    */
   negatives: number;
+  /**
+   * Pending model predictions removed because an imported label of their class now covers them
+   * (IoU ≥ 0.7, the rule detection applies to new predictions): one undoable step.
+   */
+  mergedPredictions: number;
   /** Boxes skipped or changed (clipped), unknown images, size mismatches: the import went on. */
   warnings: FormatProblem[];
   /** Splits the dataset's files gave: where from, and how many images' split changed. */
@@ -163,7 +170,9 @@ export function importParsedAnnotations(
   let alreadyPresent = 0;
   let splitsSet = 0;
   let negatives = 0;
+  let mergedPredictions = 0;
   project.transaction(() => {
+    const labelledNow = new Set<number>();
     // Classes in the file's order, so a dataset's class list keeps its order in the project.
     const classIds = new Map(
       parsed.annotations.classes.map((name) => [name, project.classes.ensure(name)]),
@@ -202,7 +211,9 @@ export function importParsedAnnotations(
       });
       boxes++;
       if (p.score !== undefined) predictions++;
+      else labelledNow.add(p.image.id);
     }
+    mergedPredictions = mergeCoveredPredictions(project, labelledNow);
     // An image another entry gave boxes to in this import is not a negative.
     const marked = project.images.markImportedNegatives(
       negativeIds.filter((id) => !existing.has(id)),
@@ -219,11 +230,43 @@ export function importParsedAnnotations(
     predictions,
     alreadyPresent,
     negatives,
+    mergedPredictions,
     warnings,
     ...(options.splits?.source
       ? { splits: { source: options.splits.source, set: splitsSet } }
       : {}),
   };
+}
+
+/**
+ * Removes the pending model predictions that a label of the same class covers at IoU ≥ 0.7 on
+ * these images, as one history step (undo brings them back): a model's guess at an object a
+ * label now settles is no open question, and accepting it would double the label.
+ */
+function mergeCoveredPredictions(project: ProjectDb, imageIds: Iterable<number>): number {
+  const covered: number[] = [];
+  for (const imageId of imageIds) {
+    const boxes = project.annotations.ofImage(imageId);
+    const labels = boxes.filter((a) => a.review === 'accepted' || a.review === 'edited');
+    const flat = (list: typeof boxes): Float64Array =>
+      Float64Array.from(list.flatMap((a) => [a.x1, a.y1, a.x2, a.y2]));
+    const labelFlat = flat(labels);
+    for (const a of boxes) {
+      if (a.origin !== 'model' || a.review !== 'pending') continue;
+      const one = flat([a]);
+      if (
+        labels.some(
+          (l, j) => l.classId === a.classId && iouPair(one, 0, labelFlat, j) >= DECIDED_OVERLAP_IOU,
+        )
+      )
+        covered.push(a.id);
+    }
+  }
+  if (covered.length === 0) return 0;
+  project.history.record('merge predictions into imported labels', (w) => {
+    for (const id of covered) w.deleteAnnotation(id);
+  });
+  return covered.length;
 }
 
 /** Finds the project image an annotation file means: exact path, path without extension, unique file name. */

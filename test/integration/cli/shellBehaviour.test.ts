@@ -110,25 +110,42 @@ describe('shotbox export files', () => {
     expect(detect.code, detect.stderr).toBe(0);
     const coco = path.join(dir, 'faces.json');
     const voc = path.join(dir, 'faces-voc');
-    for (const [format, out] of [
-      ['coco', coco],
-      ['voc', voc],
-    ] as const) {
-      const run = await runShotbox([
-        'export',
-        '--project',
-        project,
-        '--format',
-        format,
-        '--out',
-        out,
-        '--only',
-        'all',
-        // Nobody reviewed these photos: settled-only exports would leave them all out.
-        '--include-unreviewed',
-      ]);
-      expect(run.code, run.stderr).toBe(0);
-    }
+    const exported = await runShotbox([
+      'export',
+      '--project',
+      project,
+      '--format',
+      'coco',
+      '--out',
+      coco,
+      '--only',
+      'all',
+      // Nobody reviewed these photos: settled-only exports would leave them all out.
+      '--include-unreviewed',
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    // VOC holds labels only (no score field): the same boxes, imported back as labels.
+    const relabel = await runShotbox([
+      'import',
+      photos,
+      '--project',
+      project,
+      '--annotations',
+      coco,
+      '--as-labels',
+      '--quiet',
+    ]);
+    expect(relabel.code, relabel.stderr).toBe(0);
+    const vocRun = await runShotbox([
+      'export',
+      '--project',
+      project,
+      '--format',
+      'voc',
+      '--out',
+      voc,
+    ]);
+    expect(vocRun.code, vocRun.stderr).toBe(0);
     const doc = JSON.parse(await readFile(coco, 'utf8')) as { annotations: { bbox: number[] }[] };
     expect(doc.annotations.length).toBeGreaterThan(10);
     const numbers = doc.annotations.flatMap((a) => a.bbox);
