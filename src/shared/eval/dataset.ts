@@ -59,7 +59,23 @@ export function compareImageIds(a: ImageId, b: ImageId): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'number') return -1;
   if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareCodePoints(a, b);
+}
+
+/**
+ * Python's string order: by code point. JavaScript's `<` compares UTF-16 units, which puts a
+ * character above U+FFFF (a surrogate pair, from U+D800) before U+E000–U+FFFF.
+ */
+function compareCodePoints(a: string, b: string): number {
+  const x = a[Symbol.iterator]();
+  const y = b[Symbol.iterator]();
+  for (;;) {
+    const p = x.next();
+    const q = y.next();
+    if (p.done || q.done) return p.done ? (q.done ? 0 : -1) : 1;
+    const d = p.value.codePointAt(0)! - q.value.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
 }
 
 /**

@@ -138,6 +138,25 @@ describe('COCO evaluation (hand-checked answers)', () => {
     expect(evaluateCoco(dataset(truth, [miss, hit])).summary.AP50).toBeCloseTo(0.5, 12);
   });
 
+  it('string image ids sort by code point, as Python does: the order decides equal scores', () => {
+    // U+FF71 before U+1F600 in Python; JavaScript's < puts the surrogate pair (U+D83D…) first.
+    const [early, late] = ['\uff71', '\u{1f600}'];
+    const truth: EvalGroundTruth = {
+      ...gt(1, 1, [10, 10, 50, 50]),
+      imageId: early,
+    };
+    const s = evaluateCoco({
+      imageIds: [late, early],
+      categories: [{ id: 1, name: 'a' }],
+      groundTruth: [truth],
+      detections: [
+        { imageId: early, categoryId: 1, bbox: [10, 10, 50, 50], score: 0.5 },
+        { imageId: late, categoryId: 1, bbox: [10, 10, 50, 50], score: 0.5 },
+      ],
+    }).summary;
+    expect(s.AP).toBeCloseTo(1, 12); // pycocotools: 1.0 (the hit is accumulated first)
+  });
+
   it('greedy matching: the best-scoring detection takes the box, a second one on it is a false positive', () => {
     const s = evaluateCoco(
       dataset(
