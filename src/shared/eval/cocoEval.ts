@@ -97,7 +97,12 @@ export function evaluateCoco(data: EvalDataset): CocoEvaluation {
   const I = imageIds.length;
   const K = categoryIds.length;
 
-  const gts = cellsOf(data.groundTruth, imageIndex, categoryIndex, I);
+  const gts = cellsOf(
+    asLoadedByPycocotools(data.groundTruth, imageIndex),
+    imageIndex,
+    categoryIndex,
+    I,
+  );
   const dts = cellsOf(data.detections, imageIndex, categoryIndex, I);
 
   const T = IOU_THRESHOLDS.length;
@@ -150,6 +155,25 @@ export function evaluateCoco(data: EvalDataset): CocoEvaluation {
     recall,
     perCategoryAP,
   };
+}
+
+/**
+ * The ground truth as pycocotools' `loadAnns(getAnnIds())` hands it to the evaluation: walked
+ * image by image (sorted ids), each annotation looked up again by its id, and `createIndex` keeps
+ * the last annotation of an id, so an id used twice stands for its last annotation both times.
+ * Unique ids (every project dataset) give the list back unchanged.
+ */
+function asLoadedByPycocotools(
+  gt: readonly EvalGroundTruth[],
+  imageIndex: Map<ImageId, number>,
+): readonly EvalGroundTruth[] {
+  const last = new Map(gt.map((g) => [g.id, g]));
+  if (last.size === gt.length) return gt;
+  const at = (g: EvalGroundTruth): number => imageIndex.get(g.imageId) ?? Infinity;
+  return gt
+    .map((g, i) => i)
+    .sort((a, b) => at(gt[a]!) - at(gt[b]!) || a - b)
+    .map((i) => last.get(gt[i]!.id)!);
 }
 
 function cellsOf<T extends EvalGroundTruth | EvalDetection>(

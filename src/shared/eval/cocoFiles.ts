@@ -158,7 +158,7 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
     if (annotationIds.has(a.id))
       warnings.add(
         'duplicate annotation ids',
-        `${label}: annotations[${i}]: annotation id ${a.id} appears twice (pycocotools would count the last one twice)`,
+        `${label}: annotations[${i}]: annotation id ${a.id} appears twice; as in pycocotools, the last one with this id is scored in place of each`,
       );
     annotationIds.add(a.id);
     annotations.push({

@@ -157,6 +157,16 @@ describe('COCO evaluation (hand-checked answers)', () => {
     expect(s.AP).toBeCloseTo(1, 12); // pycocotools: 1.0 (the hit is accumulated first)
   });
 
+  it('an annotation id used twice stands for its last annotation both times, as pycocotools loads it', () => {
+    const first = { ...gt(1, 1, [10, 10, 50, 50]), id: 5 };
+    const second = { ...gt(1, 1, [200, 200, 50, 50]), id: 5 };
+    const hitFirst = [dt(1, 1, [10, 10, 50, 50], 0.9)];
+    // pycocotools: AP 0 (two copies of the second box, the detection on the first matches none).
+    expect(evaluateCoco(dataset([first, second], hitFirst)).summary.AP).toBe(0);
+    const hitSecond = [dt(1, 1, [200, 200, 50, 50], 0.9)];
+    expect(evaluateCoco(dataset([first, second], hitSecond)).summary.AR100).toBeCloseTo(0.5, 12);
+  });
+
   it('greedy matching: the best-scoring detection takes the box, a second one on it is a false positive', () => {
     const s = evaluateCoco(
       dataset(
