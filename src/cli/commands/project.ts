@@ -53,6 +53,7 @@ interface ImportOptions {
   format?: string;
   classes?: string;
   asLabels?: boolean;
+  replace?: boolean;
   split?: string;
   quiet?: boolean;
 }
@@ -85,6 +86,10 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       'boxes that carry a score (model predictions) become labels; default: pending predictions',
     )
     .option(
+      '--replace',
+      "the labels of --annotations replace the project's on every image the file lists (one undoable step); default: merge, keeping the project's box where the file holds the same object elsewhere",
+    )
+    .option(
       '--split <train|val|test>',
       "the split of every image --annotations names (default: the dataset's own: VOC ImageSets, a COCO file named for its split, YOLO data.yaml)",
     )
@@ -104,6 +109,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       if (!existsSync(folder)) throw new UsageError(`folder not found: ${path.resolve(folder)}`);
       if (opts.format && !opts.annotations)
         throw new UsageError('--format describes --annotations: give both');
+      if (opts.replace && !opts.annotations)
+        throw new UsageError("--replace replaces the project's labels by --annotations: give both");
       if (opts.split !== undefined && !opts.annotations)
         throw new UsageError(
           '--split gives the split of the images --annotations names: give both',
@@ -186,6 +193,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           const result = importParsedAnnotations(project, parsed, {
             ...(opts.asLabels ? { asLabels: true } : {}),
             ...(splits ? { splits } : {}),
+            ...(opts.replace ? { mode: 'replace' as const } : {}),
+            source: opts.annotations!,
           });
           printProblems(result.warnings, opts.quiet ?? false);
           warnings = result.warnings.length;
@@ -195,6 +204,12 @@ export function registerProjectCommands(program: Command, setExit: (code: number
               ? ` (${result.predictions} with a score stored as pending predictions; --as-labels makes them labels)`
               : '') +
             (result.alreadyPresent ? ` (${result.alreadyPresent} already present)` : '') +
+            (result.replacedLabels
+              ? `, replacing ${result.replacedLabels} label${result.replacedLabels === 1 ? '' : 's'} (undoable in the app)`
+              : '') +
+            (result.overlapping
+              ? `, ${result.overlapping} not added where the project holds the same object (--replace takes the file's labels)`
+              : '') +
             (result.negatives
               ? `, ${result.negatives} image${result.negatives === 1 ? '' : 's'} without objects marked reviewed`
               : '') +

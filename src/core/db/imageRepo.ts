@@ -104,11 +104,17 @@ export class ImageRepo {
    * the transaction that imports, then refresh their states.
    */
   markImportedNegatives(ids: Iterable<number>): number[] {
-    const mark = this.db.prepare(
-      `UPDATE images SET reviewed_mark = 1 WHERE id = ? AND reviewed_mark = 0
+    const mark = this.db.prepare('UPDATE images SET reviewed_mark = 1 WHERE id = ?');
+    return this.unmarkedWithoutBoxes(ids).filter((id) => mark.run(id).changes > 0);
+  }
+
+  /** Those of these images that hold no box and lack the reviewed mark: negatives to mark. */
+  unmarkedWithoutBoxes(ids: Iterable<number>): number[] {
+    const check = this.db.prepare(
+      `SELECT 1 FROM images WHERE id = ? AND reviewed_mark = 0
          AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = images.id)`,
     );
-    return [...new Set(ids)].filter((id) => mark.run(id).changes > 0);
+    return [...new Set(ids)].filter((id) => check.get(id) !== undefined);
   }
 
   /** Ids of the images whose labels are settled (reviewed, or labels imported). */

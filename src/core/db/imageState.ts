@@ -1,3 +1,4 @@
+import { LABEL_REVIEWS } from '../../shared/project/reviewRule';
 import type { Db } from './openDatabase';
 
 /**
@@ -17,7 +18,7 @@ const STATE_OF_IMAGE = `CASE
     ELSE 'unreviewed' END`;
 
 /** A box that is a label: a person accepted, edited or drew it, or it was imported as a label. */
-export const LABEL_BOX = "review IN ('accepted', 'edited')";
+export const LABEL_BOX = `review IN (${LABEL_REVIEWS.map((r) => `'${r}'`).join(', ')})`;
 
 /**
  * An image whose labels are settled (what exports and training read): reviewed, or holding

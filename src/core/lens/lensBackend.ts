@@ -9,6 +9,7 @@ import type {
   LensSource,
   PriorSourceRequest,
 } from '../../shared/api/lensContract';
+import { isLabel } from '../../shared/project/reviewRule';
 import { createBoxCoder } from '../../shared/ssd/boxCoder';
 import { parsePriorConfig } from '../../shared/ssd/priorConfig';
 import { matchSparse } from '../../shared/ssd/priorIndex';
@@ -111,7 +112,7 @@ export function createLensMethods(deps: LensBackendDeps) {
       // are accepted), in id order as `shotbox match --project` lists them.
       const gts = project.annotations
         .ofImage(req.imageId)
-        .filter((a) => a.review === 'accepted' || a.review === 'edited')
+        .filter(isLabel)
         .sort((a, b) => a.id - b.id);
       const flat = gts.flatMap((a) => [a.x1, a.y1, a.x2, a.y2]);
       const norm = boxesOnCanvas(source, image.width, image.height, flat);
@@ -175,7 +176,7 @@ export function createLensMethods(deps: LensBackendDeps) {
       if (!image) throw deps.invalid(`image ${req.imageId} does not exist`);
       const labelled = project.annotations
         .ofImage(req.imageId)
-        .filter((a) => a.review === 'accepted' || a.review === 'edited')
+        .filter(isLabel)
         .sort((a, b) => a.id - b.id)
         .map((a) => [a.x1, a.y1, a.x2, a.y2] as [number, number, number, number]);
       const d = await deps.detector(req.model);

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { ImageRecord } from '../../shared/project/types';
+import type { NewAnnotation } from '../db/annotationRepo';
+import type { StepWriter } from '../db/editHistory';
 import type { ProjectDb } from '../db/projectDb';
+import { isLabel } from '../../shared/project/reviewRule';
 import {
   capBoxesPerImage,
   checkParsedClassNames,
@@ -32,8 +35,19 @@ export interface AnnotationImportReport {
   boxes: number;
   /** Of those, boxes that carried a score and were stored as pending predictions. */
   predictions: number;
-  /** Boxes identical to ones imported before (same image, class and coordinates): not added twice. */
+  /**
+   * Boxes identical to ones the project holds (same image, class and coordinates; imported
+   * before, or decided by a person): not added twice.
+   */
   alreadyPresent: number;
+  /**
+   * Merge only: boxes not added because a box of their class that the project already decided
+   * (a label, or a rejected box) covers them at IoU ≥ 0.7: the same object, moved in the file.
+   * The project's box is kept; `replace` takes the file's instead.
+   */
+  overlapping: number;
+  /** Replace only: the project's labels on the listed images that the file's labels replaced. */
+  replacedLabels: number;
   /**
    * Images the file lists without any object (none left out either), holding no box, now marked
    * reviewed: negatives, which exports and training keep ("nothing here").
@@ -50,6 +64,25 @@ export interface AnnotationImportReport {
   splits?: { source: string; set: number };
 }
 
+/**
+ * How a file's boxes meet the labels a project holds on the same images. `merge` (the default)
+ * adds what is new and keeps the project's box where the file holds the same object elsewhere
+ * (a box of its class decided in the project covers it at IoU ≥ 0.7), so importing a corrected
+ * file twice never doubles a label. `replace` makes the file's labels the labels of every image
+ * it lists (their other labels are removed; pending and rejected boxes stay), as one undoable
+ * history step, since it removes a person's work.
+ */
+export type ImportMode = 'merge' | 'replace';
+
+export interface ImportOptions {
+  /** Boxes with a score become labels too (default: pending predictions). */
+  asLabels?: boolean;
+  splits?: SplitFileResult;
+  mode?: ImportMode;
+  /** The file, as the history names a `replace` step. */
+  source?: string;
+}
+
 /** Relative tolerance for "outside the image": sub-pixel rounding in other tools is not a warning. */
 const CLIP_EPSILON = 1e-6;
 
@@ -61,14 +94,14 @@ const CLIP_EPSILON = 1e-6;
  * labels, so they enter as `accepted` — except boxes that carry a score (a model's guesses, e.g.
  * an export with predictions): those enter as pending predictions unless `asLabels`. Image states
  * are re-derived in the same transaction. An image the file lists without objects, holding no
- * box, is marked reviewed: a negative. Not an undo step: an import is a bulk write from a file
- * that can be repeated (boxes already imported are not added twice); its ids never collide with
- * the history's.
+ * box, is marked reviewed: a negative. How the file's boxes meet the project's: see ImportMode
+ * (a merge is no undo step, a replace is one); a box the project holds already is never added
+ * twice.
  */
 export function importParsedAnnotations(
   project: ProjectDb,
   input: ParseResult,
-  options: { asLabels?: boolean; splits?: SplitFileResult } = {},
+  options: ImportOptions = {},
 ): AnnotationImportReport {
   // Hostile-input bounds and the class-name rule, before anything is matched or written.
   const parsed = checkParsedClassNames(capBoxesPerImage(input));
@@ -82,6 +115,7 @@ export function importParsedAnnotations(
     label: string;
     box: [number, number, number, number];
     score?: number;
+    where: string;
   }[] = [];
   let matchedImages = 0;
   const negativeIds: number[] = [];
@@ -134,6 +168,7 @@ export function importParsedAnnotations(
         image,
         label: b.label,
         box: [x1, y1, x2, y2],
+        where: b.where,
         ...(b.score !== undefined && !options.asLabels ? { score: b.score } : {}),
       });
     }
@@ -165,72 +200,147 @@ export function importParsedAnnotations(
       });
   }
 
-  let boxes = 0;
-  let predictions = 0;
-  let alreadyPresent = 0;
+  const mode = options.mode ?? 'merge';
+  const counts = {
+    boxes: 0,
+    predictions: 0,
+    alreadyPresent: 0,
+    overlapping: 0,
+    replacedLabels: 0,
+    negatives: 0,
+    mergedPredictions: 0,
+  };
+  const overlapped: string[] = [];
+  let relabelled = 0;
+  const relabelledAt: string[] = [];
   let splitsSet = 0;
-  let negatives = 0;
-  let mergedPredictions = 0;
   project.transaction(() => {
-    const labelledNow = new Set<number>();
     // Classes in the file's order, so a dataset's class list keeps its order in the project.
     const classIds = new Map(
       parsed.annotations.classes.map((name) => [name, project.classes.ensure(name)]),
     );
-    const existing = new Map<number, Set<string>>();
+    const byImage = new Map<number, { classId: number; p: (typeof planned)[number] }[]>();
     for (const p of planned) {
       const classId = classIds.get(p.label) ?? project.classes.ensure(p.label);
       classIds.set(p.label, classId);
-      let keys = existing.get(p.image.id);
-      if (!keys) {
-        keys = new Set(
-          project.annotations
-            .ofImage(p.image.id)
-            .filter((a) => a.origin === 'imported')
+      const list = byImage.get(p.image.id) ?? [];
+      list.push({ classId, p });
+      byImage.set(p.image.id, list);
+    }
+    // An image another entry gave boxes to in this import is not a negative.
+    const negatives = negativeIds.filter((id) => !byImage.has(id));
+    const write = (w: BoxWriter): void => {
+      const labelledNow = new Set<number>();
+      const listed = mode === 'replace' ? [...byImage.keys(), ...negatives] : byImage.keys();
+      for (const imageId of new Set(listed)) {
+        const entries = byImage.get(imageId) ?? [];
+        let held = project.annotations.ofImage(imageId);
+        if (mode === 'replace') {
+          const fileLabels = new Set(
+            entries.filter((e) => e.p.score === undefined).map((e) => boxKey(e.classId, e.p.box)),
+          );
+          for (const a of held) {
+            if (!isLabel(a) || fileLabels.has(boxKey(a.classId, [a.x1, a.y1, a.x2, a.y2])))
+              continue;
+            w.removeLabel(a.id);
+            counts.replacedLabels++;
+          }
+          held = project.annotations.ofImage(imageId);
+        }
+        // What the file cannot add again: boxes it imported before and boxes a person decided
+        // (replacing, only labels: the file's label wins over a box a person rejected).
+        const keys = new Set(
+          held
+            .filter((a) =>
+              mode === 'replace'
+                ? isLabel(a) || (a.origin === 'imported' && a.review === 'pending')
+                : a.origin === 'imported' || a.review !== 'pending',
+            )
             .map((a) => boxKey(a.classId, [a.x1, a.y1, a.x2, a.y2])),
         );
-        existing.set(p.image.id, keys);
+        const decided = held.filter((a) => a.review !== 'pending');
+        const decidedFlat = Float64Array.from(decided.flatMap((a) => [a.x1, a.y1, a.x2, a.y2]));
+        for (const { classId, p } of entries) {
+          const key = boxKey(classId, p.box);
+          if (keys.has(key)) {
+            counts.alreadyPresent++;
+            continue;
+          }
+          // The one "same object" rule detection applies: in merge mode the project's decided box
+          // wins over the file's; a prediction never lands on a decided box in either mode.
+          if (mode === 'merge' || p.score !== undefined) {
+            const one = Float64Array.from(p.box);
+            const over = decided.filter(
+              (_, j) => iouPair(one, 0, decidedFlat, j) >= DECIDED_OVERLAP_IOU,
+            );
+            if (over.some((d) => d.classId === classId)) {
+              counts.overlapping++;
+              if (overlapped.length < 3) overlapped.push(p.where);
+              continue;
+            }
+            // Another class on the same object: a class renamed in the file? Both are kept.
+            if (p.score === undefined && over.some(isLabel)) {
+              relabelled++;
+              if (relabelledAt.length < 3) relabelledAt.push(p.where);
+            }
+          }
+          keys.add(key);
+          const [x1, y1, x2, y2] = p.box;
+          w.insert({
+            imageId,
+            classId,
+            x1,
+            y1,
+            x2,
+            y2,
+            origin: 'imported',
+            review: p.score === undefined ? 'accepted' : 'pending',
+            score: p.score ?? null,
+          });
+          counts.boxes++;
+          if (p.score !== undefined) counts.predictions++;
+          else labelledNow.add(imageId);
+        }
       }
-      const key = boxKey(classId, p.box);
-      if (keys.has(key)) {
-        alreadyPresent++;
-        continue;
-      }
-      keys.add(key);
-      const [x1, y1, x2, y2] = p.box;
-      project.annotations.insert({
-        imageId: p.image.id,
-        classId,
-        x1,
-        y1,
-        x2,
-        y2,
-        origin: 'imported',
-        review: p.score === undefined ? 'accepted' : 'pending',
-        score: p.score ?? null,
-      });
-      boxes++;
-      if (p.score !== undefined) predictions++;
-      else labelledNow.add(p.image.id);
-    }
-    mergedPredictions = mergeCoveredPredictions(project, labelledNow);
-    // An image another entry gave boxes to in this import is not a negative.
-    const marked = project.images.markImportedNegatives(
-      negativeIds.filter((id) => !existing.has(id)),
-    );
-    negatives = marked.length;
-    project.refreshImageStates([...existing.keys(), ...marked]);
+      const covered = coveredPredictions(project, labelledNow);
+      counts.mergedPredictions = covered.length;
+      const marked = w.settle(covered, negatives);
+      counts.negatives = marked.length;
+      project.refreshImageStates([...byImage.keys(), ...negatives]);
+    };
+    if (mode === 'replace') {
+      const n = new Set([...byImage.keys(), ...negatives]).size;
+      project.history.record(
+        `replace the labels of ${n} image${n === 1 ? '' : 's'}` +
+          (options.source ? ` from ${path.basename(options.source)}` : ''),
+        (w) => write(historyWriter(project, w)),
+      );
+    } else write(bulkWriter(project));
     const applied = applyWantedSplits(project, wantedSplits);
     splitsSet = applied.set;
     for (const w of applied.warnings) warnings.push({ severity: 'warning', ...w });
   });
+  if (counts.overlapping > 0)
+    warnings.push({
+      severity: 'warning',
+      where: overlapped.join(', ') + (counts.overlapping > overlapped.length ? ', …' : ''),
+      message:
+        `${counts.overlapping} box(es) not added: each lies on a box of its class the project ` +
+        `already decided (IoU ≥ ${DECIDED_OVERLAP_IOU}), the same object moved or redrawn; ` +
+        `the project's boxes were kept`,
+    });
+  if (relabelled > 0)
+    warnings.push({
+      severity: 'warning',
+      where: relabelledAt.join(', ') + (relabelled > relabelledAt.length ? ', …' : ''),
+      message:
+        `${relabelled} label(s) added on a project label of another class (IoU ≥ ` +
+        `${DECIDED_OVERLAP_IOU}): a class renamed in the file? Both kept; a replace import ` +
+        `takes the file's labels`,
+    });
   return {
     images: matchedImages,
-    boxes,
-    predictions,
-    alreadyPresent,
-    negatives,
-    mergedPredictions,
+    ...counts,
     warnings,
     ...(options.splits?.source
       ? { splits: { source: options.splits.source, set: splitsSet } }
@@ -239,15 +349,15 @@ export function importParsedAnnotations(
 }
 
 /**
- * Removes the pending model predictions that a label of the same class covers at IoU ≥ 0.7 on
- * these images, as one history step (undo brings them back): a model's guess at an object a
- * label now settles is no open question, and accepting it would double the label.
+ * The pending model predictions that a label of the same class covers at IoU ≥ 0.7 on these
+ * images: a model's guess at an object a label now settles is no open question, and accepting it
+ * would double the label.
  */
-function mergeCoveredPredictions(project: ProjectDb, imageIds: Iterable<number>): number {
+function coveredPredictions(project: ProjectDb, imageIds: Iterable<number>): number[] {
   const covered: number[] = [];
   for (const imageId of imageIds) {
     const boxes = project.annotations.ofImage(imageId);
-    const labels = boxes.filter((a) => a.review === 'accepted' || a.review === 'edited');
+    const labels = boxes.filter(isLabel);
     const flat = (list: typeof boxes): Float64Array =>
       Float64Array.from(list.flatMap((a) => [a.x1, a.y1, a.x2, a.y2]));
     const labelFlat = flat(labels);
@@ -262,11 +372,51 @@ function mergeCoveredPredictions(project: ProjectDb, imageIds: Iterable<number>)
         covered.push(a.id);
     }
   }
-  if (covered.length === 0) return 0;
-  project.history.record('merge predictions into imported labels', (w) => {
-    for (const id of covered) w.deleteAnnotation(id);
-  });
-  return covered.length;
+  return covered;
+}
+
+/** Where an import's writes go: straight to the tables (merge) or into one history step (replace). */
+interface BoxWriter {
+  insert(input: NewAnnotation): void;
+  /** Replace only: a label of a listed image that the file's labels replace. */
+  removeLabel(id: number): void;
+  /** Removes the predictions the new labels cover and marks the negatives; returns those marked. */
+  settle(coveredPredictions: number[], negatives: number[]): number[];
+}
+
+/**
+ * Merge: an import is a bulk write from a file that can be repeated, not an undo step (its ids
+ * never collide with the history's) — except the removal of the predictions its labels cover,
+ * a step of its own that undo brings back.
+ */
+function bulkWriter(project: ProjectDb): BoxWriter {
+  return {
+    insert: (input) => void project.annotations.insert(input),
+    removeLabel: () => {
+      throw new Error('a merge import never removes a label');
+    },
+    settle: (covered, negatives) => {
+      if (covered.length > 0)
+        project.history.record('merge predictions into imported labels', (w) => {
+          for (const id of covered) w.deleteAnnotation(id);
+        });
+      return project.images.markImportedNegatives(negatives);
+    },
+  };
+}
+
+/** Replace: every write is part of the one step that undo reverts. */
+function historyWriter(project: ProjectDb, w: StepWriter): BoxWriter {
+  return {
+    insert: (input) => void w.insertAnnotation(input),
+    removeLabel: (id) => w.deleteAnnotation(id),
+    settle: (covered, negatives) => {
+      for (const id of covered) w.deleteAnnotation(id);
+      const marked = project.images.unmarkedWithoutBoxes(negatives);
+      for (const id of marked) w.setImageMarks(id, { reviewedMark: 1 });
+      return marked;
+    },
+  };
 }
 
 /** Finds the project image an annotation file means: exact path, path without extension, unique file name. */

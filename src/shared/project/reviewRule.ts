@@ -13,3 +13,11 @@ export function reviewAfterEdit(
   const geometryChanged = patch.classId !== undefined || patch.box !== undefined;
   return geometryChanged && before.origin === 'model' ? 'edited' : before.review;
 }
+
+/** The review states of a label: a box a person accepted, edited or drew, or imported as a label. */
+export const LABEL_REVIEWS: readonly ReviewState[] = ['accepted', 'edited'];
+
+/** Whether a box is a label (what exports, training and evaluation treat as ground truth). */
+export function isLabel(box: { review: ReviewState }): boolean {
+  return LABEL_REVIEWS.includes(box.review);
+}
