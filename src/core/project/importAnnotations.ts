@@ -4,6 +4,7 @@ import type { ProjectDb } from '../db/projectDb';
 import {
   capBoxesPerImage,
   checkParsedClassNames,
+  dropRepeatedBoxes,
   type FormatProblem,
   type ParsedImage,
   type ParseResult,
@@ -71,7 +72,7 @@ export function importParsedAnnotations(
   options: { asLabels?: boolean; splits?: SplitFileResult } = {},
 ): AnnotationImportReport {
   // Hostile-input bounds and the class-name rule, before anything is matched or written.
-  const parsed = checkParsedClassNames(capBoxesPerImage(input));
+  const parsed = dropRepeatedBoxes(checkParsedClassNames(capBoxesPerImage(input)));
   const problems = [...parsed.problems];
   if (problems.some((p) => p.severity === 'error')) throw new AnnotationImportError(problems);
 
