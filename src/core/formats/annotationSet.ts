@@ -109,6 +109,34 @@ export function capBoxesPerImage(result: ParseResult, max = MAX_BOXES_PER_IMAGE)
 }
 
 /**
+ * Keeps one of each set of boxes an image gives twice (same class and coordinates as written),
+ * with a warning naming the repeat and the box it repeats: the import would store them once
+ * anyway, and a file's own repeat is not a box "already present" from an earlier import.
+ */
+export function dropRepeatedBoxes(result: ParseResult): ParseResult {
+  const problems = [...result.problems];
+  const images = result.annotations.images.map((image) => {
+    const first = new Map<string, ParsedBox>();
+    const boxes = image.boxes.filter((b) => {
+      const key = JSON.stringify([b.label, b.normalized, b.x1, b.y1, b.x2, b.y2]);
+      const earlier = first.get(key);
+      if (earlier === undefined) {
+        first.set(key, b);
+        return true;
+      }
+      problems.push({
+        severity: 'warning',
+        where: b.where,
+        message: `the same box as ${earlier.where} (class and coordinates) in the same file: kept once`,
+      });
+      return false;
+    });
+    return boxes.length === image.boxes.length ? image : { ...image, boxes };
+  });
+  return { annotations: { ...result.annotations, images }, problems };
+}
+
+/**
  * Applies the shared class-name rule to parsed labels: names are NFC-normalised (two spellings
  * of "é" become one class), boxes whose class name is refused (controls, bidi overrides, line
  * separators) are dropped with a warning, and invisible characters are warned about. One

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnnotationFormat } from './annotationSet';
 import { listFiles, pathKind, stripBom } from './formatUtils';
+import { sniffEncoding } from './xmlText';
 import { CLASS_FILE_NAMES } from './yolo';
 
 /** What a label path holds, judged by its content (files) or the files inside it (folders). */
@@ -46,7 +47,9 @@ async function sniffFile(file: string): Promise<SniffResult> {
   try {
     const buffer = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    head = stripBom(buffer.subarray(0, bytesRead).toString('utf8')).trimStart();
+    const bytes = buffer.subarray(0, bytesRead);
+    // A UTF-16 XML file (its BOM says so) starts with "<" too.
+    head = stripBom(new TextDecoder(sniffEncoding(bytes) ?? 'utf-8').decode(bytes)).trimStart();
   } finally {
     await handle.close();
   }

@@ -3,6 +3,7 @@
  * as written (x1 = xmin, x2 = xmax, no ±1), so exporting reproduces each box; see
  * docs/formats.md.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { writeFileAtomic } from '../fs/atomicWrite';
@@ -25,19 +26,19 @@ import {
   parseCoordinate,
   pathKind,
   quote,
-  readTextFile,
   toPosixRelative,
   withoutExtension,
   roundPixels,
 } from './formatUtils';
+import { XmlEntities, decodeXmlBytes, doctypeProblem } from './xmlText';
 
 const xmlParser = new XMLParser({
   // Values stay strings: numbers are parsed strictly here ("NaN", "0x10" are errors).
   parseTagValue: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  // Decodes numeric references (&#233;) as well as the five XML entities.
-  htmlEntities: true,
+  // XML's five entities and numeric references (&#233;); any other reference is an error.
+  entityDecoder: new XmlEntities(),
   isArray: (_name, jpath) => String(jpath) === 'annotation.object',
 });
 
@@ -108,7 +109,7 @@ async function parseVocFile(
   problems: ProblemList,
 ): Promise<ParsedImage | undefined> {
   const { label } = source;
-  const text = await readTextFile(source.full, label, problems);
+  const text = await readXmlFile(source.full, label, problems);
   if (text === undefined) return undefined;
   const annotation = parseAnnotationElement(text, label, problems);
   if (annotation === undefined) return undefined;
@@ -120,7 +121,39 @@ async function parseVocFile(
   return { file, ...size, boxes, ...(dropped > 0 ? { dropped } : {}), where: label };
 }
 
-/** Validates the XML (for line and column of syntax errors) and returns <annotation>. */
+/** The file as text, decoded by its BOM or declared encoding; undefined (reported) if it cannot be. */
+async function readXmlFile(
+  file: string,
+  label: string,
+  problems: ProblemList,
+): Promise<string | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    problems.error(label, `cannot read the file: ${errorMessage(err)}`);
+    return undefined;
+  }
+  const decoded = decodeXmlBytes(bytes);
+  if ('problem' in decoded) {
+    problems.error(lineWhere(label, decoded.line), decoded.problem);
+    return undefined;
+  }
+  if (decoded.text.trim() === '') {
+    problems.error(label, 'the file is empty');
+    return undefined;
+  }
+  return decoded.text;
+}
+
+function lineWhere(label: string, line: number | undefined, col?: number): string {
+  return `${label}${line !== undefined ? `:${line}` : ''}${col ? `:${col}` : ''}`;
+}
+
+/**
+ * Validates the XML (for line and column of syntax errors), refuses entity definitions, and
+ * returns <annotation>.
+ */
 function parseAnnotationElement(
   text: string,
   label: string,
@@ -129,7 +162,12 @@ function parseAnnotationElement(
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { line, col, msg } = valid.err;
-    problems.error(`${label}:${line}${col ? `:${col}` : ''}`, `broken XML: ${msg}`);
+    problems.error(lineWhere(label, line, col), `broken XML: ${msg}`);
+    return undefined;
+  }
+  const doctype = doctypeProblem(text);
+  if (doctype !== undefined) {
+    problems.error(lineWhere(label, doctype.line), doctype.problem);
     return undefined;
   }
   let doc: unknown;

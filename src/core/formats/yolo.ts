@@ -127,13 +127,16 @@ async function listLabelFiles(
   return labelFiles.sort(compareCodePoints);
 }
 
-/** Reads a class list; undefined (with errors) when it is unusable. */
+/**
+ * Reads a class list; undefined (with errors) when it is unusable. An empty one (a project
+ * without classes exports it, beside its negatives) is a list: any box line is then an error.
+ */
 async function readClassFile(
   file: string,
   label: string,
   problems: ProblemList,
 ): Promise<string[] | undefined> {
-  const text = await readTextFile(file, label, problems);
+  const text = await readTextFile(file, label, problems, true);
   if (text === undefined) return undefined;
   const ext = path.extname(file).toLowerCase();
   const names =
@@ -154,7 +157,10 @@ async function readClassFile(
   return ok ? names : undefined;
 }
 
-/** One name a line; trailing blank lines ignored, a blank line between names is an error. */
+/**
+ * One name a line; trailing blank lines ignored (so a file of blank lines is an empty list), a
+ * blank line between names is an error.
+ */
 function readLineClasses(text: string, label: string, problems: ProblemList): string[] | undefined {
   const lines = splitLines(text).map((l) => l.trim());
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -164,10 +170,6 @@ function readLineClasses(text: string, label: string, problems: ProblemList): st
       `${label}:${blank + 1}`,
       'empty class name (a blank line would shift the class indices)',
     );
-    return undefined;
-  }
-  if (lines.length === 0) {
-    problems.error(label, 'no class names');
     return undefined;
   }
   return lines;
@@ -281,10 +283,8 @@ function parseClassIndex(
   }
   const index = Number(field);
   if (classes !== undefined && index >= classes.length) {
-    problems.error(
-      where,
-      `class: unknown class index ${index} (the class list has ${classes.length})`,
-    );
+    const list = classes.length === 0 ? 'is empty' : `has ${classes.length}`;
+    problems.error(where, `class: unknown class index ${index} (the class list ${list})`);
     return undefined;
   }
   return index;
@@ -372,7 +372,8 @@ function dataYamlText(classes: readonly string[], outDir: string): string {
     'train: images',
     'val: images',
     `nc: ${classes.length}`,
-    'names:',
+    // An empty block list would be YAML null: say "no classes" as a list.
+    classes.length === 0 ? 'names: []' : 'names:',
     ...classes.map((name) => `  - ${JSON.stringify(name)}`),
     '',
   ].join('\n');
@@ -416,6 +417,8 @@ export function parseYamlNames(text: string): YamlNamesResult {
 function parseFlowNames(source: string, line: number): YamlNamesResult {
   const items = splitFlowItems(source);
   if ('problem' in items) return { problem: items.problem, line };
+  // `names: []`, as an export without classes writes it.
+  if (items.items.length === 0) return { names: [] };
   const entries: { key?: string; raw: string }[] = [];
   for (const item of items.items) {
     if (source.startsWith('[')) {

@@ -7,6 +7,7 @@ import { isLabel } from '../../shared/project/reviewRule';
 import {
   capBoxesPerImage,
   checkParsedClassNames,
+  dropRepeatedBoxes,
   type FormatProblem,
   type ParsedImage,
   type ParseResult,
@@ -104,7 +105,7 @@ export function importParsedAnnotations(
   options: ImportOptions = {},
 ): AnnotationImportReport {
   // Hostile-input bounds and the class-name rule, before anything is matched or written.
-  const parsed = checkParsedClassNames(capBoxesPerImage(input));
+  const parsed = dropRepeatedBoxes(checkParsedClassNames(capBoxesPerImage(input)));
   const problems = [...parsed.problems];
   if (problems.some((p) => p.severity === 'error')) throw new AnnotationImportError(problems);
 

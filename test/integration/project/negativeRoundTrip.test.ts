@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProjectDb } from '../../../src/core/db/projectDb';
@@ -60,7 +60,8 @@ describe('negative images survive export and import', () => {
         out,
       ]);
       expect(exported.code, exported.stderr).toBe(0);
-      if (format === 'yolo') await writeFile(path.join(out, 'classes.txt'), 'raccoon\n');
+      // The project has no class: YOLO's empty classes.txt must be read back as such.
+      if (format === 'yolo') expect(await readFile(path.join(out, 'classes.txt'), 'utf8')).toBe('');
       const again = path.join(work, `${format}.shotbox`);
       const run = await runShotbox([
         'import',

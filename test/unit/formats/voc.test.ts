@@ -13,7 +13,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function write(rel: string, text: string): Promise<string> {
+async function write(rel: string, text: string | Uint8Array): Promise<string> {
   const file = path.join(tmp, rel);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, text);
@@ -126,6 +126,170 @@ describe('parseVoc', () => {
       'a.xml: object 2 bndbox/ymax',
       expect.stringMatching(/^b\.xml:\d+(:\d+)?$/),
     ]);
+  });
+});
+
+describe('parseVoc: encodings, references and DOCTYPEs', () => {
+  const one = (name: string, prolog = ''): string =>
+    annotation('a.jpg', object(name, ['1', '2', '3', '4']), prolog);
+  const errors = (problems: { severity: string }[]): unknown[] =>
+    problems.filter((p) => p.severity === 'error');
+
+  it('decodes the bytes by the declared encoding, a BOM winning over the declaration', async () => {
+    const dir = 'encodings';
+    await write(
+      `${dir}/latin1.xml`,
+      Buffer.from(one('café', '<?xml version="1.0" encoding="ISO-8859-1"?>\n'), 'latin1'),
+    );
+    // windows-1252 puts € at 0x80, where ISO-8859-1 has a control.
+    const cp1252 = one('x€', "<?xml version='1.0' encoding='windows-1252'?>\n");
+    await write(
+      `${dir}/cp1252.xml`,
+      Buffer.from(cp1252.replace('€', '\x80').replace('a.jpg', 'b.jpg'), 'latin1'),
+    );
+    // UTF-16 with a BOM, little and big endian.
+    const utf16 = one('Waschbär 🦝', '<?xml version="1.0" encoding="UTF-16"?>\n');
+    const le = Buffer.from(`\uFEFF${utf16.replace('a.jpg', 'c.jpg')}`, 'utf16le');
+    await write(`${dir}/utf16le.xml`, le);
+    await write(
+      `${dir}/utf16be.xml`,
+      Buffer.from(`\uFEFF${utf16.replace('a.jpg', 'd.jpg')}`, 'utf16le').swap16(),
+    );
+    // A UTF-8 BOM wins over a declaration that says otherwise.
+    await write(
+      `${dir}/bom.xml`,
+      Buffer.from(
+        `\uFEFF${one('naïve', '<?xml version="1.0" encoding="ISO-8859-1"?>').replace('a.jpg', 'e.jpg')}`,
+      ),
+    );
+    const { annotations, problems } = await parseVoc(path.join(tmp, dir));
+    expect(problems).toEqual([]);
+    expect(annotations.images.map((i) => [i.file, i.boxes[0]?.label])).toEqual([
+      ['e.jpg', 'naïve'],
+      ['b.jpg', 'x€'],
+      ['a.jpg', 'café'],
+      ['d.jpg', 'Waschbär 🦝'],
+      ['c.jpg', 'Waschbär 🦝'],
+    ]);
+  });
+
+  it('refuses bytes that are not valid in the encoding, naming the file and line', async () => {
+    // Latin-1 bytes without a declaration: XML reads UTF-8, and é (0xE9) is not UTF-8.
+    const undeclared = await write(
+      'bad-default.xml',
+      Buffer.from(
+        `<annotation>\n<filename>a.jpg</filename>\n${object('café', ['1', '2', '3', '4'])}</annotation>`,
+        'latin1',
+      ),
+    );
+    const a = await parseVoc(undeclared);
+    expect(a.annotations.images).toEqual([]);
+    expect(errors(a.problems)).toEqual([
+      {
+        severity: 'error',
+        where: 'bad-default.xml:3',
+        message: expect.stringMatching(
+          /not valid UTF-8, the encoding XML assumes when none is declared/,
+        ),
+      },
+    ]);
+    const declared = await write(
+      'bad-declared.xml',
+      Buffer.from(one('café', '<?xml version="1.0" encoding="UTF-8"?>'), 'latin1'),
+    );
+    expect(errors((await parseVoc(declared)).problems)).toEqual([
+      expect.objectContaining({
+        where: 'bad-declared.xml:1',
+        message: expect.stringMatching(/not valid UTF-8, the encoding it declares/),
+      }),
+    ]);
+    const unknown = await write(
+      'unknown.xml',
+      one('cat', '<?xml version="1.0" encoding="x-klingon"?>'),
+    );
+    expect(errors((await parseVoc(unknown)).problems)).toEqual([
+      {
+        severity: 'error',
+        where: 'unknown.xml',
+        message: 'declares encoding "x-klingon", which is not known',
+      },
+    ]);
+  });
+
+  it("decodes XML's entities and numeric references, and refuses any other reference", async () => {
+    const ok = await write(
+      'refs-ok.xml',
+      one('&quot;&apos;&lt;&gt;&amp; caf&#233; &#xE9;&#x1F99D;'),
+    );
+    const good = await parseVoc(ok);
+    expect(good.problems).toEqual([]);
+    expect(good.annotations.classes).toEqual([`"'<>& café é🦝`]);
+    for (const [name, ref, why] of [
+      ['undefined', '&foo;', /undefined entity &foo;/],
+      ['html', '&nbsp;', /undefined entity &nbsp;/],
+      ['nul', '&#0;', /&#0; is not a character XML allows/],
+      ['surrogate', '&#xD800;', /&#xD800; is not a character XML allows/],
+      ['too-big', '&#x110000;', /&#x110000; is not a character XML allows/],
+    ] as const) {
+      const file = await write(`refs-${name}.xml`, one(`cat${ref}`));
+      const { annotations, problems } = await parseVoc(file);
+      expect(annotations.images, name).toEqual([]);
+      expect(errors(problems), name).toEqual([
+        { severity: 'error', where: `refs-${name}.xml`, message: expect.stringMatching(why) },
+      ]);
+    }
+  });
+
+  it('refuses a DOCTYPE that declares entities or names an external DTD; reads a bare one', async () => {
+    const laughs =
+      '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">';
+    for (const [name, doctype, name2, why] of [
+      [
+        'internal',
+        '<!DOCTYPE annotation [<!ENTITY cls "cat">]>',
+        '&cls;',
+        /declares entities \(&cls;\)/,
+      ],
+      ['laughs', `<!DOCTYPE annotation [\n${laughs}\n]>`, '&c;', /declares entities \(&a;\)/],
+      [
+        'system',
+        '<!DOCTYPE annotation [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+        '&x;',
+        /external entity \(&x; SYSTEM\)/,
+      ],
+      [
+        'public',
+        '<!DOCTYPE annotation [<!ENTITY x PUBLIC "-//x" "http://x/">]>',
+        '&x;',
+        /external entity \(&x; PUBLIC\)/,
+      ],
+      [
+        'parameter',
+        '<!DOCTYPE annotation [<!ENTITY % p SYSTEM "http://x/">%p;]>',
+        'cat',
+        /external entity \(%p; SYSTEM\)/,
+      ],
+      ['dtd', '<!DOCTYPE annotation SYSTEM "http://x/voc.dtd">', 'cat', /names an external DTD/],
+    ] as const) {
+      const file = await write(
+        `doctype-${name}.xml`,
+        one(name2, `<?xml version="1.0"?>\n${doctype}\n`),
+      );
+      const { annotations, problems } = await parseVoc(file);
+      expect(annotations.images, name).toEqual([]);
+      expect(errors(problems), name).toEqual([
+        {
+          severity: 'error',
+          where: `doctype-${name}.xml:${name === 'laughs' ? 3 : 2}`,
+          message: expect.stringMatching(why),
+        },
+      ]);
+    }
+    const bare = await parseVoc(
+      await write('doctype-bare.xml', one('cat', '<!DOCTYPE annotation>\n')),
+    );
+    expect(bare.problems).toEqual([]);
+    expect(bare.annotations.classes).toEqual(['cat']);
   });
 });
 

@@ -117,6 +117,7 @@ describe('parseYamlNames', () => {
     ['names:\n  1: b\n  0: a\n', ['a', 'b']],
     ['names:\n  0: "caf\\u00e9 \\"q\\""\n', ['café "q"']],
     ['\uFEFFnames: [a]\r\n', ['a']],
+    ['nc: 0\nnames: []\n', []],
   ])('%j', (text, names) => {
     expect(parseYamlNames(text)).toMatchObject({ names });
   });
@@ -126,7 +127,7 @@ describe('parseYamlNames', () => {
     ['names:\n  0: a\n  0: b\n', /each once/],
     ['names: [a, [b]]', /nested/],
     ['names:\n  - a\n  1: b\n', /mixes/],
-    ['names: []', /empty/],
+    ['names:\ntrain: images\n', /names is empty/],
     ['names: ["a]', /not closed|unclosed/],
   ])('refuses %j', (text, problem) => {
     expect(parseYamlNames(text)).toMatchObject({ problem: expect.stringMatching(problem) });
@@ -194,6 +195,38 @@ describe('exportYolo', () => {
     });
     expect(viaYaml.problems).toEqual([]);
     expect(viaYaml.annotations.classes).toEqual(set.classes);
+  });
+
+  it('without classes: the negatives export, and parse back through classes.txt and data.yaml', async () => {
+    const out = path.join(tmp, 'export-no-classes');
+    const negatives: ExportSet = {
+      classes: [],
+      images: [
+        { file: 'a.jpg', width: 10, height: 10, boxes: [] },
+        { file: 'b.jpg', width: 10, height: 10, boxes: [] },
+      ],
+    };
+    await exportYolo(negatives, out);
+    expect(await readFile(path.join(out, 'data.yaml'), 'utf8')).toMatch(/^names: \[\]$/m);
+    for (const classesFile of [undefined, path.join(out, 'data.yaml')]) {
+      const back = await parseYolo(path.join(out, 'labels'), classesFile ? { classesFile } : {});
+      expect(back.problems).toEqual([]);
+      expect(back.annotations.classes).toEqual([]);
+      expect(back.annotations.images).toMatchObject([
+        { file: 'a', boxes: [] },
+        { file: 'b', boxes: [] },
+      ]);
+    }
+    // A box cannot name a class of an empty list: the import is refused, not guessed.
+    await writeFile(path.join(out, 'labels', 'b.txt'), '0 0.5 0.5 0.2 0.2\n');
+    const boxed = await parseYolo(path.join(out, 'labels'));
+    expect(boxed.problems).toEqual([
+      {
+        severity: 'error',
+        where: 'labels/b.txt:1',
+        message: 'class: unknown class index 0 (the class list is empty)',
+      },
+    ]);
   });
 
   it('refuses class names that would shift indices, and colliding label files', async () => {
