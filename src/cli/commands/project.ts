@@ -256,10 +256,13 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         only: string;
         includeUnreviewed?: boolean;
       }) => {
-        const { parseFormat, openExistingProject, exportProject } = await projectModules();
+        const { parseFormat, openExistingProject, exportProject, exportTargetProblem } =
+          await projectModules();
         const format = parseFormat(opts.format, '--format');
         if (opts.only !== 'accepted' && opts.only !== 'all')
           throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
+        const targetProblem = exportTargetProblem(format, opts.out);
+        if (targetProblem) throw new UsageError(`--out ${targetProblem}`);
         const project = openExistingProject(opts.project, { readOnly: true });
         try {
           const summary = await exportProject(project, format, opts.out, {
