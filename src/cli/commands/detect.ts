@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { FileProblem } from '../../core/detector/batch';
@@ -292,6 +293,7 @@ async function detectIntoProjectCli(
 ): Promise<number> {
   const {
     ProjectDb,
+    imageRootProblem,
     openExistingProject,
     createProgress,
     relativeToRoot,
@@ -299,7 +301,14 @@ async function detectIntoProjectCli(
     resolveModel,
     JobRunner,
   } = await detectModules();
-  // Without inputs the project must exist: a typo must not create an empty project.
+  // Without inputs the project must exist: a typo must not create an empty project. A new
+  // project's image root is the first input, which must then be a folder.
+  const rootProblem =
+    inputs.length > 0 && !existsSync(projectFile) ? imageRootProblem(inputs[0]!) : undefined;
+  if (rootProblem)
+    throw new UsageError(
+      `${rootProblem}; a new project is made from a folder (detect <folder> --project ${projectFile})`,
+    );
   const { project, created } =
     inputs.length > 0
       ? ProjectDb.openOrCreate(projectFile, inputs[0]!)

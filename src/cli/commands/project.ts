@@ -105,8 +105,15 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         readSplitFiles,
         JobRunner,
         JobError,
+        imageRootProblem,
       } = await projectModules();
       if (!existsSync(folder)) throw new UsageError(`folder not found: ${path.resolve(folder)}`);
+      // Before the project is opened: a file given as the folder must not create or touch one.
+      if (imageRootProblem(folder))
+        throw new UsageError(
+          `import takes a folder of images, and ${path.resolve(folder)} is a file ` +
+            `(its folder: ${path.dirname(path.resolve(folder))}); nothing was changed`,
+        );
       if (opts.format && !opts.annotations)
         throw new UsageError('--format describes --annotations: give both');
       if (opts.replace && !opts.annotations)
@@ -271,10 +278,13 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         only: string;
         includeUnreviewed?: boolean;
       }) => {
-        const { parseFormat, openExistingProject, exportProject } = await projectModules();
+        const { parseFormat, openExistingProject, exportProject, exportTargetProblem } =
+          await projectModules();
         const format = parseFormat(opts.format, '--format');
         if (opts.only !== 'accepted' && opts.only !== 'all')
           throw new UsageError(`--only must be accepted or all, got '${opts.only}'`);
+        const targetProblem = exportTargetProblem(format, opts.out);
+        if (targetProblem) throw new UsageError(`--out ${targetProblem}`);
         const project = openExistingProject(opts.project, { readOnly: true });
         try {
           const summary = await exportProject(project, format, opts.out, {
@@ -381,7 +391,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
     .requiredOption('--project <file.shotbox>', 'project file')
     .requiredOption('--image-root <dir>', 'the folder that now holds the images')
     .action(async (opts: { project: string; imageRoot: string }) => {
-      const { openExistingProject } = await projectModules();
+      const { openExistingProject, imageRootProblem } = await projectModules();
+      const notAFolder = imageRootProblem(opts.imageRoot);
+      if (notAFolder) throw new UsageError(`--image-root ${notAFolder}`);
       const project = openExistingProject(opts.project);
       try {
         const sample = project.images.list({ limit: 20 });

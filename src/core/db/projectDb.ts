@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectStats } from '../../shared/project/types';
 import { AnnotationRepo } from './annotationRepo';
@@ -25,6 +25,23 @@ export interface OpenProjectOptions {
    * (the UI shows it as a banner). Read-only opens always proceed and record the damage.
    */
   onDamage?: 'refuse' | 'read-only';
+}
+
+/**
+ * Why `dir` cannot be a project's image root, or undefined when it can: anything but a folder
+ * (a file as the root, `import photo.jpg`, made a project every later import refused). A folder
+ * not made yet is allowed here; the commands that read it say when it is missing.
+ */
+export function imageRootProblem(dir: string): string | undefined {
+  const abs = path.resolve(dir);
+  const stats = statSync(abs, { throwIfNoEntry: false });
+  if (stats === undefined || stats.isDirectory()) return undefined;
+  return `${abs} is a file, not a folder: a project's image root is the folder that holds its images`;
+}
+
+function assertImageRoot(dir: string): void {
+  const problem = imageRootProblem(dir);
+  if (problem) throw new ProjectFileError(problem);
 }
 
 /**
@@ -90,6 +107,7 @@ export class ProjectDb {
   static create(file: string, imageRoot: string): ProjectDb {
     const abs = path.resolve(file);
     if (existsSync(abs)) throw new ProjectFileError(`${abs} already exists`);
+    assertImageRoot(imageRoot);
     mkdirSync(path.dirname(abs), { recursive: true });
     const db = openDatabase(abs, { create: true });
     const project = new ProjectDb(abs, db);
@@ -111,6 +129,11 @@ export class ProjectDb {
       !db.prepare('SELECT 1 FROM project').get() &&
       !db.prepare('SELECT 1 FROM images LIMIT 1').get();
     if (unfinished) {
+      const problem = imageRootProblem(imageRoot);
+      if (problem) {
+        db.close();
+        throw new ProjectFileError(problem);
+      }
       const project = new ProjectDb(abs, db);
       db.prepare('INSERT INTO project (id, image_root, created_at) VALUES (1, ?, ?)').run(
         project.storedRoot(path.resolve(imageRoot)),
@@ -159,6 +182,7 @@ export class ProjectDb {
 
   /** Points the project at its images' new location (after the images moved). */
   setImageRoot(root: string): void {
+    assertImageRoot(root);
     this.db.prepare('UPDATE project SET image_root = ?').run(this.storedRoot(path.resolve(root)));
   }
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { writeFileAtomic } from '../fs/atomicWrite';
+import { type FileEntry, writeFileSet } from '../fs/atomicWrite';
 import type {
   ExportImage,
   ExportSet,
@@ -364,16 +364,23 @@ export async function exportVoc(set: ExportSet, outDir: string): Promise<ExportS
   );
   for (const image of set.images) assertExportableImage(image, set.classes.length);
 
-  let boxes = 0;
-  for (const [i, image] of set.images.entries()) {
-    const outPath = outPaths[i] as string;
-    await writeFileAtomic(
-      path.join(outDir, ...outPath.split('/')),
-      buildVocXml(image, set.classes),
-    );
-    boxes += image.boxes.length;
-  }
+  // All files or none: a half-written folder would pass for a complete export.
+  await writeFileSet(vocFiles(set, outDir, outPaths));
+  const boxes = set.images.reduce((n, image) => n + image.boxes.length, 0);
   return { files: set.images.length, images: set.images.length, boxes };
+}
+
+/** Each image's XML, made when it is written (a large set is not held in memory at once). */
+function* vocFiles(
+  set: ExportSet,
+  outDir: string,
+  outPaths: readonly string[],
+): Generator<FileEntry> {
+  for (const [i, image] of set.images.entries())
+    yield [
+      path.join(outDir, ...(outPaths[i] as string).split('/')),
+      buildVocXml(image, set.classes),
+    ];
 }
 
 function assertExportableImage(image: ExportImage, classCount: number): void {

@@ -5,7 +5,7 @@
  * `names:`). See docs/formats.md.
  */
 import path from 'node:path';
-import { writeFileAtomic } from '../fs/atomicWrite';
+import { type FileEntry, writeFileSet } from '../fs/atomicWrite';
 import type {
   ExportImage,
   ExportSet,
@@ -328,18 +328,25 @@ export async function exportYolo(set: ExportSet, outDir: string): Promise<Export
     for (const box of image.boxes) assertExportableBox(image.file, set.classes.length, box);
   }
 
-  let boxes = 0;
-  for (const [i, image] of set.images.entries()) {
-    const outPath = outPaths[i] as string;
-    await writeFileAtomic(path.join(outDir, 'labels', ...outPath.split('/')), yoloLabelText(image));
-    boxes += image.boxes.length;
-  }
-  await writeFileAtomic(
-    path.join(outDir, 'classes.txt'),
-    set.classes.map((c) => `${c}\n`).join(''),
-  );
-  await writeFileAtomic(path.join(outDir, 'data.yaml'), dataYamlText(set.classes, outDir));
+  // All files or none: a half-written folder would pass for a complete export.
+  await writeFileSet(yoloFiles(set, outDir, outPaths));
+  const boxes = set.images.reduce((n, image) => n + image.boxes.length, 0);
   return { files: set.images.length + 2, images: set.images.length, boxes };
+}
+
+/** The label files (each made when it is written), then classes.txt and data.yaml. */
+function* yoloFiles(
+  set: ExportSet,
+  outDir: string,
+  outPaths: readonly string[],
+): Generator<FileEntry> {
+  for (const [i, image] of set.images.entries())
+    yield [
+      path.join(outDir, 'labels', ...(outPaths[i] as string).split('/')),
+      yoloLabelText(image),
+    ];
+  yield [path.join(outDir, 'classes.txt'), set.classes.map((c) => `${c}\n`).join('')];
+  yield [path.join(outDir, 'data.yaml'), dataYamlText(set.classes, outDir)];
 }
 
 export function yoloLabelText(image: ExportImage): string {

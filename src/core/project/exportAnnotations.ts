@@ -1,3 +1,5 @@
+import { statSync, type Stats } from 'node:fs';
+import path from 'node:path';
 import type { ProjectDb } from '../db/projectDb';
 import type { AnnotationFormat, ExportSet, ExportSummary } from '../formats/annotationSet';
 import { exportCoco } from '../formats/coco';
@@ -67,8 +69,51 @@ export class ExportRefusedError extends Error {
   }
 }
 
+const EXPORT_NAMES: Record<AnnotationFormat, string> = { coco: 'COCO', voc: 'VOC', yolo: 'YOLO' };
+
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The nearest existing path at or above `p` (the root always exists). */
+function nearestExisting(p: string): { path: string; stats: Stats } {
+  for (let at = path.resolve(p); ; at = path.dirname(at)) {
+    const stats = statOrUndefined(at);
+    if (stats || at === path.dirname(at)) return { path: at, stats: stats ?? statSync(at) };
+  }
+}
+
 /**
- * Writes the project's labels in a standard format (each file written atomically). VOC has no
+ * Why `out` cannot take an export in `format`, or undefined when it can: COCO writes one file,
+ * VOC and YOLO a folder (an existing folder is written into: files of the same name are
+ * replaced, others kept). Checked before anything is written, so a wrong kind of path gets a
+ * message instead of EISDIR / EEXIST / ENOTDIR part-way.
+ */
+export function exportTargetProblem(format: AnnotationFormat, out: string): string | undefined {
+  const name = EXPORT_NAMES[format];
+  const target = statOrUndefined(out);
+  if (format === 'coco') {
+    if (target?.isDirectory())
+      return `${out} is a folder; ${name} export writes one .json file (e.g. ${path.join(out, 'labels.json')})`;
+    if (target && !target.isFile())
+      return `${out} is not a regular file; ${name} export writes one`;
+  } else if (target && !target.isDirectory()) {
+    return `${out} is a file; ${name} export writes a folder`;
+  }
+  if (target) return undefined;
+  const above = nearestExisting(path.dirname(path.resolve(out)));
+  if (!above.stats.isDirectory())
+    return `${out} cannot be made: ${above.path} is a file, not a folder`;
+  return undefined;
+}
+
+/**
+ * Writes the project's labels in a standard format: a VOC or YOLO folder's files all or none
+ * (`writeFileSet`), so a failure leaves no export that looks complete. VOC has no
  * score field: pending predictions written there would come back from an import as labels, so
  * `only: 'all'` is refused for VOC.
  */
@@ -83,6 +128,8 @@ export async function exportProject(
       'Pascal VOC has no score field, so pending predictions written there would be read back as ' +
         'labels; export --only accepted to VOC, or use COCO or YOLO, which keep the scores',
     );
+  const targetProblem = exportTargetProblem(format, out);
+  if (targetProblem) throw new ExportRefusedError(targetProblem);
   const { set, leftOut } = projectExportSet(project, options);
   const write = format === 'coco' ? exportCoco : format === 'voc' ? exportVoc : exportYolo;
   return { ...(await write(set, out)), leftOut };
