@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { decodeTextBytes } from '../formats/textDecoding';
 import { EvalInputError, readEvalInput, type EvalInput } from '../../shared/eval/cocoFiles';
 
 /** Reads a COCO ground-truth file and a detections file into the evaluator's input. */
@@ -9,9 +10,9 @@ export async function readEvalFiles(gtFile: string, dtFile: string): Promise<Eva
 }
 
 async function readJson(file: string): Promise<unknown> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new EvalInputError(
@@ -20,8 +21,13 @@ async function readJson(file: string): Promise<unknown> {
         : `cannot read ${path.resolve(file)}: ${(err as Error).message}`,
     );
   }
+  const decoded = decodeTextBytes(bytes);
+  if ('problem' in decoded)
+    throw new EvalInputError(
+      `${path.basename(file)}${decoded.line !== undefined ? ` line ${decoded.line}` : ''} is ${decoded.problem}`,
+    );
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+    return JSON.parse(decoded.text) as unknown;
   } catch (err) {
     throw new EvalInputError(`${path.basename(file)} is not valid JSON: ${(err as Error).message}`);
   }

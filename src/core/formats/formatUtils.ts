@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { core as zcore } from 'zod';
 import type { FormatProblem } from './annotationSet';
+import { decodeTextBytes } from './textDecoding';
 
 /** Problems kept in full; the rest are counted in one final "and N more" problem. */
 export const MAX_PROBLEMS = 200;
@@ -155,13 +156,22 @@ export async function readTextFile(
   problems: ProblemList,
   allowEmpty = false,
 ): Promise<string | undefined> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = stripBom(await readFile(file, 'utf8'));
+    bytes = await readFile(file);
   } catch (err) {
     problems.error(where, `cannot read the file: ${errorMessage(err)}`);
     return undefined;
   }
+  const decoded = decodeTextBytes(bytes);
+  if ('problem' in decoded) {
+    problems.error(
+      decoded.line !== undefined ? `${where}:${decoded.line}` : where,
+      decoded.problem,
+    );
+    return undefined;
+  }
+  const text = stripBom(decoded.text);
   if (!allowEmpty && text.trim() === '') {
     problems.error(where, 'the file is empty');
     return undefined;

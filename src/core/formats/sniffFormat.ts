@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnnotationFormat } from './annotationSet';
 import { listFiles, pathKind, stripBom } from './formatUtils';
-import { sniffEncoding } from './xmlText';
+import { sniffEncoding } from './textDecoding';
 import { CLASS_FILE_NAMES } from './yolo';
 
 /** What a label path holds, judged by its content (files) or the files inside it (folders). */

@@ -6,6 +6,7 @@
  */
 import { TextDecoder } from 'node:util';
 import type { EntityDecoderOptions } from 'fast-xml-parser';
+import { firstBadLine, sniffEncoding } from './textDecoding';
 
 export type XmlTextResult = { text: string } | { problem: string; line?: number };
 
@@ -59,38 +60,11 @@ function decodeWindows1252(bytes: Uint8Array): string {
   return latin1.replace(/[\x80-\x9f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80] as string);
 }
 
-/** The encoding a BOM (or, for UTF-16, the leading `<?`) gives; undefined for none. */
-export function sniffEncoding(b: Uint8Array): string | undefined {
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return 'utf-8';
-  if (b[0] === 0xff && b[1] === 0xfe) return 'utf-16le';
-  if (b[0] === 0xfe && b[1] === 0xff) return 'utf-16be';
-  if (b[0] === 0x3c && b[1] === 0x00 && b[2] === 0x3f && b[3] === 0x00) return 'utf-16le';
-  if (b[0] === 0x00 && b[1] === 0x3c && b[2] === 0x00 && b[3] === 0x3f) return 'utf-16be';
-  return undefined;
-}
-
 /** `encoding` of the XML declaration, read as ASCII (every encoding it may name agrees there). */
 function declaredEncoding(bytes: Uint8Array): string | undefined {
   const start = new TextDecoder('latin1').decode(bytes.subarray(0, 512));
   const decl = /^<\?xml\s[^?>]*?\bencoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\1/.exec(start);
   return decl?.[2];
-}
-
-/** 1-based line of the first bytes the encoding refuses (LF is one byte in ASCII supersets). */
-function firstBadLine(bytes: Uint8Array, encoding: string): number | undefined {
-  const decoder = new TextDecoder(encoding, { fatal: true });
-  let start = 0;
-  for (let line = 1; start <= bytes.length; line++) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = bytes.length;
-    try {
-      decoder.decode(bytes.subarray(start, end));
-    } catch {
-      return line;
-    }
-    start = end + 1;
-  }
-  return undefined;
 }
 
 /**

@@ -222,4 +222,20 @@ describe('shotbox eval: output and bad input', () => {
     const usage = await runShotbox(['eval']);
     expect(usage.code).toBe(2);
   });
+
+  it('a ground-truth file that is not UTF-8 is refused naming its line, not scored with a changed class name', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    const gt = path.join(dir, 'latin1.json');
+    const doc = {
+      images: [{ id: 1, width: 10, height: 10 }],
+      annotations: [
+        { id: 1, image_id: 1, category_id: 1, bbox: [1, 1, 5, 5], area: 25, iscrowd: 0 },
+      ],
+      categories: [{ id: 1, name: 'procyon lotor, mâle' }],
+    };
+    await writeFile(gt, Buffer.from(JSON.stringify(doc, null, 1), 'latin1'));
+    const run = await runShotbox(['eval', '--gt', gt, '--dt', path.join(fixtures, 'edge.dt.json')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/latin1\.json line \d+ is not valid UTF-8/);
+  });
 });

@@ -64,6 +64,29 @@ describe('parseCoco', () => {
     expect(annotations.images).toHaveLength(1);
   });
 
+  it('refuses bytes that are not UTF-8 (a Latin-1 "é"), naming the line, and reads UTF-16 with a BOM', async () => {
+    const doc = { images: [image], annotations: [], categories: [{ id: 1, name: 'café' }] };
+    const text = JSON.stringify(doc, null, 1);
+    const latin1 = path.join(tmp, 'latin1.json');
+    await writeFile(latin1, Buffer.from(text, 'latin1'));
+    const bad = await parseCoco(latin1);
+    expect(bad.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        where: `latin1.json:${text.split('\n').findIndex((l) => l.includes('caf')) + 1}`,
+        message: expect.stringMatching(/not valid UTF-8/),
+      }),
+    ]);
+    const utf16 = path.join(tmp, 'utf16.json');
+    await writeFile(
+      utf16,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+    );
+    const good = await parseCoco(utf16);
+    expect(good.problems).toEqual([]);
+    expect(good.annotations.classes).toEqual(['café']);
+  });
+
   it('normalises backslashes and "./" in file names', async () => {
     const doc = {
       images: [{ ...image, file_name: '.\\sub\\a.jpg' }],

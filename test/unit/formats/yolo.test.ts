@@ -31,6 +31,19 @@ async function tree(name: string, files: Record<string, string>): Promise<string
 }
 
 describe('parseYolo', () => {
+  it('refuses a class list that is not UTF-8 rather than change a name', async () => {
+    const root = await tree('latin1-classes', { 'labels/a.txt': '1 0.5 0.5 0.2 0.2\n' });
+    await writeFile(path.join(root, 'classes.txt'), Buffer.from('cat\nchâton\n', 'latin1'));
+    const { problems } = await parseYolo(path.join(root, 'labels'));
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        where: expect.stringMatching(/classes\.txt:2$/),
+        message: expect.stringMatching(/not valid UTF-8/),
+      }),
+    );
+  });
+
   it('reads CRLF, trailing spaces, blank lines and a BOM; an empty file is a negative image', async () => {
     const root = await tree('crlf', {
       'classes.txt': '\uFEFFcat \r\ndog\r\n\r\n',
