@@ -10,12 +10,18 @@ export interface CliRun {
 /** Runs the real `shotbox` command as a separate process, as a user would. */
 export function runShotbox(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Run as this user (the test must be root to switch). */
+    user?: { uid: number; gid: number };
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [shotboxBin, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
+      ...(options.user ? options.user : {}),
     });
     let stdout = '';
     let stderr = '';

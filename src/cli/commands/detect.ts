@@ -391,6 +391,11 @@ async function detectIntoProjectCli(
           : `, run ${record.runId}`) +
         `, ${outcome.failures.length} failed → ${project.file} (job ${job.id})\n`,
     );
+    if (outcome.state === 'cancelled') {
+      // Only another process (the app's jobs panel) can cancel it: Ctrl+C here pauses.
+      process.stderr.write(`cancelled from another process: job ${job.id} will not resume\n`);
+      return EXIT.interrupted;
+    }
     if (outcome.state !== 'done') {
       process.stderr.write('interrupted: run the same command again to resume\n');
       return EXIT.interrupted;

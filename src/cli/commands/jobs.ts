@@ -20,7 +20,8 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
         import('./projectFiles'),
       ]);
       if (!opts.project) throw new UsageError('--project is required');
-      const project = openExistingProject(opts.project);
+      // Read-only: listing writes nothing, so it works on a file or folder this user cannot write.
+      const project = openExistingProject(opts.project, { readOnly: true });
       try {
         // No detector: listing never runs anything.
         const runner = new JobRunner(project, {});

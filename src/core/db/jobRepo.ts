@@ -5,6 +5,7 @@ import type {
   JobRecord,
   StoredJobState,
 } from '../../shared/jobs/types';
+import type { JobOwner, StoredOwner } from '../jobs/jobOwner';
 import type { Db } from './openDatabase';
 import { now } from './rows';
 
@@ -21,10 +22,23 @@ interface JobRow {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  owner_pid: number | null;
+  owner_host: string | null;
+  owner_token: string | null;
+  heartbeat_at: number | null;
+  stop_request: StopRequest | null;
 }
 
+/** What another process asked the owner of a running job to do. */
+export type StopRequest = 'paused' | 'cancelled';
+
 /** A stored job; `state` as stored (the runner knows whether 'running' is still true). */
-export type StoredJob = Omit<JobRecord, 'state'> & { state: StoredJobState };
+export type StoredJob = Omit<JobRecord, 'state' | 'runningElsewhere'> & {
+  state: StoredJobState;
+  /** Who last ran it (null before migration 6 or before it first ran). */
+  owner: StoredOwner | null;
+  stopRequest: StopRequest | null;
+};
 
 function toJob(r: JobRow): StoredJob {
   return {
@@ -40,6 +54,16 @@ function toJob(r: JobRow): StoredJob {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
+    owner:
+      r.owner_pid !== null && r.owner_token !== null
+        ? {
+            pid: r.owner_pid,
+            host: r.owner_host ?? '',
+            token: r.owner_token,
+            heartbeatAt: r.heartbeat_at ?? 0,
+          }
+        : null,
+    stopRequest: r.stop_request,
   };
 }
 
@@ -49,16 +73,70 @@ const FINAL: readonly StoredJobState[] = ['cancelled', 'done', 'failed'];
 export class JobRepo {
   constructor(private readonly db: Db) {}
 
-  create(kind: JobKind, params: JobParams): StoredJob {
+  /** A new job, 'running' and owned by `owner` from its first moment. */
+  create(kind: JobKind, params: JobParams, owner: JobOwner): StoredJob {
     const t = now();
     const id = Number(
       this.db
         .prepare(
-          "INSERT INTO jobs (kind, params, state, created_at, updated_at) VALUES (?, ?, 'running', ?, ?)",
+          "INSERT INTO jobs (kind, params, state, created_at, updated_at, owner_pid, owner_host, owner_token, heartbeat_at) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
         )
-        .run(kind, JSON.stringify(params), t, t).lastInsertRowid,
+        .run(kind, JSON.stringify(params), t, t, owner.pid, owner.host, owner.token, Date.now())
+        .lastInsertRowid,
     );
     return this.get(id)!;
+  }
+
+  /**
+   * Makes `owner` the job's runner ('running', fresh heartbeat, no stop request) unless `taken`
+   * says its current owner still runs it; the check and the claim are one write transaction, so
+   * two processes resuming the same job cannot both win. Returns the job as found when refused.
+   */
+  claim(
+    id: number,
+    owner: JobOwner,
+    taken: (job: StoredJob) => boolean,
+  ): { claimed: true } | { claimed: false; job: StoredJob } {
+    return this.db
+      .transaction((): { claimed: true } | { claimed: false; job: StoredJob } => {
+        const job = this.get(id)!;
+        if (taken(job)) return { claimed: false, job };
+        this.db
+          .prepare(
+            "UPDATE jobs SET state = 'running', owner_pid = ?, owner_host = ?, owner_token = ?, heartbeat_at = ?, stop_request = NULL, updated_at = ?, finished_at = NULL WHERE id = ?",
+          )
+          .run(owner.pid, owner.host, owner.token, Date.now(), now(), id);
+        return { claimed: true };
+      })
+      .immediate();
+  }
+
+  /**
+   * Refreshes the heartbeat of the jobs `token` runs; returns the stop requests other processes
+   * left on them.
+   */
+  heartbeat(ids: readonly number[], token: string): Map<number, StopRequest> {
+    const asked = new Map<number, StopRequest>();
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const row = this.db
+          .prepare(
+            "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND owner_token = ? AND state = 'running' RETURNING stop_request",
+          )
+          .get(Date.now(), id, token) as { stop_request: StopRequest | null } | undefined;
+        if (row?.stop_request) asked.set(id, row.stop_request);
+      }
+    })();
+    return asked;
+  }
+
+  /** Asks the owner of a running job (another process) to pause or cancel it. */
+  requestStop(id: number, as: StopRequest): boolean {
+    return (
+      this.db
+        .prepare("UPDATE jobs SET stop_request = ? WHERE id = ? AND state = 'running'")
+        .run(as, id).changes > 0
+    );
   }
 
   get(id: number): StoredJob | undefined {
@@ -96,7 +174,7 @@ export class JobRepo {
     const t = now();
     this.db
       .prepare(
-        'UPDATE jobs SET state = ?, message = coalesce(?, message), updated_at = ?, finished_at = ? WHERE id = ?',
+        'UPDATE jobs SET state = ?, message = coalesce(?, message), updated_at = ?, finished_at = ?, stop_request = NULL WHERE id = ?',
       )
       .run(state, message ?? null, t, FINAL.includes(state) ? t : null, id);
   }
@@ -105,10 +183,11 @@ export class JobRepo {
     this.db.prepare('UPDATE jobs SET run_id = ? WHERE id = ?').run(runId, id);
   }
 
+  /** Stored by the job's owner: it is a heartbeat too. */
   progress(id: number, done: number, total: number): void {
     this.db
-      .prepare('UPDATE jobs SET done = ?, total = ?, updated_at = ? WHERE id = ?')
-      .run(done, total, now(), id);
+      .prepare('UPDATE jobs SET done = ?, total = ?, updated_at = ?, heartbeat_at = ? WHERE id = ?')
+      .run(done, total, now(), Date.now(), id);
   }
 
   /** Records a failed file (once per file); call inside the transaction that marks it visited. */

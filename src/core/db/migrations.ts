@@ -277,6 +277,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX evaluation_records_kind ON evaluation_records (evaluation_id, kind, score);
   CREATE INDEX evaluation_records_image ON evaluation_records (image_id);
   `,
+  // 6: who runs a 'running' job (src/core/jobs/jobOwner.ts): the process (pid, host, a token of
+  // its runner) and a heartbeat it refreshes every few seconds, so another process can tell a
+  // job live elsewhere (refused, not resumed) from one whose process died (resumed). A pause or
+  // cancel asked by another process is left in stop_request for the owner to act on.
+  `
+  ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+  ALTER TABLE jobs ADD COLUMN owner_host TEXT;
+  ALTER TABLE jobs ADD COLUMN owner_token TEXT;
+  -- Milliseconds since the epoch of the owner's last sign of life.
+  ALTER TABLE jobs ADD COLUMN heartbeat_at INTEGER;
+  ALTER TABLE jobs ADD COLUMN stop_request TEXT CHECK (stop_request IN ('paused', 'cancelled'));
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,9 +1,16 @@
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { requireBetterSqlite3 } from '../nativePackages';
 import { ShotboxError } from '../../shared/api/errors';
 import { naturalSortKey } from '../../shared/project/naturalSort';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
-import { ProjectDamagedError, sqliteCode } from './projectErrors';
+import {
+  explainDbError,
+  ProjectDamagedError,
+  ProjectReadOnlyError,
+  sqliteCode,
+} from './projectErrors';
 
 export type Db = Database.Database;
 
@@ -38,8 +45,12 @@ export function openDatabase(file: string, options: OpenOptions): Db {
   const Database = requireBetterSqlite3();
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: !options.create || readOnly, readonly: readOnly });
+    db =
+      readOnly && needsSnapshot(file)
+        ? new Database(readSnapshot(file), { readonly: true })
+        : new Database(file, { fileMustExist: !options.create || readOnly, readonly: readOnly });
   } catch (err) {
+    if (err instanceof ProjectReadOnlyError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     throw new ProjectFileError(
       /unable to open|does not exist/i.test(msg)
@@ -71,6 +82,10 @@ export function openDatabase(file: string, options: OpenOptions): Db {
   } catch (err) {
     db.close();
     if (err instanceof ProjectFileError || err instanceof ProjectDamagedError) throw err;
+    const code = sqliteCode(err);
+    // "database is locked", "attempt to write a readonly database": named, with what to do.
+    if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_READONLY'))
+      throw explainDbError(err, file, null);
     const msg = err instanceof Error ? err.message : String(err);
     // Damage SQLite meets before quick_check can report it (schema pages) is damage too.
     if (sqliteCode(err)?.startsWith('SQLITE_CORRUPT')) throw new ProjectDamagedError(file, msg);
@@ -83,6 +98,53 @@ export function openDatabase(file: string, options: OpenOptions): Db {
   }
   reusePreparedStatements(db);
   return db;
+}
+
+/** The largest project a read-only command copies into memory (see needsSnapshot). */
+const SNAPSHOT_MAX_BYTES = 1 << 30;
+
+/**
+ * A WAL database is read through its -shm file, which SQLite creates beside it; in a folder this
+ * user cannot write, with no -shm there, even a read fails ("attempt to write a readonly
+ * database"). better-sqlite3 has no URI filenames (so no `immutable=1`), so a read-only command
+ * then reads an in-memory copy of the file instead.
+ */
+function needsSnapshot(file: string): boolean {
+  if (!existsSync(file) || existsSync(`${file}-shm`)) return false;
+  try {
+    accessSync(path.dirname(file), constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The file's bytes, safe to read alone: with no -wal (or an empty one) no connection is open on
+ * it and every commit is in the file (the last connection to close checkpoints and removes the
+ * -wal). A non-empty -wal holds commits the file lacks, so that is refused rather than read
+ * stale. Bytes 18–19 (the format's write/read versions, 2 = WAL) are set to 1 (rollback
+ * journal) in the copy: an in-memory database cannot be WAL.
+ */
+function readSnapshot(file: string): Buffer {
+  const wal = statSync(`${file}-wal`, { throwIfNoEntry: false });
+  if (wal && wal.size > 0)
+    throw new ProjectReadOnlyError(
+      `${file} cannot be read here: its folder is read-only and ${file}-wal holds changes not yet ` +
+        'in the file; open the project once where its folder is writable',
+    );
+  const size = statSync(file).size;
+  if (size > SNAPSHOT_MAX_BYTES)
+    throw new ProjectReadOnlyError(
+      `${file} cannot be read here: its folder is read-only (SQLite needs to create ${file}-shm ` +
+        'beside it) and the file is too large to read into memory; copy it to a writable folder',
+    );
+  const bytes = readFileSync(file);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return bytes;
 }
 
 /** Distinct SQL texts whose prepared statements a connection keeps (least recently used go). */

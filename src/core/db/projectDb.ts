@@ -9,6 +9,7 @@ import { ImageRepo } from './imageRepo';
 import { JobRepo } from './jobRepo';
 import { refreshImageStates } from './imageState';
 import { openDatabase, ProjectFileError, quickCheck, type Db } from './openDatabase';
+import { nameFileInErrors } from './namedErrors';
 import { damagedMessage, ProjectDamagedError } from './projectErrors';
 import { now } from './rows';
 import { RunRepo } from './runRepo';
@@ -65,6 +66,7 @@ export class ProjectDb {
     /** True when quick_check found damage (the file is then open read-only). */
     readonly damaged = false,
   ) {
+    nameFileInErrors(db, file, readOnlyReason, readOnlyReason === null);
     this.images = new ImageRepo(db);
     this.classes = new ClassRepo(db);
     this.annotations = new AnnotationRepo(db);

@@ -6,13 +6,16 @@
 import path from 'node:path';
 import { ShotboxError } from '../../shared/api/errors';
 
-/** Another program holds the write lock; reads go on, this edit did not happen. */
+/**
+ * Another process holds the write lock beyond the busy timeout; reads go on, this change did
+ * not happen.
+ */
 export class ProjectLockedError extends ShotboxError {
   constructor(file: string) {
     super(
       'locked',
-      `the project is locked by another program (${path.basename(file)}): the change was not ` +
-        'made; try again when the other program has finished',
+      `project ${file} is busy: another shotbox process (or another program) is writing to it; ` +
+        'the change was not made, try again when it has finished',
       'ProjectLockedError',
     );
   }
@@ -23,6 +26,15 @@ export class ProjectReadOnlyError extends ShotboxError {
   constructor(message: string) {
     super('read-only', message, 'ProjectReadOnlyError');
   }
+}
+
+/** A writable open whose write the file system refused (file or folder permissions). */
+export function notWritableMessage(file: string): string {
+  return (
+    `project ${file} cannot be written: the file, or the folder ${path.dirname(file)} ` +
+    '(SQLite keeps its -wal and -shm files there), is read-only for this user; make both ' +
+    'writable, or copy the project to a folder you can write'
+  );
 }
 
 /** SQLite found damaged pages: reading may go on in part, writing never. */
@@ -55,7 +67,7 @@ export function explainDbError(err: unknown, file: string, readOnlyReason: strin
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     return new ProjectLockedError(file);
   if (code.startsWith('SQLITE_READONLY'))
-    return new ProjectReadOnlyError(readOnlyReason ?? `${file} is open read-only`);
+    return new ProjectReadOnlyError(readOnlyReason ?? notWritableMessage(file));
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
     return new ProjectDamagedError(file, (err as Error).message);
   return err;

@@ -12,6 +12,7 @@ import type {
 } from '../../shared/jobs/types';
 import type { EvaluationResult } from '../../shared/eval/evaluate';
 import { isResumable } from '../../shared/jobs/types';
+import { ShotboxError } from '../../shared/api/errors';
 import { RateMeter } from '../../shared/jobs/rateMeter';
 import type { ProjectDb } from '../db/projectDb';
 import type { StoredJob } from '../db/jobRepo';
@@ -27,6 +28,7 @@ import {
 import { runProjectEvaluation, storeProjectEvaluation } from '../eval/projectEvaluation';
 import { listModels } from '../models/registry';
 import { WorkerExitError, type SpawnWorker } from '../training/spawnTrainer';
+import { HEARTBEAT_EVERY_MS, newJobOwner, ownerIsLive, type JobOwner } from './jobOwner';
 import {
   readTrainMetrics,
   runTrainJob,
@@ -100,6 +102,26 @@ export class JobError extends Error {
   }
 }
 
+/**
+ * The job is run by another live process (jobOwner.ts): nothing here may resume or restart it.
+ * A conflict in the one error shape, so the server answers 409 with this message.
+ */
+export class JobRunningElsewhereError extends ShotboxError {
+  constructor(
+    readonly jobId: number,
+    readonly owner: { pid: number; host: string },
+    self: JobOwner,
+  ) {
+    super(
+      'conflict',
+      `job ${jobId} is running in another shotbox process (pid ${owner.pid}` +
+        `${owner.host !== self.host ? ` on ${owner.host}` : ''}); wait for it or cancel it ` +
+        "(Ctrl+C there pauses it; the app's jobs panel can pause or cancel it)",
+      'JobRunningElsewhereError',
+    );
+  }
+}
+
 interface LiveJob {
   abort: AbortController;
   /** What stopping should leave the job as. */
@@ -133,6 +155,9 @@ export interface JobRunnerOptions {
 export class JobRunner {
   private readonly live = new Map<number, LiveJob>();
   private readonly emit: (event: JobEvent) => void;
+  /** This runner as the owner of the jobs it runs (jobOwner.ts). */
+  private readonly owner = newJobOwner();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly project: ProjectDb,
@@ -184,6 +209,7 @@ export class JobRunner {
     const existing = this.project.jobs.findUnfinished('detect', clean);
     if (existing && this.live.has(existing.id))
       throw new JobError(`job ${existing.id} is already running this`);
+    if (existing) this.refuseIfRunningElsewhere(existing);
     if (existing?.runId != null) {
       // Progress is stored at most every progressEveryMs; the run's own table says exactly which
       // images a killed job finished, so a resumed job starts from that count.
@@ -192,7 +218,7 @@ export class JobRunner {
     }
     const job = existing
       ? this.project.jobs.get(existing.id)!
-      : this.project.jobs.create('detect', clean);
+      : this.project.jobs.create('detect', clean, this.owner);
     const view = this.view(job);
     return {
       job: view,
@@ -219,8 +245,9 @@ export class JobRunner {
     const existing = this.project.jobs.findUnfinished('import', clean);
     if (existing && this.live.has(existing.id))
       throw new JobError(`job ${existing.id} is already running this`);
+    if (existing) this.refuseIfRunningElsewhere(existing);
     if (this.live.size > 0) throw new JobError(RUNNING);
-    const job = existing ?? this.project.jobs.create('import', clean);
+    const job = existing ?? this.project.jobs.create('import', clean, this.owner);
     return {
       job: this.view(job),
       resumed: existing !== undefined,
@@ -250,12 +277,13 @@ export class JobRunner {
     const existing = this.project.jobs.findUnfinished('train', clean);
     if (existing && this.live.has(existing.id))
       throw new JobError(`job ${existing.id} is already running this`);
+    if (existing) this.refuseIfRunningElsewhere(existing);
     if (!existing && listModels().models.some((m) => m.manifest.name === clean.name))
       throw new JobError(
         `a model named '${clean.name}' is already registered: choose another name`,
       );
     if (this.live.size > 0) throw new JobError(RUNNING);
-    const job = existing ?? this.project.jobs.create('train', clean);
+    const job = existing ?? this.project.jobs.create('train', clean, this.owner);
     return {
       job: this.view(job),
       resumed: existing !== undefined,
@@ -285,7 +313,7 @@ export class JobRunner {
       ...(params.scoreThreshold !== undefined ? { scoreThreshold: params.scoreThreshold } : {}),
     };
     if (this.live.size > 0) throw new JobError(RUNNING);
-    const job = this.project.jobs.create('evaluate', clean);
+    const job = this.project.jobs.create('evaluate', clean, this.owner);
     return {
       job: this.view(job),
       finished: this.launch(job.id) as Promise<EvaluateJobOutcome>,
@@ -296,19 +324,23 @@ export class JobRunner {
   resume(jobId: number): { job: JobRecord; finished: Promise<JobOutcome> } {
     const job = this.project.jobs.get(jobId);
     if (!job) throw new JobError(`job ${jobId} does not exist`);
+    this.refuseIfRunningElsewhere(job);
     const state = this.view(job).state;
     if (!isResumable(state)) throw new JobError(`job ${jobId} is ${state}: nothing to resume`);
     return { job: this.view(job), finished: this.launch(jobId) };
   }
 
-  /** Stops a running job after the image in flight; a paused job can be resumed. */
+  /**
+   * Stops a running job after the image in flight; a paused job can be resumed. A job another
+   * process runs is asked to pause (its owner stops at its next heartbeat).
+   */
   pause(jobId: number): boolean {
-    return this.stop(jobId, 'paused');
+    return this.stop(jobId, 'paused') || this.askOwner(jobId, 'paused');
   }
 
   /** Stops a job for good (boxes stored so far stay); a paused or interrupted one is closed. */
   cancel(jobId: number): boolean {
-    if (this.stop(jobId, 'cancelled')) return true;
+    if (this.stop(jobId, 'cancelled') || this.askOwner(jobId, 'cancelled')) return true;
     const job = this.project.jobs.get(jobId);
     if (!job || !isResumable(this.view(job).state)) return false;
     this.project.jobs.setState(jobId, 'cancelled', 'cancelled');
@@ -332,18 +364,49 @@ export class JobRunner {
     return true;
   }
 
+  /**
+   * A stored 'running' job this runner does not run is either run by another live process (it
+   * stays 'running', with who runs it) or was left by one that died ('interrupted').
+   */
   private view(job: StoredJob): JobRecord {
-    return {
-      ...job,
-      state: job.state === 'running' && !this.live.has(job.id) ? 'interrupted' : job.state,
-    };
+    const { owner, stopRequest: _asked, ...record } = job;
+    if (job.state !== 'running' || this.live.has(job.id)) return record;
+    if (owner && ownerIsLive(owner, this.owner, Date.now()))
+      return { ...record, runningElsewhere: { pid: owner.pid, host: owner.host } };
+    return { ...record, state: 'interrupted' };
+  }
+
+  /** True when another live process runs this job (see jobOwner.ts). */
+  private runningElsewhere(job: StoredJob): boolean {
+    return (
+      job.state === 'running' &&
+      !this.live.has(job.id) &&
+      ownerIsLive(job.owner, this.owner, Date.now())
+    );
+  }
+
+  private refuseIfRunningElsewhere(job: StoredJob): void {
+    if (this.runningElsewhere(job))
+      throw new JobRunningElsewhereError(job.id, job.owner!, this.owner);
+  }
+
+  /** Leaves a pause or cancel request for the process that runs the job. */
+  private askOwner(jobId: number, as: 'paused' | 'cancelled'): boolean {
+    const job = this.project.jobs.get(jobId);
+    return (
+      job !== undefined && this.runningElsewhere(job) && this.project.jobs.requestStop(jobId, as)
+    );
   }
 
   private launch(jobId: number, fresh = false): Promise<JobOutcome> {
     if (this.live.size > 0) throw new JobError(RUNNING);
+    // Checked and claimed in one write transaction: of two processes resuming the same job at
+    // the same moment, one runs it and the other is refused.
+    const claim = this.project.jobs.claim(jobId, this.owner, (j) => this.runningElsewhere(j));
+    if (!claim.claimed) throw new JobRunningElsewhereError(jobId, claim.job.owner!, this.owner);
     const live: LiveJob = { abort: new AbortController(), stopAs: 'paused' };
     this.live.set(jobId, live);
-    this.project.jobs.setState(jobId, 'running');
+    this.startHeartbeat();
     const kind = this.project.jobs.get(jobId)!.kind;
     const run: Promise<JobOutcome> =
       kind === 'train'
@@ -353,9 +416,38 @@ export class JobRunner {
           : kind === 'import'
             ? this.runImport(jobId, live)
             : this.runDetect(jobId, live);
-    const finished = run.finally(() => this.live.delete(jobId));
+    const finished = run.finally(() => {
+      this.live.delete(jobId);
+      if (this.live.size === 0) this.stopHeartbeat();
+    });
     live.finished = finished;
     return finished;
+  }
+
+  /**
+   * While jobs run, their heartbeat is refreshed (so other processes see them live) and stop
+   * requests other processes left are carried out. Unref'd: it never keeps a process alive.
+   */
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_EVERY_MS);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private beat(): void {
+    let asked: Map<number, 'paused' | 'cancelled'>;
+    try {
+      asked = this.project.jobs.heartbeat([...this.live.keys()], this.owner.token);
+    } catch {
+      // The project is busy (or closing): the next beat tries again, well inside the stale window.
+      return;
+    }
+    for (const [id, as] of asked) this.stop(id, as);
   }
 
   /**

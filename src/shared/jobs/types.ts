@@ -117,6 +117,11 @@ export interface JobRecord {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /**
+   * Set while another process (the CLI, another window) runs this 'running' job: it is not
+   * resumable here; pause and cancel are passed to that process.
+   */
+  runningElsewhere?: { pid: number; host: string };
 }
 
 /** States in which a job can be continued. */

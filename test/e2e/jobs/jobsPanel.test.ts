@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +35,13 @@ describe('jobs panel (browser mode, Chromium)', () => {
     await cp(demoPhotos[3]!, path.join(work, 'seed', path.basename(demoPhotos[3]!)));
     const project = ProjectDb.create(projectFile, work);
     await importFolder(project, path.join(work, 'seed'));
-    project.jobs.create('detect', { inputs: ['photos'] });
+    // Owned by a process that has exited, as a killed one leaves it.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    project.jobs.create(
+      'detect',
+      { inputs: ['photos'] },
+      { pid: dead, host: os.hostname(), token: 'killed' },
+    );
     project.close();
     buildRenderer();
     app = await serveProject(projectFile);
