@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runShotbox } from '../../helpers/cli';
+import { holdWriteLock } from '../../helpers/writeLock';
 import { generatedDir, raccoonDir, repoRoot, shotboxBin } from '../../helpers/paths';
 
 // Two `shotbox detect --project` on one project: the second used to resume the job the first
@@ -29,23 +30,6 @@ function countNow(file: string, sql: string): number {
   } catch {
     return 0; // not written yet
   }
-}
-
-/** Another program holding the project's write lock until it is killed. */
-function holdWriteLock(file: string): Promise<ChildProcess> {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    db.prepare("UPDATE project SET settings = settings").run();
-    process.stdout.write('locked\\n');
-    setInterval(() => {}, 1000);
-  `;
-  const child = spawn(process.execPath, ['-e', script, file], { cwd: repoRoot });
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
-  });
 }
 
 describe('a project used by two shotbox processes at once', () => {

@@ -1,25 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedDir, repoRoot } from '../../helpers/paths';
+import { generatedDir } from '../../helpers/paths';
+import { holdWriteLock } from '../../helpers/writeLock';
 import { startProjectServer, type ProjectServer } from '../../helpers/projectServer';
-
-/** Another program holding the project's write lock until it is killed. */
-function holdWriteLock(file: string): Promise<ChildProcess> {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.exec('BEGIN IMMEDIATE');
-    db.prepare("UPDATE project SET settings = settings").run();
-    process.stdout.write('locked\\n');
-    setInterval(() => {}, 1000);
-  `;
-  const child = spawn(process.execPath, ['-e', script, file], { cwd: repoRoot });
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
-  });
-}
 
 // Issue 8.3: the driver is synchronous, so a write waiting on another program's lock used to
 // freeze every request for the 5 s busy timeout. Now: a quick 503 naming the cause, reads go on.
