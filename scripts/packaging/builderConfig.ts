@@ -13,7 +13,19 @@ export const builderConfig = {
   productName: 'Shotbox',
   executableName: EXECUTABLE_NAME,
   directories: { output: 'dist', buildResources: 'resources/build' },
-  files: ['out/main/**', 'out/preload/**', 'out/renderer/**', 'package.json', '!**/*.map'],
+  files: [
+    'out/main/**',
+    'out/preload/**',
+    'out/renderer/**',
+    // The detector's worker threads (workerThreads.ts) and the chunks they import: without them
+    // the app's batches decode and infer on the main process's thread (same results, slower).
+    // Electron ≥ 18 loads worker scripts from the ASAR archive.
+    'out/cli/prepareWorker.mjs',
+    'out/cli/inferenceWorker.mjs',
+    'out/cli/chunks/**',
+    'package.json',
+    '!**/*.map',
+  ],
   asar: true,
   asarUnpack: ['**/*.node', 'node_modules/sharp/**', 'node_modules/@img/**'],
   extraResources: [{ from: 'resources/models', to: 'models', filter: ['*.json', '*.onnx'] }],

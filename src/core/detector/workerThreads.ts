@@ -4,8 +4,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../packageRoot';
 
-/** The detector's worker threads, each an entry of the CLI bundle (scripts/build-cli.mjs). */
-export type WorkerName = 'prepareWorker' | 'inferenceWorker';
+/**
+ * The detector's worker threads, each an entry of the CLI bundle (scripts/build-cli.mjs), which
+ * the desktop app ships too (scripts/packaging/builderConfig.ts).
+ */
+export const WORKER_NAMES = ['prepareWorker', 'inferenceWorker'] as const;
+export type WorkerName = (typeof WORKER_NAMES)[number];
 
 /** Setting this variable to 0 keeps that work on the calling thread (same results, slower). */
 const DISABLED_BY: Record<WorkerName, string> = {
