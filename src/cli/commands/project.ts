@@ -102,6 +102,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         ProjectDb,
         createProgress,
         importParsedAnnotations,
+        replaceRefusal,
         readSplitFiles,
         JobRunner,
         JobError,
@@ -134,6 +135,8 @@ export function registerProjectCommands(program: Command, setExit: (code: number
       if (parsed?.problems.some((p) => p.severity === 'error')) {
         throw new AnnotationImportError(parsed.problems);
       }
+      const refusal = parsed && opts.replace ? replaceRefusal(parsed, opts.asLabels) : undefined;
+      if (refusal) throw new UsageError(`--replace: ${refusal}`);
       const splits = format
         ? await readSplitFiles(
             format,

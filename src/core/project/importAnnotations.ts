@@ -202,6 +202,12 @@ export function importParsedAnnotations(
   }
 
   const mode = options.mode ?? 'merge';
+  const refusal = mode === 'replace' ? replaceRefusal(input, options.asLabels) : undefined;
+  if (refusal)
+    throw new AnnotationImportError([
+      ...warnings,
+      { severity: 'error', where: 'import', message: refusal },
+    ]);
   const counts = {
     boxes: 0,
     predictions: 0,
@@ -347,6 +353,22 @@ export function importParsedAnnotations(
       ? { splits: { source: options.splits.source, set: splitsSet } }
       : {}),
   };
+}
+
+/**
+ * Why a file cannot replace labels, or undefined: its boxes with a score are a model's guesses,
+ * and replacing labels with them would remove every listed image's labels for boxes that are no
+ * labels at all (unless `asLabels`). Checked before anything is written.
+ */
+export function replaceRefusal(input: ParseResult, asLabels?: boolean): string | undefined {
+  if (asLabels) return undefined;
+  const scored = input.annotations.images.reduce(
+    (n, i) => n + i.boxes.filter((b) => b.score !== undefined).length,
+    0,
+  );
+  return scored > 0
+    ? `${scored} box(es) of the file carry a score (a model's predictions, not labels): a replace takes labels only; import them as labels (--as-labels) or merge them (without --replace)`
+    : undefined;
 }
 
 /**

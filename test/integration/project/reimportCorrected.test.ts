@@ -173,6 +173,36 @@ describe('importing a corrected label file again', () => {
     expect(Object.values(labels()).flat()).toHaveLength(2 * 2);
   }, 60_000);
 
+  it('--replace with a file of scored boxes (predictions) is refused and changes nothing', async () => {
+    const file = path.join(work, 'predictions.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'raccoon-1.jpg', ...sizes.get('raccoon-1.jpg') }],
+        categories: [{ id: 1, name: 'raccoon' }],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 1, bbox: [100, 100, 50, 50], area: 2500, score: 0.9 },
+        ],
+      }),
+    );
+    const before = labels();
+    const run = await runShotbox([
+      'import',
+      images,
+      '--project',
+      projectFile,
+      '--annotations',
+      file,
+      '--replace',
+      '--quiet',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /--replace: 1 box\(es\) of the file carry a score .* a replace takes labels only/,
+    );
+    expect(labels()).toEqual(before);
+  }, 60_000);
+
   it('--replace without --annotations is a usage error', async () => {
     const run = await runShotbox(['import', images, '--project', projectFile, '--replace']);
     expect(run.code).toBe(2);
