@@ -37,13 +37,23 @@ const gtDocumentSchema = z.object({
 });
 const gtImageSchema = z.object({ id: imageIdSchema, file_name: z.string().optional() });
 const categorySchema = z.object({ id: z.number().int(), name: z.string().min(1) });
+/**
+ * A ground-truth category: pycocotools scores by `id` alone, so a name that is missing or not a
+ * string does not lose the class (it is reported by its number, or its id).
+ */
+const gtCategorySchema = z.object({
+  id: z.number().int(),
+  name: z.union([z.string(), z.number()]).optional(),
+});
+/** pycocotools treats any non-zero `iscrowd` as crowd (`if iscrowd[j]`, `ignore = iscrowd`). */
+const crowdSchema = z.union([z.number().int().nonnegative(), z.boolean()]).optional();
 const gtAnnotationSchema = z.object({
   id: z.number().int(),
   image_id: imageIdSchema,
   category_id: z.number().int(),
   bbox: bboxSchema,
   area: finite.optional(),
-  iscrowd: flagSchema,
+  iscrowd: crowdSchema,
   difficult: flagSchema,
 });
 const detectionSchema = z.object({
@@ -120,7 +130,7 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
 
   const categories: EvalCategory[] = [];
   doc.data.categories.forEach((raw, i) => {
-    const r = categorySchema.safeParse(raw);
+    const r = gtCategorySchema.safeParse(raw);
     if (!r.success)
       return warnings.add(
         'bad categories',
@@ -131,7 +141,13 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
         'duplicate category ids',
         `${label}: categories[${i}]: category id ${r.data.id} appears twice; the first is kept`,
       );
-    categories.push({ id: r.data.id, name: r.data.name });
+    const named = r.data.name === undefined ? '' : String(r.data.name);
+    if (named === '')
+      warnings.add(
+        'categories without a name',
+        `${label}: categories[${i}] has no name; reported as "${r.data.id}"`,
+      );
+    categories.push({ id: r.data.id, name: named === '' ? String(r.data.id) : named });
   });
   const categoryIds = new Set(categories.map((c) => c.id));
 
@@ -167,7 +183,7 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
       categoryId: a.category_id,
       bbox: a.bbox as XywhBox,
       area: a.area ?? a.bbox[2] * a.bbox[3],
-      iscrowd: a.iscrowd === 1 || a.iscrowd === true,
+      iscrowd: a.iscrowd === true || (typeof a.iscrowd === 'number' && a.iscrowd > 0),
       difficult: a.difficult === 1 || a.difficult === true,
     });
   });

@@ -223,6 +223,59 @@ describe('shotbox eval: output and bad input', () => {
     expect(usage.code).toBe(2);
   });
 
+  it('scores as pycocotools does a category without a name or with a number for one, and iscrowd 2', async () => {
+    // pycocotools needs only a category's id, and takes any non-zero iscrowd for a crowd. The
+    // expected numbers are pycocotools 2.0.11's stats for these two files.
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    const gt = path.join(dir, 'gt.json');
+    const dt = path.join(dir, 'dt.json');
+    const ann = (id: number, category_id: number, bbox: number[], iscrowd = 0): object => ({
+      id,
+      image_id: 1,
+      category_id,
+      bbox,
+      area: bbox[2]! * bbox[3]!,
+      iscrowd,
+    });
+    await writeFile(
+      gt,
+      JSON.stringify({
+        images: [{ id: 1, width: 200, height: 200 }],
+        annotations: [
+          ann(1, 1, [10, 10, 30, 30]),
+          ann(2, 1, [100, 100, 90, 90], 2),
+          ann(3, 3, [60, 10, 30, 30]),
+        ],
+        categories: [{ id: 1 }, { id: 3, name: 42 }],
+      }),
+    );
+    const det = (category_id: number, bbox: number[], score: number): object => ({
+      image_id: 1,
+      category_id,
+      bbox,
+      score,
+    });
+    await writeFile(
+      dt,
+      JSON.stringify([
+        det(1, [120, 120, 30, 30], 0.95), // inside the crowd region: ignored, not a false positive
+        det(1, [10, 10, 30, 30], 0.9),
+        det(3, [62, 12, 30, 30], 0.7),
+        det(3, [0, 150, 30, 30], 0.8),
+      ]),
+    );
+    const run = await runShotbox(['eval', '--gt', gt, '--dt', dt, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      coco: Record<string, number>;
+      perClass: Record<string, unknown>;
+    };
+    const pycocotools = [0.65, 0.75, 0.75, 0.65, -1, -1, 0, 0.8, 0.8, 0.8, -1, -1];
+    Object.values(out.coco).forEach((v, i) => expect(v).toBeCloseTo(pycocotools[i]!, 4));
+    expect(Object.keys(out.perClass).sort()).toEqual(['1', '42']);
+    expect(run.stderr).toMatch(/categories\[0\] has no name; reported as "1"/);
+  });
+
   it('a ground-truth file that is not UTF-8 is refused naming its line, not scored with a changed class name', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
     const gt = path.join(dir, 'latin1.json');
