@@ -64,18 +64,15 @@ function labels(): Record<string, Box[]> {
   }
 }
 
-async function importFile(file: string, ...extra: string[]): ReturnType<typeof runShotbox> {
-  const run = await runShotbox([
-    'import',
-    images,
-    '--project',
-    projectFile,
-    '--annotations',
-    file,
-    '--quiet',
-    ...extra,
-  ]);
-  expect(run.code, run.stderr).toBe(0);
+/** `shotbox import` of a label file (quiet unless `loud`), expecting exit code `code`. */
+async function importFile(
+  file: string,
+  extra: string[] = [],
+  { code = 0, loud = false } = {},
+): ReturnType<typeof runShotbox> {
+  const args = ['import', images, '--project', projectFile, '--annotations', file, ...extra];
+  const run = await runShotbox(loud ? args : [...args, '--quiet']);
+  expect(run.code, run.stderr).toBe(code);
   return run;
 }
 
@@ -119,7 +116,7 @@ describe('importing a corrected label file again', () => {
 
   it('--replace takes the file’s labels for the images it lists; undo brings the old ones back', async () => {
     const file = await cocoFile('corrected.json', corrected);
-    const run = await importFile(file, '--replace');
+    const run = await importFile(file, ['--replace']);
     expect(run.stderr).toMatch(/replacing 1 label/);
     expect(labels()).toEqual(corrected);
 
@@ -140,7 +137,7 @@ describe('importing a corrected label file again', () => {
 
   it('--replace with an image listed without objects leaves it a reviewed negative', async () => {
     const file = await cocoFile('negative.json', { 'raccoon-10.jpg': [] });
-    const run = await importFile(file, '--replace');
+    const run = await importFile(file, ['--replace']);
     expect(run.stderr).toMatch(/replacing 1 label/);
     expect(run.stderr).toMatch(/1 image without objects marked reviewed/);
     expect(labels()['raccoon-10.jpg']).toEqual([]);
@@ -159,15 +156,7 @@ describe('importing a corrected label file again', () => {
   it('a merge of a file that renamed the class keeps both and warns', async () => {
     const file = await cocoFile('renamed.json', first, 'procyon');
     // Without --quiet: the warning itself is printed, naming where in the file.
-    const run = await runShotbox([
-      'import',
-      images,
-      '--project',
-      projectFile,
-      '--annotations',
-      file,
-    ]);
-    expect(run.code, run.stderr).toBe(0);
+    const run = await importFile(file, [], { loud: true });
     expect(run.stderr).toMatch(/2 label\(s\) added on a project label of another class/);
     expect(run.stderr).toMatch(/renamed\.json/);
     expect(Object.values(labels()).flat()).toHaveLength(2 * 2);
@@ -186,17 +175,7 @@ describe('importing a corrected label file again', () => {
       }),
     );
     const before = labels();
-    const run = await runShotbox([
-      'import',
-      images,
-      '--project',
-      projectFile,
-      '--annotations',
-      file,
-      '--replace',
-      '--quiet',
-    ]);
-    expect(run.code).toBe(2);
+    const run = await importFile(file, ['--replace'], { code: 2 });
     expect(run.stderr).toMatch(
       /--replace: 1 box\(es\) of the file carry a score .* a replace takes labels only/,
     );
