@@ -25,66 +25,69 @@ function modesApply(): { user?: { uid: number; gid: number } } | { skip: string 
 const as = modesApply();
 const user = 'user' in as ? as.user : undefined;
 
-describe.skipIf('skip' in as)('a project this user may only read', () => {
-  const env = { HOME: os.tmpdir() };
-  const dir = path.join(work, 'projects');
-  const file = path.join(dir, 'p.shotbox');
+describe.skipIf('skip' in as)(
+  `a project this user may only read${'skip' in as ? ` — skipped: ${as.skip}` : ''}`,
+  () => {
+    const env = { HOME: os.tmpdir() };
+    const dir = path.join(work, 'projects');
+    const file = path.join(dir, 'p.shotbox');
 
-  beforeAll(async () => {
-    await rm(work, { recursive: true, force: true });
-    await mkdir(path.join(work, 'photos'), { recursive: true });
-    for (const p of demoPhotos.slice(0, 3))
-      await cp(p, path.join(work, 'photos', path.basename(p)));
-    const r = await runShotbox(['import', path.join(work, 'photos'), '--project', file]);
-    expect(r.code, r.stderr).toBe(0);
-    if (user) {
-      for (const p of [dir, file]) await chown(p, user.uid, user.gid);
-      await chmod(work, 0o777); // the export below writes here
-    }
-  });
+    beforeAll(async () => {
+      await rm(work, { recursive: true, force: true });
+      await mkdir(path.join(work, 'photos'), { recursive: true });
+      for (const p of demoPhotos.slice(0, 3))
+        await cp(p, path.join(work, 'photos', path.basename(p)));
+      const r = await runShotbox(['import', path.join(work, 'photos'), '--project', file]);
+      expect(r.code, r.stderr).toBe(0);
+      if (user) {
+        for (const p of [dir, file]) await chown(p, user.uid, user.gid);
+        await chmod(work, 0o777); // the export below writes here
+      }
+    });
 
-  it('a read-only file: a writing command names the file and says what to do; reading works', async () => {
-    await chmod(file, 0o444);
-    try {
-      const before = await readFile(file);
-      const split = await runShotbox(['split', '--project', file], { env, user });
-      expect(split.code).toBe(1);
-      expect(split.stderr).toContain(
-        `shotbox: project ${file} cannot be written: the file, or the folder ${dir}`,
-      );
-      expect(split.stderr).not.toMatch(/attempt to write a readonly database/);
-      expect((await readFile(file)).equals(before)).toBe(true);
-      const stats = await runShotbox(['stats', '--project', file], { env, user });
-      expect(stats.code, stats.stderr).toBe(0);
-    } finally {
-      await chmod(file, 0o644);
-    }
-  }, 60_000);
+    it('a read-only file: a writing command names the file and says what to do; reading works', async () => {
+      await chmod(file, 0o444);
+      try {
+        const before = await readFile(file);
+        const split = await runShotbox(['split', '--project', file], { env, user });
+        expect(split.code).toBe(1);
+        expect(split.stderr).toContain(
+          `shotbox: project ${file} cannot be written: the file, or the folder ${dir}`,
+        );
+        expect(split.stderr).not.toMatch(/attempt to write a readonly database/);
+        expect((await readFile(file)).equals(before)).toBe(true);
+        const stats = await runShotbox(['stats', '--project', file], { env, user });
+        expect(stats.code, stats.stderr).toBe(0);
+      } finally {
+        await chmod(file, 0o644);
+      }
+    }, 60_000);
 
-  it('a read-only folder: stats, export and jobs read the project; a writing command says why it cannot', async () => {
-    for (const f of [`${file}-wal`, `${file}-shm`]) await rm(f, { force: true });
-    await chmod(dir, 0o555);
-    try {
-      const stats = await runShotbox(['stats', '--project', file], { env, user });
-      expect(stats.code, stats.stderr).toBe(0);
-      expect(stats.stdout).toMatch(/unreviewed\s+3/);
-      const out = path.join(work, 'labels.json');
-      const exported = await runShotbox(
-        ['export', '--project', file, '--format', 'coco', '--out', out, '--include-unreviewed'],
-        { env, user },
-      );
-      expect(exported.code, exported.stderr).toBe(0);
-      const coco = JSON.parse(await readFile(out, 'utf8')) as { images: unknown[] };
-      expect(coco.images).toHaveLength(3);
-      const jobs = await runShotbox(['jobs', '--project', file], { env, user });
-      expect(jobs.code, jobs.stderr).toBe(0);
-      expect(jobs.stdout).toMatch(/import\s+done/);
+    it('a read-only folder: stats, export and jobs read the project; a writing command says why it cannot', async () => {
+      for (const f of [`${file}-wal`, `${file}-shm`]) await rm(f, { force: true });
+      await chmod(dir, 0o555);
+      try {
+        const stats = await runShotbox(['stats', '--project', file], { env, user });
+        expect(stats.code, stats.stderr).toBe(0);
+        expect(stats.stdout).toMatch(/unreviewed\s+3/);
+        const out = path.join(work, 'labels.json');
+        const exported = await runShotbox(
+          ['export', '--project', file, '--format', 'coco', '--out', out, '--include-unreviewed'],
+          { env, user },
+        );
+        expect(exported.code, exported.stderr).toBe(0);
+        const coco = JSON.parse(await readFile(out, 'utf8')) as { images: unknown[] };
+        expect(coco.images).toHaveLength(3);
+        const jobs = await runShotbox(['jobs', '--project', file], { env, user });
+        expect(jobs.code, jobs.stderr).toBe(0);
+        expect(jobs.stdout).toMatch(/import\s+done/);
 
-      const split = await runShotbox(['split', '--project', file], { env, user });
-      expect(split.code).toBe(1);
-      expect(split.stderr).toContain(`shotbox: project ${file} cannot be written`);
-    } finally {
-      await chmod(dir, 0o755);
-    }
-  }, 60_000);
-});
+        const split = await runShotbox(['split', '--project', file], { env, user });
+        expect(split.code).toBe(1);
+        expect(split.stderr).toContain(`shotbox: project ${file} cannot be written`);
+      } finally {
+        await chmod(dir, 0o755);
+      }
+    }, 60_000);
+  },
+);
