@@ -5,8 +5,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { core as zcore } from 'zod';
-import type { FormatProblem } from './annotationSet';
-import { decodeTextBytes } from './textDecoding';
+import type { FileEntry } from '../fs/atomicWrite';
+import type { ExportImage, FormatProblem } from './annotationSet';
+import { decodeTextBytes, type TextBytesResult } from './textDecoding';
 
 /** Problems kept in full; the rest are counted in one final "and N more" problem. */
 export const MAX_PROBLEMS = 200;
@@ -147,14 +148,16 @@ export function stripBom(text: string): string {
 }
 
 /**
- * Reads a UTF-8 text file (BOM removed). Reports unreadable files, and empty ones unless
- * `allowEmpty` (an empty YOLO label file is a valid image without boxes).
+ * Reads a text file (BOM removed), its bytes decoded by `decode` (UTF-8, or UTF-16 by its BOM;
+ * the VOC reader passes XML's rule). Reports unreadable and undecodable files, and empty ones
+ * unless `allowEmpty` (an empty YOLO label file is a valid image without boxes).
  */
 export async function readTextFile(
   file: string,
   where: string,
   problems: ProblemList,
   allowEmpty = false,
+  decode: (bytes: Uint8Array) => TextBytesResult = decodeTextBytes,
 ): Promise<string | undefined> {
   let bytes: Uint8Array;
   try {
@@ -163,7 +166,7 @@ export async function readTextFile(
     problems.error(where, `cannot read the file: ${errorMessage(err)}`);
     return undefined;
   }
-  const decoded = decodeTextBytes(bytes);
+  const decoded = decode(bytes);
   if ('problem' in decoded) {
     problems.error(
       decoded.line !== undefined ? `${where}:${decoded.line}` : where,
@@ -320,4 +323,18 @@ export function outputPathsWithoutCollision(
     seen.set(key, file);
     return out;
   });
+}
+
+/**
+ * One file per image at `dir`/`outPaths[i]` ('/'-separated), its text made when it is written,
+ * so a large export is not held in memory at once (for writeFileSet).
+ */
+export function* perImageFiles(
+  images: readonly ExportImage[],
+  dir: string,
+  outPaths: readonly string[],
+  text: (image: ExportImage) => string,
+): Generator<FileEntry> {
+  for (const [i, image] of images.entries())
+    yield [path.join(dir, ...(outPaths[i] as string).split('/')), text(image)];
 }

@@ -3,10 +3,9 @@
  * as written (x1 = xmin, x2 = xmax, no ±1), so exporting reproduces each box; see
  * docs/formats.md.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { type FileEntry, writeFileSet } from '../fs/atomicWrite';
+import { writeFileSet } from '../fs/atomicWrite';
 import type {
   ExportImage,
   ExportSet,
@@ -25,7 +24,9 @@ import {
   outputPathsWithoutCollision,
   parseCoordinate,
   pathKind,
+  perImageFiles,
   quote,
+  readTextFile,
   toPosixRelative,
   withoutExtension,
   roundPixels,
@@ -109,7 +110,7 @@ async function parseVocFile(
   problems: ProblemList,
 ): Promise<ParsedImage | undefined> {
   const { label } = source;
-  const text = await readXmlFile(source.full, label, problems);
+  const text = await readTextFile(source.full, label, problems, false, decodeXmlBytes);
   if (text === undefined) return undefined;
   const annotation = parseAnnotationElement(text, label, problems);
   if (annotation === undefined) return undefined;
@@ -119,31 +120,6 @@ async function parseVocFile(
   const { boxes, dropped } = readObjects(annotation, label, problems);
   if (file === undefined || size === 'invalid') return undefined;
   return { file, ...size, boxes, ...(dropped > 0 ? { dropped } : {}), where: label };
-}
-
-/** The file as text, decoded by its BOM or declared encoding; undefined (reported) if it cannot be. */
-async function readXmlFile(
-  file: string,
-  label: string,
-  problems: ProblemList,
-): Promise<string | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    problems.error(label, `cannot read the file: ${errorMessage(err)}`);
-    return undefined;
-  }
-  const decoded = decodeXmlBytes(bytes);
-  if ('problem' in decoded) {
-    problems.error(lineWhere(label, decoded.line), decoded.problem);
-    return undefined;
-  }
-  if (decoded.text.trim() === '') {
-    problems.error(label, 'the file is empty');
-    return undefined;
-  }
-  return decoded.text;
 }
 
 function lineWhere(label: string, line: number | undefined, col?: number): string {
@@ -365,22 +341,11 @@ export async function exportVoc(set: ExportSet, outDir: string): Promise<ExportS
   for (const image of set.images) assertExportableImage(image, set.classes.length);
 
   // All files or none: a half-written folder would pass for a complete export.
-  await writeFileSet(vocFiles(set, outDir, outPaths));
+  await writeFileSet(
+    perImageFiles(set.images, outDir, outPaths, (image) => buildVocXml(image, set.classes)),
+  );
   const boxes = set.images.reduce((n, image) => n + image.boxes.length, 0);
   return { files: set.images.length, images: set.images.length, boxes };
-}
-
-/** Each image's XML, made when it is written (a large set is not held in memory at once). */
-function* vocFiles(
-  set: ExportSet,
-  outDir: string,
-  outPaths: readonly string[],
-): Generator<FileEntry> {
-  for (const [i, image] of set.images.entries())
-    yield [
-      path.join(outDir, ...(outPaths[i] as string).split('/')),
-      buildVocXml(image, set.classes),
-    ];
 }
 
 function assertExportableImage(image: ExportImage, classCount: number): void {

@@ -6,16 +6,14 @@
  */
 import { TextDecoder } from 'node:util';
 import type { EntityDecoderOptions } from 'fast-xml-parser';
-import { firstBadLine, sniffEncoding } from './textDecoding';
-
-export type XmlTextResult = { text: string } | { problem: string; line?: number };
+import { firstBadLine, sniffEncoding, type TextBytesResult } from './textDecoding';
 
 /**
  * Decodes an XML file's bytes. A BOM wins over the declaration; UTF-16 without a BOM is
  * recognised by its first characters `<?` (XML appendix F). Bytes that are not valid in the
  * encoding are a problem (with the line, where lines can be told), never U+FFFD.
  */
-export function decodeXmlBytes(bytes: Uint8Array): XmlTextResult {
+export function decodeXmlBytes(bytes: Uint8Array): TextBytesResult {
   const sniffed = sniffEncoding(bytes);
   const declared = sniffed === undefined ? declaredEncoding(bytes) : undefined;
   const label = sniffed ?? declared ?? 'utf-8';

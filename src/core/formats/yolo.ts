@@ -25,6 +25,7 @@ import {
   outputPathsWithoutCollision,
   parseCoordinate,
   pathKind,
+  perImageFiles,
   quote,
   readTextFile,
   stripBom,
@@ -340,11 +341,7 @@ function* yoloFiles(
   outDir: string,
   outPaths: readonly string[],
 ): Generator<FileEntry> {
-  for (const [i, image] of set.images.entries())
-    yield [
-      path.join(outDir, 'labels', ...(outPaths[i] as string).split('/')),
-      yoloLabelText(image),
-    ];
+  yield* perImageFiles(set.images, path.join(outDir, 'labels'), outPaths, yoloLabelText);
   yield [path.join(outDir, 'classes.txt'), set.classes.map((c) => `${c}\n`).join('')];
   yield [path.join(outDir, 'data.yaml'), dataYamlText(set.classes, outDir)];
 }
