@@ -210,12 +210,8 @@ export class JobRunner {
     if (existing && this.live.has(existing.id))
       throw new JobError(`job ${existing.id} is already running this`);
     if (existing) this.refuseIfRunningElsewhere(existing);
-    if (existing?.runId != null) {
-      // Progress is stored at most every progressEveryMs; the run's own table says exactly which
-      // images a killed job finished, so a resumed job starts from that count.
-      const done = this.project.runs.doneImageIds(existing.runId).size;
-      if (done !== existing.done) this.project.jobs.progress(existing.id, done, existing.total);
-    }
+    // A killed job's stored progress may lag: a resumed job starts from the run's own count.
+    if (existing) this.syncDetectProgress(existing.id);
     const job = existing
       ? this.project.jobs.get(existing.id)!
       : this.project.jobs.create('detect', clean, this.owner);
@@ -374,6 +370,17 @@ export class JobRunner {
     if (owner && ownerIsLive(owner, this.owner, Date.now()))
       return { ...record, runningElsewhere: { pid: owner.pid, host: owner.host } };
     return { ...record, state: 'interrupted' };
+  }
+
+  /**
+   * Progress is stored at most every progressEveryMs; the detection run's own table says exactly
+   * which images a detect job finished, so a stopped or killed job's count is taken from there.
+   */
+  private syncDetectProgress(jobId: number): void {
+    const job = this.project.jobs.get(jobId);
+    if (job?.runId == null) return;
+    const done = this.project.runs.doneImageIds(job.runId).size;
+    if (done !== job.done) this.project.jobs.progress(jobId, done, job.total);
   }
 
   /** True when another live process runs this job (see jobOwner.ts). */
@@ -769,6 +776,8 @@ export class JobRunner {
       }
       const stopped = signal.aborted && (result === undefined || result.interrupted);
       const state = stopped ? live.stopAs : 'done';
+      // The last images before a pause are past the last (throttled) progress write.
+      if (stopped) this.syncDetectProgress(jobId);
       const outcome: DetectJobOutcome = {
         processed: result?.processed ?? 0,
         detections: result?.detections ?? 0,
