@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import re
 
 import numpy as np
 from pycocotools.coco import COCO
@@ -104,9 +105,12 @@ def voc_eval(recs, dets, classname, ovthresh=0.5, use_07_metric=False):
 
 def voc_difficult(a):
     """A COCO annotation's VOC `difficult`: a number or boolean, non-zero = difficult (bool(), as
-    astype(bool) reads it); anything else (a string, null) is not difficult. Any truthy iscrowd
-    (what pycocotools ignores) is difficult too."""
+    astype(bool) reads it); a string holding a decimal number is that number (a VOC file's text,
+    which voc_eval reads with int()); anything else (another string, null) is not difficult. Any
+    truthy iscrowd (what pycocotools ignores) is difficult too."""
     d = a.get('difficult', 0)
+    if isinstance(d, str):
+        d = float(d) if re.fullmatch(r'\s*[+-]?\d+(\.\d*)?\s*', d) else 0
     return (isinstance(d, (int, float)) and bool(d)) or bool(a.get('iscrowd', 0))
 
 

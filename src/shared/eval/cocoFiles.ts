@@ -167,12 +167,25 @@ function readCrowd(
   return { iscrowd: crowd, ignored: ignored && !crowd };
 }
 
+/** A string that holds a decimal number ("1", " 0 ", "2.0"), as a VOC file's text does. */
+const DECIMAL_TEXT = /^\s*[+-]?\d+(\.\d*)?\s*$/;
+
 /**
  * Pascal VOC's `difficult` (pycocotools never reads it): a number or boolean, non-zero or true is
- * difficult (the VOC reference's astype(bool)); anything else (a string, null) is not difficult.
+ * difficult (the VOC reference's astype(bool)); a string holding a decimal number is that number
+ * (VOC XML's text, which the reference reads with int()); anything else (another string, null)
+ * is not difficult.
  */
 function readDifficult(value: unknown, where: string, warnings: Warnings): boolean {
   if (value === undefined || typeof value === 'boolean') return value === true;
+  if (typeof value === 'string' && DECIMAL_TEXT.test(value)) {
+    const difficult = Number(value) !== 0;
+    warnings.add(
+      'difficult flags given as strings',
+      `${where}: difficult ${JSON.stringify(value)} is a string; read as the number it holds: ${difficult ? 'difficult' : 'not difficult'}`,
+    );
+    return difficult;
+  }
   if (typeof value === 'number') {
     if (value !== 0 && value !== 1)
       warnings.add(

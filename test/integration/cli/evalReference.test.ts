@@ -75,7 +75,7 @@ describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', (
       /annotations\[7\]: annotation id 7\.25 is not an integer/,
       /annotations\[0\]: difficult 2 is not 0, 1 or a boolean; read as difficult/,
       /annotations\[3\]: difficult 0\.5 is not 0, 1 or a boolean; read as difficult/,
-      /annotations\[5\]: difficult "1" is not a number or a boolean; read as not difficult/,
+      /annotations\[5\]: difficult "1" is a string; read as the number it holds: difficult/,
       /annotations\[6\]: difficult null is not a number or a boolean; read as not difficult/,
       /annotations\[1\]: bbox \[100, 100, -30, 40\] has a negative width; .*IoU 0 .*a miss wherever its area 1200 is in range/,
       /annotations\[2\]: bbox \[200, 200, -20, -20\] has a negative width and height/,
