@@ -4,8 +4,9 @@
 COCO numbers come from pycocotools' own COCOeval (pip install pycocotools numpy); VOC numbers
 from voc_ap / voc_eval as py-faster-rcnn writes them (lib/datasets/voc_eval.py), transcribed
 below, with one change: detections are sorted with a stable sort (the original's
-np.argsort(-confidence) leaves the order of equal scores to the sort algorithm). Crowd boxes count
-as VOC `difficult`. The test (test/integration/cli/evalReference.test.ts) needs no Python: it reads
+np.argsort(-confidence) leaves the order of equal scores to the sort algorithm). Crowd boxes (any
+truthy iscrowd, which pycocotools ignores) count as VOC `difficult`; `difficult` itself is read as
+Shotbox reads it (voc_difficult). The test (test/integration/cli/evalReference.test.ts) needs no Python: it reads
 the committed files.
 
 Run: python3 scripts/make-eval-reference.py
@@ -15,6 +16,7 @@ import io
 import json
 import os
 import random
+import re
 
 import numpy as np
 from pycocotools.coco import COCO
@@ -101,6 +103,17 @@ def voc_eval(recs, dets, classname, ovthresh=0.5, use_07_metric=False):
     return voc_ap(rec, prec, True), voc_ap(rec, prec, False), int(npos), nd
 
 
+def voc_difficult(a):
+    """A COCO annotation's VOC `difficult`: a number or boolean, non-zero = difficult (bool(), as
+    astype(bool) reads it); a string holding a decimal number is that number (a VOC file's text,
+    which voc_eval reads with int()); anything else (another string, null) is not difficult. Any
+    truthy iscrowd (what pycocotools ignores) is difficult too."""
+    d = a.get('difficult', 0)
+    if isinstance(d, str):
+        d = float(d) if re.fullmatch(r'\s*[+-]?\d+(\.\d*)?\s*', d) else 0
+    return (isinstance(d, (int, float)) and bool(d)) or bool(a.get('iscrowd', 0))
+
+
 # --- reference numbers --------------------------------------------------------------------------
 
 def reference(gt, dt):
@@ -123,7 +136,7 @@ def reference(gt, dt):
         x, y, w, h = a['bbox']
         recs[a['image_id']].append({
             'name': a['category_id'], 'bbox': [x, y, x + w, y + h],
-            'difficult': bool(a.get('difficult', 0)) or bool(a.get('iscrowd', 0)),
+            'difficult': voc_difficult(a),
         })
     per_class = {}
     ap11s, apalls = [], []
@@ -275,10 +288,110 @@ def variant_fixture(seed):
     return gt, dt
 
 
+def odd_fixture():
+    """What pycocotools scores although COCO would not write it: `difficult` 2, 0.5, -1, "1" and
+    null; non-integral image, category and annotation ids (and 1.0 for 1); boxes with a negative
+    width or height (ground truth and detections, one with the top score on an image with more
+    than 100 detections); iscrowd 0.5, -0.5, "0" (ignored, matched as regular boxes) and 1.5."""
+    cats = [{'id': 1, 'name': 'cat'}, {'id': 2, 'name': 'dog'}, {'id': 2.5, 'name': 'half'}]
+    images = [{'id': i, 'file_name': f'odd{k}.jpg', 'width': 640, 'height': 480}
+              for k, i in enumerate([1, 1.5, 2, 2.25, 3, -1, 0.5])]
+    anns = []
+
+    def gt(image, cat, bbox, **extra):
+        a = {'id': extra.pop('id', len(anns) + 1), 'image_id': image, 'category_id': cat,
+             'bbox': bbox, 'area': extra.pop('area', abs(bbox[2] * bbox[3])),
+             'iscrowd': extra.pop('iscrowd', 0)}
+        a.update(extra)
+        anns.append(a)
+
+    gt(1, 1, [10, 10, 40, 40], difficult=2)  # VOC: difficult; COCO does not read it
+    gt(1, 1, [100, 100, -30, 40], area=1200.0)  # negative width, area in range: a miss
+    gt(1, 1, [200, 200, -20, -20])  # both negative, area 400: a miss, even under a detection
+    gt(1.5, 1, [50, 60, 30, 20], difficult=0.5)
+    gt(1.5, 2, [300, 100, 80, 60], difficult=-1)
+    gt(2.0, 2.0, [20, 30, 60, 60], difficult='1')  # a string: not difficult (VOC)
+    gt(2, 2, [150, 30, 60, 60], difficult=None)
+    gt(2, 1, [400, 300, 50, 50], id=7.25)  # a non-integral annotation id
+    gt(2.25, 1, [10, 10, 50, 50], id=0.5)
+    gt(3, 1, [10, 10, 60, 60], iscrowd=0.5)  # ignored, but only one detection can match it
+    gt(3, 1, [200, 10, 60, 60], iscrowd=-0.5)
+    gt(3, 2, [10, 200, 200, 150], iscrowd=1.5)  # int(1.5) = 1: a crowd
+    gt(3, 2, [300, 300, 60, 60], iscrowd='0')  # a non-empty string: ignored, int('0') = 0
+    gt(3, 1, [300, 300, -0.5, 1], area=10.0)  # VOC: IoU 1 with an equal box (its +1 widths)...
+    gt(3, 1, [300, 300, -2, 0], area=5.0)  # ...and 0/0 = NaN with this one: a false positive
+    gt(-1, 2.5, [30, 40, 50, 50])
+    gt(-1, 2.5, [130, 40, 50, 50])
+    gt(0.5, 2.5, [5, 5, 20, 20])
+
+    dts = []
+
+    def det(image, cat, bbox, score):
+        dts.append({'image_id': image, 'category_id': cat, 'bbox': bbox, 'score': score})
+
+    det(1.0, 1.0, [10, 10, 40, 40], 0.9)  # 1.0 is image 1, class 1
+    det(1, 1, [100, 100, -30, 40], 0.8)  # on the negative gt: IoU 0, area < 0: ignored
+    det(1, 1, [200, 200, -20, -20], 0.75)  # area 400: a false positive
+    det(1, 1, [72, 100, 30, 40], 0.7)  # where the negative gt would be if it were flipped
+    det(1.5, 1, [52, 61, 30, 20], 0.6)
+    det(1.5, 2, [300, 100, 80, 60], 0.6)
+    det(2, 2, [22, 30, 60, 60], 0.85)
+    det(2, 2, [150, 35, 60, 60], 0.5)
+    det(2, 1, [400, 300, 50, 50], 0.4)
+    det(3, 1, [12, 12, 60, 60], 0.95)  # on the iscrowd-0.5 box: ignored
+    det(3, 1, [10, 10, 60, 60], 0.9)  # the same box again: not a crowd, so a false positive
+    det(3, 1, [200, 12, 60, 60], 0.3)
+    det(3, 2, [20, 210, 60, 60], 0.8)  # inside the crowd
+    det(3, 2, [100, 250, 60, 60], 0.7)  # inside the crowd again
+    det(3, 2, [300, 300, 60, 60], 0.6)  # on the iscrowd-"0" box: ignored
+    det(3, 2, [302, 302, 60, 60], 0.55)  # again: a false positive
+    det(3, 1, [300, 300, -0.5, 1], 0.65)
+    det(-1, 2.5, [31, 41, 50, 50], 0.7)
+    det(-1, 2.5, [130, 40, 50, 50], 0.7)
+    det(0.5, 2.5, [6, 5, 20, 20], 0.2)
+    # Image 2.25: 101 detections; the negative one has the top score and takes one of the 100
+    # places, so the true one (the lowest score) is left out by COCO, not by VOC.
+    det(2.25, 1, [10, 10, -50, 50], 0.99)
+    rng = random.Random(7)
+    for _ in range(99):
+        det(2.25, 1, [rng.randint(200, 600), rng.randint(100, 440), rng.randint(4, 40),
+                      rng.randint(4, 40)], round(rng.uniform(0.5, 0.95), 2))
+    det(2.25, 1, [10, 10, 50, 50], 0.45)
+    return {'images': images, 'annotations': anns, 'categories': cats}, dts
+
+
+def odd_strings_fixture():
+    """String image ids with the empty string (and one that is a space), and negative boxes."""
+    cats = [{'id': 1, 'name': 'cat'}, {'id': 2, 'name': 'dog'}]
+    images = [{'id': i, 'file_name': f's{k}.jpg'} for k, i in enumerate(['', 'a', ' ', 'B'])]
+    anns = [
+        {'id': 1, 'image_id': '', 'category_id': 1, 'bbox': [10, 10, 40, 40], 'area': 1600,
+         'iscrowd': 0},
+        {'id': 2, 'image_id': '', 'category_id': 2, 'bbox': [100, 10, 40, -40], 'area': 1600,
+         'iscrowd': 0},
+        {'id': 3, 'image_id': 'a', 'category_id': 1, 'bbox': [10, 10, 40, 40], 'area': 1600,
+         'iscrowd': 0, 'difficult': 2},
+        {'id': 4, 'image_id': ' ', 'category_id': 2, 'bbox': [50, 50, 100, 100], 'area': 10000,
+         'iscrowd': 0},
+        {'id': 5, 'image_id': 'B', 'category_id': 1, 'bbox': [5, 5, 30, 30], 'area': 900,
+         'iscrowd': 0, 'difficult': 'yes'},
+    ]
+    dts = [
+        {'image_id': '', 'category_id': 1, 'bbox': [11, 11, 40, 40], 'score': 0.7},
+        {'image_id': '', 'category_id': 2, 'bbox': [100, 10, 40, -40], 'score': 0.9},
+        {'image_id': 'a', 'category_id': 1, 'bbox': [10, 10, 40, 40], 'score': 0.7},
+        {'image_id': ' ', 'category_id': 2, 'bbox': [52, 50, 100, 100], 'score': 0.6},
+        {'image_id': ' ', 'category_id': 1, 'bbox': [52, 50, 100, 100], 'score': 0.65},
+        {'image_id': 'B', 'category_id': 1, 'bbox': [5, 5, 30, 30], 'score': 0.7},
+    ]
+    return {'images': images, 'annotations': anns, 'categories': cats}, dts
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     fixtures = {'edge': edge_fixture(), 'random': random_fixture(11, 60, 5),
-                'dense': random_fixture(23, 25, 3), 'strings': variant_fixture(31)}
+                'dense': random_fixture(23, 25, 3), 'strings': variant_fixture(31),
+                'odd': odd_fixture(), 'oddstrings': odd_strings_fixture()}
     for name, (gt, dt) in fixtures.items():
         for suffix, doc in [('gt', gt), ('dt', dt), ('reference', reference(gt, dt))]:
             with open(os.path.join(OUT, f'{name}.{suffix}.json'), 'w') as f:

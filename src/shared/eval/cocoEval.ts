@@ -8,9 +8,13 @@
  *   `area` field, detections by width × height;
  * - maxDets 1/10/100 per image and category (each image's highest scores);
  * - a ground truth is ignored when it is a crowd (pycocotools sets `ignore = iscrowd`, whatever
- *   the file's own `ignore` says) or outside the area range; crowd IoU is intersection / detection
- *   area and a crowd can be matched by any number of detections, which are then ignored;
- *   unmatched detections outside the area range are ignored;
+ *   the file's own `ignore` says; `ignored` marks an iscrowd of 0.5 or "0", truthy but int() 0)
+ *   or outside the area range; crowd IoU is intersection / detection area and a crowd can be
+ *   matched by any number of detections, which are then ignored; unmatched detections outside
+ *   the area range are ignored;
+ * - a box with a width or height ≤ 0 overlaps nothing (bbIou: IoU 0 whatever the other box,
+ *   crowd or not); a detection's area is width × height (loadRes), so a negative one is outside
+ *   every range, while both negative make it positive;
  * - greedy matching in score order (stable: equal scores keep file order), each detection taking
  *   the unmatched ground truth of highest IoU ≥ threshold, preferring non-ignored ones;
  * - precision made monotone (the envelope) and sampled at the first detection reaching each
@@ -196,8 +200,9 @@ function cellsOf<T extends EvalGroundTruth | EvalDetection>(
 }
 
 /**
- * maskUtils.iou for boxes: D×G row-major; for a crowd ground truth the union is the detection's
- * own area. Areas come from the boxes here (not from the `area` field), as in pycocotools.
+ * maskUtils.iou for boxes (maskApi.c bbIou): D×G row-major; for a crowd ground truth the union is
+ * the detection's own area. Areas come from the boxes here (not from the `area` field), as in
+ * pycocotools. A box with a width or height ≤ 0 gives an overlap ≤ 0, so IoU 0 with anything.
  */
 export function bboxIous(
   dt: readonly { bbox: readonly number[] }[],
@@ -229,7 +234,7 @@ function evaluateImage(
   range: { min: number; max: number },
 ): ImageResult {
   const outside = (area: number): boolean => area < range.min || area > range.max;
-  const ignoreIn = gtIn.map((g) => (g.iscrowd || outside(g.area) ? 1 : 0));
+  const ignoreIn = gtIn.map((g) => (g.iscrowd || g.ignored || outside(g.area) ? 1 : 0));
   // Ignored ground truth last, stable (np.argsort(kind='mergesort')).
   const gtOrder = Array.from({ length: gtIn.length }, (_, g) => g).sort(
     (x, y) => ignoreIn[x]! - ignoreIn[y]!,

@@ -23,12 +23,24 @@ export class EvalInputError extends Error {
   }
 }
 
-const imageIdSchema = z.union([z.number().int(), z.string().min(1)]);
+/**
+ * A number that pycocotools keys by: any finite one (Python's 1.0 and 1 are one key, as in a
+ * Map). An integer beyond 2^53 is refused: JSON.parse has already rounded it to another one.
+ */
+const idNumber = z
+  .number()
+  .refine(
+    (v) => Math.abs(v) <= Number.MAX_SAFE_INTEGER,
+    'beyond 2^53: JavaScript cannot read this id exactly',
+  );
+/** pycocotools keys images by any hashable id: any number (1.5 too) or any string ('' too). */
+const imageIdSchema = z.union([idNumber, z.string()]);
 const finite = z.number().finite();
-const bboxSchema = z
-  .tuple([finite, finite, finite, finite])
-  .refine(([, , w, h]) => w >= 0 && h >= 0, 'width and height must not be negative');
-const flagSchema = z.union([z.literal(0), z.literal(1), z.boolean()]).optional();
+/**
+ * Any four numbers: a box with a negative width or height overlaps nothing (IoU 0 in
+ * pycocotools' bbIou and here) and is scored as such, with a warning.
+ */
+const bboxSchema = z.tuple([finite, finite, finite, finite]);
 
 const gtDocumentSchema = z.object({
   images: z.array(z.unknown()),
@@ -42,23 +54,40 @@ const categorySchema = z.object({ id: z.number().int(), name: z.string().min(1) 
  * string does not lose the class (it is reported by its number, or its id).
  */
 const gtCategorySchema = z.object({
-  id: z.number().int(),
+  id: idNumber,
   name: z.union([z.string(), z.number()]).optional(),
 });
-/** pycocotools treats any non-zero `iscrowd` as crowd (`if iscrowd[j]`, `ignore = iscrowd`). */
-const crowdSchema = z.union([z.number().int().nonnegative(), z.boolean()]).optional();
+/**
+ * `iscrowd` as pycocotools reads it: `ignore = iscrowd` (any truthy value: a number other than
+ * 0, true, a non-empty string) and, for the crowd IoU and repeated matching, `int(iscrowd)`, which
+ * numpy then puts in a uint8 (below 0 it fails: -1 is refused here; -0.5 is int 0) and int() of a
+ * string that is not digits fails.
+ */
+const crowdSchema = z
+  .union([
+    z.boolean(),
+    finite.refine((v) => v > -1, 'iscrowd -1 or below makes pycocotools fail'),
+    z
+      .string()
+      .refine(
+        (s) => /^\s*[+-]?\d+\s*$/.test(s) && Number.parseInt(s, 10) >= 0,
+        'iscrowd given as a string must be a non-negative integer (pycocotools takes int() of it)',
+      ),
+  ])
+  .optional();
 const gtAnnotationSchema = z.object({
-  id: z.number().int(),
+  id: idNumber,
   image_id: imageIdSchema,
-  category_id: z.number().int(),
+  category_id: idNumber,
   bbox: bboxSchema,
   area: finite.optional(),
   iscrowd: crowdSchema,
-  difficult: flagSchema,
+  // pycocotools never reads it; only the VOC metric does (readDifficult).
+  difficult: z.unknown().optional(),
 });
 const detectionSchema = z.object({
   image_id: imageIdSchema,
-  category_id: z.number().int(),
+  category_id: idNumber,
   bbox: bboxSchema,
   score: finite,
 });
@@ -99,6 +128,79 @@ function issueText(error: z.ZodError): string {
   return `${at}${issue.message}`;
 }
 
+/** An id as a warning names it: a string in quotes, so that "" and " 1" are visible. */
+function idText(id: ImageId): string {
+  return typeof id === 'string' ? JSON.stringify(id) : String(id);
+}
+
+/** Which of a box's sides are negative, as a warning names them ('' when none is). */
+function negativeSides(bbox: readonly number[]): string {
+  const [, , w, h] = bbox as XywhBox;
+  return w < 0 && h < 0 ? 'width and height' : w < 0 ? 'width' : h < 0 ? 'height' : '';
+}
+
+/**
+ * `iscrowd` as pycocotools uses it: the box is ignored when the value is truthy (a number other
+ * than 0, true, a non-empty string) and is a crowd (crowd IoU, matched by any number of
+ * detections) when int() of it is not 0. The two differ for 0.5 or "0": ignored, but a regular box.
+ */
+function readCrowd(
+  value: boolean | number | string | undefined,
+  where: string,
+  warnings: Warnings,
+): { iscrowd: boolean; ignored: boolean } {
+  if (value === undefined) return { iscrowd: false, ignored: false };
+  if (typeof value === 'boolean') return { iscrowd: value, ignored: value };
+  const crowd = Math.trunc(typeof value === 'string' ? Number.parseInt(value, 10) : value) !== 0;
+  const ignored = typeof value === 'string' || value !== 0;
+  if (typeof value === 'string' || !Number.isInteger(value)) {
+    const read = crowd
+      ? 'a crowd region (int() of it is not 0)'
+      : 'ignored (never a miss) but matched as a regular box (int() of it is 0)';
+    warnings.add(
+      typeof value === 'string'
+        ? 'iscrowd values given as strings'
+        : 'iscrowd values that are not integers',
+      `${where}: iscrowd ${JSON.stringify(value)} is not 0, 1 or a boolean; read as pycocotools reads it: ${read}`,
+    );
+  }
+  return { iscrowd: crowd, ignored: ignored && !crowd };
+}
+
+/** A string that holds a decimal number ("1", " 0 ", "2.0"), as a VOC file's text does. */
+const DECIMAL_TEXT = /^\s*[+-]?\d+(\.\d*)?\s*$/;
+
+/**
+ * Pascal VOC's `difficult` (pycocotools never reads it): a number or boolean, non-zero or true is
+ * difficult (the VOC reference's astype(bool)); a string holding a decimal number is that number
+ * (VOC XML's text, which the reference reads with int()); anything else (another string, null)
+ * is not difficult.
+ */
+function readDifficult(value: unknown, where: string, warnings: Warnings): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  if (typeof value === 'string' && DECIMAL_TEXT.test(value)) {
+    const difficult = Number(value) !== 0;
+    warnings.add(
+      'difficult flags given as strings',
+      `${where}: difficult ${JSON.stringify(value)} is a string; read as the number it holds: ${difficult ? 'difficult' : 'not difficult'}`,
+    );
+    return difficult;
+  }
+  if (typeof value === 'number') {
+    if (value !== 0 && value !== 1)
+      warnings.add(
+        'difficult flags other than 0, 1 or a boolean',
+        `${where}: difficult ${value} is not 0, 1 or a boolean; read as difficult (any number but 0 is)`,
+      );
+    return value !== 0;
+  }
+  warnings.add(
+    'difficult flags that are not numbers',
+    `${where}: difficult ${JSON.stringify(value)} is not a number or a boolean; read as not difficult (COCO does not read the flag)`,
+  );
+  return false;
+}
+
 interface GroundTruthFile {
   images: { id: ImageId; fileName?: string }[];
   categories: EvalCategory[];
@@ -120,9 +222,16 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
     if (imageIds.has(r.data.id))
       return warnings.add(
         'duplicate image ids',
-        `${label}: images[${i}]: image id ${r.data.id} appears twice; counted once`,
+        `${label}: images[${i}]: image id ${idText(r.data.id)} appears twice; counted once`,
       );
     imageIds.add(r.data.id);
+    if (r.data.id === '')
+      warnings.add('empty image ids', `${label}: images[${i}]: the image id is an empty string`);
+    else if (typeof r.data.id === 'number' && !Number.isInteger(r.data.id))
+      warnings.add(
+        'image ids that are not integers',
+        `${label}: images[${i}]: image id ${r.data.id} is not an integer; used as it is, as pycocotools does`,
+      );
     images.push({ id: r.data.id, ...(r.data.file_name ? { fileName: r.data.file_name } : {}) });
   });
   if (new Set(images.map((i) => typeof i.id)).size > 1)
@@ -140,6 +249,11 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
       return warnings.add(
         'duplicate category ids',
         `${label}: categories[${i}]: category id ${r.data.id} appears twice; the first is kept`,
+      );
+    if (!Number.isInteger(r.data.id))
+      warnings.add(
+        'category ids that are not integers',
+        `${label}: categories[${i}]: category id ${r.data.id} is not an integer; used as it is, as pycocotools does`,
       );
     const named = r.data.name === undefined ? '' : String(r.data.name);
     if (named === '')
@@ -164,7 +278,7 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
     if (!imageIds.has(a.image_id))
       return warnings.add(
         'annotations of unknown images',
-        `${label}: annotations[${i}] skipped: image ${a.image_id} is not in "images"`,
+        `${label}: annotations[${i}] skipped: image ${idText(a.image_id)} is not in "images"`,
       );
     if (!categoryIds.has(a.category_id))
       return warnings.add(
@@ -177,14 +291,29 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
         `${label}: annotations[${i}]: annotation id ${a.id} appears twice; as in pycocotools, the last one with this id is scored in place of each`,
       );
     annotationIds.add(a.id);
+    const where = `${label}: annotations[${i}]`;
+    if (!Number.isInteger(a.id))
+      warnings.add(
+        'annotation ids that are not integers',
+        `${where}: annotation id ${a.id} is not an integer; used as it is, as pycocotools does`,
+      );
+    const area = a.area ?? a.bbox[2] * a.bbox[3];
+    const negative = negativeSides(a.bbox);
+    if (negative)
+      warnings.add(
+        'ground-truth boxes with a negative width or height',
+        `${where}: bbox [${a.bbox.join(', ')}] has a negative ${negative}; scored as pycocotools scores it: IoU 0 with every detection, ${area < 0 ? `and its area ${area} is outside every range (ignored)` : `so a miss wherever its area ${area} is in range`}`,
+      );
+    const { iscrowd, ignored } = readCrowd(a.iscrowd, where, warnings);
     annotations.push({
       id: a.id,
       imageId: a.image_id,
       categoryId: a.category_id,
       bbox: a.bbox as XywhBox,
-      area: a.area ?? a.bbox[2] * a.bbox[3],
-      iscrowd: a.iscrowd === true || (typeof a.iscrowd === 'number' && a.iscrowd > 0),
-      difficult: a.difficult === 1 || a.difficult === true,
+      area,
+      iscrowd,
+      ...(ignored ? { ignored } : {}),
+      difficult: readDifficult(a.difficult, where, warnings),
     });
   });
   return { images, categories, annotations };
@@ -311,7 +440,7 @@ export function readEvalInput(
     if (!gtImageIds.has(imageId))
       return warnings.add(
         'detections on unknown images',
-        `${labels.dt}: detection ${i} skipped: image ${r.data.image_id} is not in the ground truth`,
+        `${labels.dt}: detection ${i} skipped: image ${idText(r.data.image_id)} is not in the ground truth`,
       );
     const categoryId = mapCategory(r.data.category_id);
     if (categoryId === undefined) return;
@@ -320,6 +449,14 @@ export function readEvalInput(
         'detections of unknown categories',
         `${labels.dt}: detection ${i}: category ${categoryId} is not in the ground truth; not scored`,
       );
+    const negative = negativeSides(r.data.bbox);
+    if (negative) {
+      const [, , w, h] = r.data.bbox;
+      warnings.add(
+        'detections with a negative width or height',
+        `${labels.dt}: detection ${i}: bbox [${r.data.bbox.join(', ')}] has a negative ${negative}; scored as pycocotools scores it: IoU 0 with every box, ${w * h < 0 ? `its area ${w * h} is outside every range (ignored)` : `a false positive wherever its area ${w * h} is in range`}, and it takes one of the 100 places of its image and class`,
+      );
+    }
     detections.push({ imageId, categoryId, bbox: r.data.bbox as XywhBox, score: r.data.score });
   });
 

@@ -3,7 +3,11 @@
  * `[x, y, width, height]` in image pixels (x2 = x + width, no ±1).
  */
 
-/** COCO image ids are integers; strings are accepted too and sorted as Python sorts them. */
+/**
+ * COCO image ids are integers, but pycocotools keys images by any id: any number (1.5 too) or
+ * any string ('' too), sorted as Python sorts them. One file's ids are all numbers or all strings
+ * (Python cannot sort a mix; pycocotools fails on it).
+ */
 export type ImageId = number | string;
 
 /** `[x, y, width, height]` in image pixels. */
@@ -24,6 +28,12 @@ export interface EvalGroundTruth {
   area: number;
   /** A crowd region: never a miss, matched by any number of detections, which are then ignored. */
   iscrowd: boolean;
+  /**
+   * Ignored without being a crowd: what pycocotools makes of an `iscrowd` that is truthy but whose
+   * int() is 0 (0.5, "0"). Never a miss, and a detection matched to it is ignored, but its IoU and
+   * matching are a regular box's (one detection at most). VOC counts it as difficult. Absent: no.
+   */
+  ignored?: boolean;
   /** Pascal VOC's flag: neither a true nor a false positive in the VOC metric. */
   difficult: boolean;
 }

@@ -153,7 +153,7 @@ function judge(
 }
 
 function isIgnored(g: EvalGroundTruth): boolean {
-  return g.iscrowd || g.difficult;
+  return g.iscrowd || g.ignored === true || g.difficult;
 }
 
 function groupByImage(

@@ -6,6 +6,8 @@
  *   x1 = x, x2 = x + width, which is what a VOC file's xmin/xmax hold after our import);
  * - detections of a class in score order (ties keep file order: a stable sort), each compared
  *   with every ground truth of its image and class; the best IoU must exceed 0.5 (strictly);
+ *   the same formula for boxes with a negative width or height (x2 < x1), whatever it gives, and
+ *   when one IoU is 0/0 the best is NaN (np.max), so the detection is a false positive;
  *   best on a `difficult` (or crowd) box: neither true nor false positive; best on a box already
  *   taken: false positive (a duplicate);
  * - recall = tp / npos (npos: boxes that are not difficult), precision = tp / max(tp + fp, eps);
@@ -80,6 +82,11 @@ function evaluateVocClass(
     let bestIndex = -1;
     for (let g = 0; g < candidates.length; g++) {
       const iou = vocIou(det.bbox, candidates[g]!.gt.bbox);
+      // np.max(overlaps) is NaN as soon as one is (0/0, boxes of negative size): NaN > 0.5 fails.
+      if (Number.isNaN(iou)) {
+        best = NaN;
+        break;
+      }
       if (iou > best) {
         best = iou;
         bestIndex = g;
@@ -122,7 +129,7 @@ function evaluateVocClass(
 }
 
 function isDifficult(gt: EvalGroundTruth): boolean {
-  return gt.difficult || gt.iscrowd;
+  return gt.difficult || gt.iscrowd || gt.ignored === true;
 }
 
 /** The devkit's IoU: boxes as inclusive pixel ranges (+1 on each side length). */

@@ -10,7 +10,9 @@ import { repoRoot } from '../../helpers/paths';
  * py-faster-rcnn's voc_eval, written by scripts/make-eval-reference.py over fixtures with crowd
  * boxes, tied scores, classes without ground truth or detections, boxes exactly on the area
  * borders, more than 100 detections on an image, a ground truth with id 0, string image ids,
- * integer boxes and `ignore` flags.
+ * integer boxes and `ignore` flags; and (odd, oddstrings) what pycocotools scores although COCO
+ * would not write it: `difficult` 2, 0.5, "1" or null, image ids 1.5 and "", category and
+ * annotation ids that are not integers, boxes with a negative width or height, iscrowd 0.5 or "0".
  */
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'eval');
 const TOLERANCE = 1e-4;
@@ -36,7 +38,7 @@ async function readJson(file: string): Promise<Json> {
 }
 
 describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', () => {
-  for (const name of ['edge', 'random', 'dense', 'strings']) {
+  for (const name of ['edge', 'random', 'dense', 'strings', 'odd', 'oddstrings']) {
     it(`${name} fixture`, async () => {
       const run = await runShotbox([
         'eval',
@@ -53,6 +55,47 @@ describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', (
       );
     });
   }
+
+  it('the odd fixtures are scored whole, each doubtful entry named once per kind', async () => {
+    const eval_ = (name: string): ReturnType<typeof runShotbox> =>
+      runShotbox([
+        'eval',
+        '--gt',
+        path.join(fixtures, `${name}.gt.json`),
+        '--dt',
+        path.join(fixtures, `${name}.dt.json`),
+        '--json',
+      ]);
+    const odd = await eval_('odd');
+    expect(odd.code, odd.stderr).toBe(0);
+    expect(odd.stderr).not.toMatch(/skipped/);
+    for (const line of [
+      /odd\.gt\.json: images\[1\]: image id 1\.5 is not an integer; used as it is/,
+      /categories\[2\]: category id 2\.5 is not an integer/,
+      /annotations\[7\]: annotation id 7\.25 is not an integer/,
+      /annotations\[0\]: difficult 2 is not 0, 1 or a boolean; read as difficult/,
+      /annotations\[3\]: difficult 0\.5 is not 0, 1 or a boolean; read as difficult/,
+      /annotations\[5\]: difficult "1" is a string; read as the number it holds: difficult/,
+      /annotations\[6\]: difficult null is not a number or a boolean; read as not difficult/,
+      /annotations\[1\]: bbox \[100, 100, -30, 40\] has a negative width; .*IoU 0 .*a miss wherever its area 1200 is in range/,
+      /annotations\[2\]: bbox \[200, 200, -20, -20\] has a negative width and height/,
+      /annotations\[9\]: iscrowd 0\.5 .*ignored \(never a miss\) but matched as a regular box/,
+      /annotations\[11\]: iscrowd 1\.5 .*a crowd region/,
+      /annotations\[12\]: iscrowd "0" .*ignored \(never a miss\) but matched as a regular box/,
+      /odd\.dt\.json: detection 1: bbox \[100, 100, -30, 40\] has a negative width; .*its area -1200 is outside every range \(ignored\)/,
+      /detection 2: bbox \[200, 200, -20, -20\] .*a false positive wherever its area 400 is in range/,
+      /detection 20: bbox \[10, 10, -50, 50\] has a negative width; .*takes one of the 100 places/,
+    ])
+      expect(odd.stderr).toMatch(line);
+    const strings = await eval_('oddstrings');
+    expect(strings.code, strings.stderr).toBe(0);
+    expect(strings.stderr).not.toMatch(/skipped/);
+    expect(strings.stderr).toMatch(/images\[0\]: the image id is an empty string/);
+    expect(strings.stderr).toMatch(/annotations\[4\]: difficult "yes" is not a number/);
+    expect(strings.stderr).toMatch(
+      /annotations\[1\]: bbox \[100, 10, 40, -40\] has a negative height/,
+    );
+  });
 
   it('the edge fixture exercises what it claims (crowd, empty classes, area borders)', async () => {
     const ref = (await readJson(path.join(fixtures, 'edge.reference.json'))) as {
@@ -166,7 +209,7 @@ describe('shotbox eval: output and bad input', () => {
       categories: [{ id: 1, name: 'a' }],
       annotations: [
         { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10] },
-        { id: 2, image_id: 1, category_id: 1, bbox: [0, 0, -5, 10] },
+        { id: 2, image_id: 1, category_id: 1, bbox: [0, 0, '5', 10] },
         { id: 3, image_id: 9, category_id: 1, bbox: [0, 0, 10, 10] },
       ],
     };
@@ -186,7 +229,7 @@ describe('shotbox eval: output and bad input', () => {
       '--json',
     ]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/annotations\[1\] skipped: .*negative/);
+    expect(run.stderr).toMatch(/annotations\[1\] skipped: bbox/);
     expect(run.stderr).toMatch(/annotations\[2\] skipped: image 9 is not in "images"/);
     expect(run.stderr).toMatch(/detection 1 skipped/);
     expect(run.stderr).toMatch(/detection 2 skipped: image 5 is not in the ground truth/);
@@ -274,6 +317,87 @@ describe('shotbox eval: output and bad input', () => {
     Object.values(out.coco).forEach((v, i) => expect(v).toBeCloseTo(pycocotools[i]!, 4));
     expect(Object.keys(out.perClass).sort()).toEqual(['1', '42']);
     expect(run.stderr).toMatch(/categories\[0\] has no name; reported as "1"/);
+  });
+
+  it('scores boxes with a negative width or height as pycocotools does and sums up the warnings per kind', async () => {
+    // Seven ground-truth boxes of width -10 (area 100: in range, so misses) under seven equal
+    // detections (area -100: outside every range, so ignored) and one true pair. The expected
+    // numbers are pycocotools 2.0.11's stats for these two files.
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    const box = (k: number): number[] => [20 * k + 10, 0, -10, 10];
+    const seven = [0, 1, 2, 3, 4, 5, 6];
+    await writeFile(
+      path.join(dir, 'gt.json'),
+      JSON.stringify({
+        images: [{ id: 1 }, { id: 2 }],
+        categories: [{ id: 1, name: 'a' }],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 },
+          ...seven.map((k) => ({
+            id: k + 2,
+            image_id: 2,
+            category_id: 1,
+            bbox: box(k),
+            area: 100,
+            iscrowd: 0,
+          })),
+        ],
+      }),
+    );
+    await writeFile(
+      path.join(dir, 'dt.json'),
+      JSON.stringify([
+        { image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], score: 0.5 },
+        ...seven.map((k) => ({ image_id: 2, category_id: 1, bbox: box(k), score: 0.9 })),
+      ]),
+    );
+    const run = await runShotbox([
+      'eval',
+      '--gt',
+      path.join(dir, 'gt.json'),
+      '--dt',
+      path.join(dir, 'dt.json'),
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      coco: Record<string, number>;
+      perClass: { a: { npos: number; ndet: number } };
+    };
+    const pycocotools = [
+      0.128713, 0.128713, 0.128713, 0.128713, -1, -1, 0.125, 0.125, 0.125, 0.125, -1, -1,
+    ];
+    Object.values(out.coco).forEach((v, i) => expect(v).toBeCloseTo(pycocotools[i]!, 5));
+    expect(out.perClass.a).toMatchObject({ npos: 8, ndet: 8 });
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.filter((l) => /annotations\[\d\]: bbox .* negative width/.test(l))).toHaveLength(
+      5,
+    );
+    expect(lines.filter((l) => /detection \d: bbox .* negative width/.test(l))).toHaveLength(5);
+    expect(lines).toContain(
+      'warning: … and 2 more: ground-truth boxes with a negative width or height',
+    );
+    expect(lines).toContain('warning: … and 2 more: detections with a negative width or height');
+  });
+
+  it('refuses a ground truth whose image ids mix numbers and strings (pycocotools fails on it)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+    const gt = {
+      images: [{ id: 1 }, { id: '2' }],
+      categories: [{ id: 1, name: 'a' }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100 }],
+    };
+    await writeFile(path.join(dir, 'gt.json'), JSON.stringify(gt));
+    await writeFile(path.join(dir, 'dt.json'), '[]');
+    const run = await runShotbox([
+      'eval',
+      '--gt',
+      path.join(dir, 'gt.json'),
+      '--dt',
+      path.join(dir, 'dt.json'),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/gt\.json: image ids mix numbers and strings/);
   });
 
   it('a ground-truth file that is not UTF-8 is refused naming its line, not scored with a changed class name', async () => {

@@ -167,6 +167,41 @@ describe('COCO evaluation (hand-checked answers)', () => {
     expect(evaluateCoco(dataset([first, second], hitSecond)).summary.AR100).toBeCloseTo(0.5, 12);
   });
 
+  it('an ignored box that is no crowd (iscrowd 0.5 in pycocotools) ignores one detection, not a second', () => {
+    const boxes = (extra: Partial<EvalGroundTruth>): EvalGroundTruth[] => [
+      gt(1, 1, [0, 0, 40, 40]),
+      gt(1, 1, [100, 100, 50, 50], extra),
+    ];
+    const dets = [
+      dt(1, 1, [100, 100, 50, 50], 0.95),
+      dt(1, 1, [101, 101, 50, 50], 0.94),
+      dt(1, 1, [0, 0, 40, 40], 0.5),
+    ];
+    // ignored, false positive, true positive: precision 1/2 at recall 1, and never a miss.
+    const s = evaluateCoco(dataset(boxes({ ignored: true }), dets)).summary;
+    expect(s.AP50).toBeCloseTo(0.5, 12);
+    expect(s.AR100).toBe(1);
+    // A crowd takes both.
+    expect(evaluateCoco(dataset(boxes({ iscrowd: true }), dets)).summary.AP50).toBeCloseTo(1, 12);
+  });
+
+  it('a box with a negative width overlaps nothing, as in bbIou; a detection of negative area is ignored', () => {
+    // The same square written from its right edge: IoU 0, so a miss and a false positive.
+    const miss = evaluateCoco(
+      dataset([gt(1, 1, [50, 0, -50, 50], { area: 2500 })], [dt(1, 1, [0, 0, 50, 50], 0.9)]),
+    ).summary;
+    expect([miss.AP, miss.AR100]).toEqual([0, 0]);
+    // Area -2500 is outside every range: never a false positive, but it takes the one place of AR1.
+    const s = evaluateCoco(
+      dataset(
+        [gt(1, 1, [0, 0, 50, 50])],
+        [dt(1, 1, [50, 0, -50, 50], 0.9), dt(1, 1, [0, 0, 50, 50], 0.8)],
+      ),
+    ).summary;
+    expect(s.AP).toBeCloseTo(1, 12);
+    expect(s.AR1).toBe(0);
+  });
+
   it('greedy matching: the best-scoring detection takes the box, a second one on it is a false positive', () => {
     const s = evaluateCoco(
       dataset(

@@ -42,6 +42,23 @@ describe('VOC AP (hand-checked answers)', () => {
     expect(r.perClass[0]!.ap11).toBeCloseTo(1, 12);
   });
 
+  it('boxes of negative size: the +1 formula as voc_eval has it, and a 0/0 IoU makes the detection a false positive (np.max is NaN)', () => {
+    // Width -0.5 is 0.5 inclusive pixels: two equal such boxes overlap at IoU 1. Against the
+    // second box (width -2, height 0: area (−1)·1) the union is 1 − 1 − 0 = 0.
+    expect(vocIou([300, 300, -0.5, 1], [300, 300, -0.5, 1])).toBe(1);
+    expect(vocIou([300, 300, -0.5, 1], [300, 300, -2, 0])).toBeNaN();
+    const det = { imageId: 1, categoryId: 1, bbox: [300, 300, -0.5, 1] as XywhBox, score: 0.9 };
+    const alone: EvalDataset = {
+      imageIds: [1],
+      categories: [{ id: 1, name: 'a' }],
+      groundTruth: [box(1, [300, 300, -0.5, 1])],
+      detections: [det],
+    };
+    expect(evaluateVoc(alone).perClass[0]!.apAll).toBe(1);
+    const withNaN = { ...alone, groundTruth: [...alone.groundTruth, box(1, [300, 300, -2, 0])] };
+    expect(evaluateVoc(withNaN).perClass[0]!.apAll).toBe(0);
+  });
+
   it('the IoU must exceed 0.5 strictly; a second detection on a found box is a false positive', () => {
     const data: EvalDataset = {
       imageIds: [1],
