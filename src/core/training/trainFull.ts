@@ -19,7 +19,6 @@ import {
   loadFaceApiSsdWeights,
   locateFaceApiSsdFiles,
 } from '../models/faceApiSsd/convertFaceApiSsd';
-import { readManifest } from '../models/registry';
 import type { SettledImage } from '../project/settledLabels';
 import { loadCheckpoint, type Checkpoint } from './checkpoint';
 import { runEpochs } from './epochLoop';
@@ -30,7 +29,7 @@ import { foldedSpec, initialNetworkParams, TrainableNetwork } from './trainableN
 import {
   apOf,
   checkpointDir,
-  detectorValMap,
+  finishWrittenModel,
   VAL_POSTPROCESS,
   type TrainOutcome,
   type TrainRequest,
@@ -227,8 +226,7 @@ export async function trainFull(req: TrainRequest): Promise<TrainOutcome> {
     network.dispose();
   }
   if (state.bestEpoch > 0 && status !== 'cancelled') {
-    const written = await detectorValMap(readManifest(req.out), val, numClasses - 1);
-    events.log(`written model: val AP@0.5 ${written.toFixed(3)} through ONNX Runtime`);
+    await finishWrittenModel(req.out, val, numClasses - 1, (line) => events.log(line));
   }
   return {
     status,

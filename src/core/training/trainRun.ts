@@ -16,6 +16,8 @@ import { seededRng, type AugBox, type AugmentOptions } from '../../shared/traini
 import { ssdLoss } from '../../shared/training/ssdLoss';
 import { TRAIN_DEFAULTS } from '../../shared/training/defaults';
 import { evaluateDetections } from '../../shared/eval/evaluate';
+import { bestF1OperatingPoint, type OperatingPoint } from '../../shared/eval/operatingPoint';
+import { writeFileAtomic } from '../fs/atomicWrite';
 import type { EvalDataset, EvalDetection, EvalGroundTruth } from '../../shared/eval/dataset';
 import { decodeImageFile } from '../image/decode';
 import { Detector } from '../detector/detector';
@@ -355,10 +357,7 @@ export async function trainHeads(req: TrainRequest): Promise<TrainOutcome> {
     extras?.dispose();
   }
   if (state.bestEpoch > 0 && status !== 'cancelled') {
-    // The written model through ONNX Runtime, as detection will run it: the same number as
-    // training's own val AP unless export and training disagree.
-    const written = await detectorValMap(readManifest(req.out), val, numClasses - 1);
-    events.log(`written model: val AP@0.5 ${written.toFixed(3)} through ONNX Runtime`);
+    await finishWrittenModel(req.out, val, numClasses - 1, (line) => events.log(line));
   }
   return {
     status,
@@ -402,12 +401,16 @@ function valMap50(
   return apOf(val, numClasses, detections);
 }
 
-/** The same AP of a written model, run by the real detector on the val images' files. */
-export async function detectorValMap(
+/**
+ * The written model run by the real detector on the val images' files, as detection will run it:
+ * its AP@0.5 (the same number as training's own val AP unless export and training disagree) and
+ * the score threshold of best F1 on those images (see bestF1OperatingPoint).
+ */
+export async function detectorValResult(
   entry: ModelEntry,
   val: readonly { file: string; boxes: readonly AugBox[] }[],
   numClasses: number,
-): Promise<number> {
+): Promise<{ map50: number; operating: OperatingPoint | undefined }> {
   const detector = await Detector.load(entry);
   try {
     const detections: EvalDetection[] = [];
@@ -423,10 +426,69 @@ export async function detectorValMap(
         });
       }
     }
-    return apOf(val, numClasses, detections);
+    const dataset = valDataset(val, numClasses, detections);
+    return {
+      map50: evaluateDetections(dataset).coco.AP50,
+      operating: bestF1OperatingPoint(dataset, VAL_POSTPROCESS.scoreThreshold),
+    };
   } finally {
     await detector.dispose();
   }
+}
+
+/**
+ * Fewer val boxes than this choose no threshold: with a handful, one detection moves the best-F1
+ * point anywhere between 0.01 and 1.
+ */
+export const MIN_VAL_BOXES_FOR_THRESHOLD = 10;
+
+/**
+ * After the best model is written: measures it through ONNX Runtime and sets its manifest's score
+ * threshold to the val split's best-F1 point (the base model's threshold was chosen for the base
+ * model's classes and scores, not these), recording how in its provenance. Without a point (no
+ * val box found) the base model's threshold stays, and the log says so. Both training modes end
+ * here.
+ */
+export async function finishWrittenModel(
+  manifestPath: string,
+  val: readonly { file: string; boxes: readonly AugBox[] }[],
+  numClasses: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const entry = readManifest(manifestPath);
+  const { map50, operating } = await detectorValResult(entry, val, numClasses);
+  log(`written model: val AP@0.5 ${map50.toFixed(3)} through ONNX Runtime`);
+  const base = entry.manifest.postprocess.scoreThreshold;
+  const boxes = val.reduce((n, v) => n + v.boxes.length, 0);
+  if (boxes < MIN_VAL_BOXES_FOR_THRESHOLD || !operating) {
+    log(
+      `score threshold: kept the base model's ${base} (${
+        boxes < MIN_VAL_BOXES_FOR_THRESHOLD
+          ? `${boxes} val boxes are too few to choose one; ${MIN_VAL_BOXES_FOR_THRESHOLD} are needed`
+          : `the model found none of the ${boxes} val boxes`
+      })`,
+    );
+    return;
+  }
+  const manifest: ModelManifest = {
+    ...entry.manifest,
+    postprocess: { ...entry.manifest.postprocess, scoreThreshold: round4(operating.threshold) },
+    provenance: {
+      ...entry.manifest.provenance,
+      'score-threshold': `best F1 at IoU 0.5 on the val split (${val.length} images): F1 ${operating.f1.toFixed(3)}, precision ${operating.precision.toFixed(3)}, recall ${operating.recall.toFixed(3)}; the base model's was ${base}`,
+    },
+  };
+  await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  log(
+    `score threshold: ${round4(operating.threshold)} (best F1 on val: ${operating.f1.toFixed(3)}, ` +
+      `precision ${operating.precision.toFixed(3)}, recall ${operating.recall.toFixed(3)}, ` +
+      `${operating.hits} of ${operating.positives} boxes found; the base model's was ${base})`,
+  );
+}
+
+/** Four decimals keep the threshold readable in the manifest; a score on the boundary is unlikely. */
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
 }
 
 export function apOf(
@@ -434,6 +496,15 @@ export function apOf(
   numClasses: number,
   detections: EvalDetection[],
 ): number {
+  return evaluateDetections(valDataset(val, numClasses, detections)).coco.AP50;
+}
+
+/** The val images' settled boxes and the detections on them, as the evaluator reads them. */
+function valDataset(
+  val: readonly { boxes: readonly AugBox[] }[],
+  numClasses: number,
+  detections: EvalDetection[],
+): EvalDataset {
   const groundTruth: EvalGroundTruth[] = [];
   let id = 1;
   for (const [i, s] of val.entries()) {
@@ -451,7 +522,7 @@ export function apOf(
       });
     }
   }
-  const dataset: EvalDataset = {
+  return {
     imageIds: val.map((_, i) => i),
     categories: Array.from({ length: numClasses }, (_, k) => ({
       id: k + 1,
@@ -460,7 +531,6 @@ export function apOf(
     groundTruth,
     detections,
   };
-  return evaluateDetections(dataset).coco.AP50;
 }
 
 function fmt(v: number): string {

@@ -219,6 +219,14 @@ describe('fine-tuning on raccoons', () => {
     const written = logs.map((l) => /written model: val AP@0.5 ([\d.]+)/.exec(l)).find(Boolean);
     expect(outcome.bestMap).toBeGreaterThan(0);
     expect(Number(written![1])).toBeCloseTo(outcome.bestMap, 2);
+    // Too few val boxes here to choose a threshold: the base model's stays, and the log says why
+    // (operatingThreshold.test.ts covers the chosen one).
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        /^score threshold: kept the base model's 0\.5 \(\d val boxes are too few to choose one; 10 are needed\)$/,
+      ),
+    );
+    expect(entry.manifest.postprocess.scoreThreshold).toBe(0.5);
   }, 300_000);
 
   it('with a weight average, the average is what is validated and written, and a resumed run carries it on', async () => {
