@@ -31,3 +31,30 @@ export function runShotbox(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** A `shotbox` process started in the background (stdout ignored), for tests that act meanwhile. */
+export interface BackgroundShotbox {
+  pid: number;
+  /** What it has written to stderr so far. */
+  stderr(): string;
+  /** True once it has exited. */
+  ended(): boolean;
+  finished: Promise<{ code: number | null; stderr: string }>;
+}
+
+export function startShotbox(args: string[]): BackgroundShotbox {
+  const child = spawn(process.execPath, [shotboxBin, ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let ended = false;
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const finished = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('close', (code) => {
+      ended = true;
+      resolve({ code, stderr });
+    }),
+  );
+  return { pid: child.pid!, stderr: () => stderr, ended: () => ended, finished };
+}

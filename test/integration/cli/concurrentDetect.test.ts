@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runShotbox } from '../../helpers/cli';
+import { runShotbox, startShotbox } from '../../helpers/cli';
 import { holdWriteLock } from '../../helpers/writeLock';
-import { generatedDir, raccoonDir, repoRoot, shotboxBin } from '../../helpers/paths';
+import { generatedDir, raccoonDir } from '../../helpers/paths';
 
 // Two `shotbox detect --project` on one project: the second used to resume the job the first
 // was still running (both detected the same images) and one could die with a raw "database is
@@ -43,18 +42,12 @@ describe('a project used by two shotbox processes at once', () => {
   });
 
   it('refuses a second detect --project while the first runs its job; the first detects every image once', async () => {
-    const first = spawn(process.execPath, [shotboxBin, 'detect', '--project', file, '--quiet'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let firstErr = '';
-    first.stderr.on('data', (d: Buffer) => (firstErr += d.toString()));
-    const firstExit = new Promise<number | null>((r) => first.on('close', r));
-    let ended = false;
-    void firstExit.then(() => (ended = true));
-    while (!ended && countNow(file, 'SELECT count(*) AS n FROM run_images') < 5)
+    const first = startShotbox(['detect', '--project', file, '--quiet']);
+    while (!first.ended() && countNow(file, 'SELECT count(*) AS n FROM run_images') < 5)
       await new Promise((r) => setTimeout(r, 20));
-    expect(ended, `the first run ended before the second started: ${firstErr}`).toBe(false);
+    expect(first.ended(), `the first run ended before the second started: ${first.stderr()}`).toBe(
+      false,
+    );
 
     const second = await runShotbox(['detect', '--project', file, '--quiet']);
     expect(second.code).toBe(1);
@@ -67,7 +60,8 @@ describe('a project used by two shotbox processes at once', () => {
     );
     expect(second.stderr).not.toMatch(/database is locked/);
 
-    expect(await firstExit, firstErr).toBe(0);
+    const { code, stderr: firstErr } = await first.finished;
+    expect(code, firstErr).toBe(0);
     expect(firstErr).toMatch(new RegExp(`^detect: ${IMAGES} images, `, 'm'));
     expect(firstErr).not.toContain('resumed');
     expect(count(file, 'SELECT count(*) AS n FROM run_images')).toBe(IMAGES);

@@ -37,17 +37,37 @@ async function readJson(file: string): Promise<Json> {
   return JSON.parse(await readFile(file, 'utf8')) as Json;
 }
 
+/** Writes a ground truth and a detections document as gt.json / dt.json and runs `eval` on them. */
+async function evalDocuments(gt: unknown, dt: unknown, ...args: string[]) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
+  await writeFile(path.join(dir, 'gt.json'), JSON.stringify(gt));
+  await writeFile(path.join(dir, 'dt.json'), JSON.stringify(dt));
+  return runShotbox([
+    'eval',
+    '--gt',
+    path.join(dir, 'gt.json'),
+    '--dt',
+    path.join(dir, 'dt.json'),
+    ...args,
+  ]);
+}
+
+/** `eval --json` of a committed fixture's two files. */
+function evalFixture(name: string): ReturnType<typeof runShotbox> {
+  return runShotbox([
+    'eval',
+    '--gt',
+    path.join(fixtures, `${name}.gt.json`),
+    '--dt',
+    path.join(fixtures, `${name}.dt.json`),
+    '--json',
+  ]);
+}
+
 describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', () => {
   for (const name of ['edge', 'random', 'dense', 'strings', 'odd', 'oddstrings']) {
     it(`${name} fixture`, async () => {
-      const run = await runShotbox([
-        'eval',
-        '--gt',
-        path.join(fixtures, `${name}.gt.json`),
-        '--dt',
-        path.join(fixtures, `${name}.dt.json`),
-        '--json',
-      ]);
+      const run = await evalFixture(name);
       expect(run.code, run.stderr).toBe(0);
       expectClose(
         JSON.parse(run.stdout) as Json,
@@ -57,16 +77,7 @@ describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', (
   }
 
   it('the odd fixtures are scored whole, each doubtful entry named once per kind', async () => {
-    const eval_ = (name: string): ReturnType<typeof runShotbox> =>
-      runShotbox([
-        'eval',
-        '--gt',
-        path.join(fixtures, `${name}.gt.json`),
-        '--dt',
-        path.join(fixtures, `${name}.dt.json`),
-        '--json',
-      ]);
-    const odd = await eval_('odd');
+    const odd = await evalFixture('odd');
     expect(odd.code, odd.stderr).toBe(0);
     expect(odd.stderr).not.toMatch(/skipped/);
     for (const line of [
@@ -87,7 +98,7 @@ describe('shotbox eval --gt --dt: equal to pycocotools and the VOC reference', (
       /detection 20: bbox \[10, 10, -50, 50\] has a negative width; .*takes one of the 100 places/,
     ])
       expect(odd.stderr).toMatch(line);
-    const strings = await eval_('oddstrings');
+    const strings = await evalFixture('oddstrings');
     expect(strings.code, strings.stderr).toBe(0);
     expect(strings.stderr).not.toMatch(/skipped/);
     expect(strings.stderr).toMatch(/images\[0\]: the image id is an empty string/);
@@ -203,7 +214,6 @@ describe('shotbox eval: output and bad input', () => {
   });
 
   it('reports bad entries by position, scores the rest', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
     const gt = {
       images: [{ id: 1 }, { id: 2 }],
       categories: [{ id: 1, name: 'a' }],
@@ -218,16 +228,7 @@ describe('shotbox eval: output and bad input', () => {
       { image_id: 1, category_id: 1, bbox: [0, 0, 10], score: 0.8 },
       { image_id: 5, category_id: 1, bbox: [0, 0, 10, 10], score: 0.8 },
     ];
-    await writeFile(path.join(dir, 'gt.json'), JSON.stringify(gt));
-    await writeFile(path.join(dir, 'dt.json'), JSON.stringify(dt));
-    const run = await runShotbox([
-      'eval',
-      '--gt',
-      path.join(dir, 'gt.json'),
-      '--dt',
-      path.join(dir, 'dt.json'),
-      '--json',
-    ]);
+    const run = await evalDocuments(gt, dt, '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/annotations\[1\] skipped: bbox/);
     expect(run.stderr).toMatch(/annotations\[2\] skipped: image 9 is not in "images"/);
@@ -323,12 +324,10 @@ describe('shotbox eval: output and bad input', () => {
     // Seven ground-truth boxes of width -10 (area 100: in range, so misses) under seven equal
     // detections (area -100: outside every range, so ignored) and one true pair. The expected
     // numbers are pycocotools 2.0.11's stats for these two files.
-    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
     const box = (k: number): number[] => [20 * k + 10, 0, -10, 10];
     const seven = [0, 1, 2, 3, 4, 5, 6];
-    await writeFile(
-      path.join(dir, 'gt.json'),
-      JSON.stringify({
+    const run = await evalDocuments(
+      {
         images: [{ id: 1 }, { id: 2 }],
         categories: [{ id: 1, name: 'a' }],
         annotations: [
@@ -342,23 +341,13 @@ describe('shotbox eval: output and bad input', () => {
             iscrowd: 0,
           })),
         ],
-      }),
-    );
-    await writeFile(
-      path.join(dir, 'dt.json'),
-      JSON.stringify([
+      },
+      [
         { image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], score: 0.5 },
         ...seven.map((k) => ({ image_id: 2, category_id: 1, bbox: box(k), score: 0.9 })),
-      ]),
-    );
-    const run = await runShotbox([
-      'eval',
-      '--gt',
-      path.join(dir, 'gt.json'),
-      '--dt',
-      path.join(dir, 'dt.json'),
+      ],
       '--json',
-    ]);
+    );
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as {
       coco: Record<string, number>;
@@ -381,21 +370,12 @@ describe('shotbox eval: output and bad input', () => {
   });
 
   it('refuses a ground truth whose image ids mix numbers and strings (pycocotools fails on it)', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'shotbox-eval-'));
     const gt = {
       images: [{ id: 1 }, { id: '2' }],
       categories: [{ id: 1, name: 'a' }],
       annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100 }],
     };
-    await writeFile(path.join(dir, 'gt.json'), JSON.stringify(gt));
-    await writeFile(path.join(dir, 'dt.json'), '[]');
-    const run = await runShotbox([
-      'eval',
-      '--gt',
-      path.join(dir, 'gt.json'),
-      '--dt',
-      path.join(dir, 'dt.json'),
-    ]);
+    const run = await evalDocuments(gt, []);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/gt\.json: image ids mix numbers and strings/);
   });

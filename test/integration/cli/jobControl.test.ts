@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runShotbox } from '../../helpers/cli';
-import { generatedDir, raccoonDir, repoRoot, shotboxBin } from '../../helpers/paths';
+import { runShotbox, startShotbox } from '../../helpers/cli';
+import { generatedDir, raccoonDir } from '../../helpers/paths';
 
 // `shotbox jobs --pause/--cancel N` stops a `detect --project` another process runs (the CLI
 // counterpart of the app's jobs panel): the request goes through the project file and the
@@ -34,15 +33,7 @@ async function newProject(name: string): Promise<string> {
 
 /** Starts `detect --project` and returns once it has detected a few images. */
 async function detectInBackground(file: string) {
-  const child = spawn(process.execPath, [shotboxBin, 'detect', '--project', file, '--quiet'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<number | null>((r) => child.on('close', r));
-  let ended = false;
-  void exit.then(() => (ended = true));
+  const child = startShotbox(['detect', '--project', file, '--quiet']);
   const done = (): number => {
     try {
       return count(file, 'SELECT count(*) AS n FROM run_images');
@@ -50,13 +41,13 @@ async function detectInBackground(file: string) {
       return 0; // not written yet
     }
   };
-  while (!ended && done() < 5) await new Promise((r) => setTimeout(r, 20));
-  expect(ended, `detect ended before it could be stopped: ${stderr}`).toBe(false);
+  while (!child.ended() && done() < 5) await new Promise((r) => setTimeout(r, 20));
+  expect(child.ended(), `detect ended before it could be stopped: ${child.stderr()}`).toBe(false);
   const { id } = query<{ id: number }>(
     file,
     "SELECT id FROM jobs WHERE kind = 'detect' AND state = 'running'",
   );
-  return { pid: child.pid!, jobId: id, finished: exit.then((code) => ({ code, stderr })) };
+  return { pid: child.pid, jobId: id, finished: child.finished };
 }
 
 describe('shotbox jobs --pause / --cancel: stopping a job another process runs', () => {
