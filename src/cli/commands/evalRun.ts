@@ -37,7 +37,12 @@ export async function evalFiles(gt: string, dt: string, opts: EvalCliOptions): P
   await writeOutputs(result, opts, {
     title: `${dt} against ${gt}`,
   });
-  return EXIT.ok;
+  if (input.skipped === 0) return EXIT.ok;
+  // Scored without them, as a results file with bad lines is; the exit code tells a script.
+  process.stderr.write(
+    `eval: ${input.skipped} ${input.skipped === 1 ? 'entry' : 'entries'} of the input could not be read and ${input.skipped === 1 ? 'was' : 'were'} left out${opts.quiet ? '' : ' (named above)'}\n`,
+  );
+  return EXIT.partial;
 }
 
 export async function evalProject(projectFile: string, opts: EvalCliOptions): Promise<number> {

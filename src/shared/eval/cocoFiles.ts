@@ -101,15 +101,34 @@ export interface EvalInput {
   dataset: EvalDataset;
   /** One line per skipped or doubtful entry, naming it. */
   warnings: string[];
+  /**
+   * Entries left out because they cannot be read (bad fields, an image or category the file does
+   * not have): inputs that failed, unlike doubtful entries scored as pycocotools scores them or
+   * detections of classes and images the ground truth does not evaluate.
+   */
+  skipped: number;
 }
 
 /** Problems of the same kind beyond this many are summarised in one line. */
 const MAX_WARNINGS_PER_KIND = 5;
 
+/** The kinds of warning that leave an entry out (see EvalInput.skipped). */
+const SKIPPING_KINDS = new Set([
+  'bad images',
+  'bad categories',
+  'bad annotations',
+  'bad detections',
+  'annotations of unknown images',
+  'annotations of unknown categories',
+  'detections on unknown images',
+]);
+
 class Warnings {
   private readonly counts = new Map<string, number>();
   readonly lines: string[] = [];
+  skipped = 0;
   add(kind: string, line: string): void {
+    if (SKIPPING_KINDS.has(kind)) this.skipped++;
     const n = (this.counts.get(kind) ?? 0) + 1;
     this.counts.set(kind, n);
     if (n <= MAX_WARNINGS_PER_KIND) this.lines.push(line);
@@ -471,5 +490,6 @@ export function readEvalInput(
       ),
     },
     warnings: warnings.finish(),
+    skipped: warnings.skipped,
   };
 }

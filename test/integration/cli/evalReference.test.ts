@@ -213,7 +213,7 @@ describe('shotbox eval: output and bad input', () => {
     expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:/);
   });
 
-  it('reports bad entries by position, scores the rest', async () => {
+  it('reports bad entries by position, scores the rest, and exits 3', async () => {
     const gt = {
       images: [{ id: 1 }, { id: 2 }],
       categories: [{ id: 1, name: 'a' }],
@@ -229,7 +229,11 @@ describe('shotbox eval: output and bad input', () => {
       { image_id: 5, category_id: 1, bbox: [0, 0, 10, 10], score: 0.8 },
     ];
     const run = await evalDocuments(gt, dt, '--json');
-    expect(run.code, run.stderr).toBe(0);
+    // Scored without them, and exit code 3 ("finished, some inputs failed"), as for images.
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(
+      /^eval: 4 entries of the input could not be read and were left out \(named above\)$/m,
+    );
     expect(run.stderr).toMatch(/annotations\[1\] skipped: bbox/);
     expect(run.stderr).toMatch(/annotations\[2\] skipped: image 9 is not in "images"/);
     expect(run.stderr).toMatch(/detection 1 skipped/);
