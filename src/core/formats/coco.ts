@@ -19,7 +19,7 @@ import {
   assertExportableBox,
   assertExportableSize,
   assertRelativePath,
-  checkRelativePath,
+  checkImageReference,
   describeIssue,
   errorMessage,
   formatIssuePath,
@@ -307,7 +307,7 @@ function readImages(
     const where = `${label}: images[${i}]`;
     const image = validate(imageSchema, entry, where, problems);
     if (image === undefined || imageById.has(image.id)) return;
-    const file = checkRelativePath(image.file_name);
+    const file = checkImageReference(image.file_name);
     if ('problem' in file) {
       problems.error(`${where}.file_name`, file.problem);
       return;
