@@ -16,7 +16,8 @@ import {
  * The train/val/test split a dataset's own files give its images:
  * - Pascal VOC: `ImageSets/Main/{train,val,test,trainval}.txt` beside (or inside) the folder of
  *   XML files; one image id (file stem) a line. An id only in `trainval.txt` is `train`.
- * - COCO: one file per split, named by the file ("instances_val2017.json" → val).
+ * - COCO: one file per split, named by the file ("instances_val2017.json" → val) or, when its
+ *   name says none, by its folder's name when that is a split's (Roboflow's `valid/`).
  * - YOLO: `data.yaml` (in the labels folder or its parent) with `train:`/`val:`/`test:` each a
  *   folder of images, a .txt list of image paths, or a list of those, relative to `path:` (or the
  *   yaml's folder).
@@ -49,6 +50,18 @@ const SPLIT_WORDS: [RegExp, Split][] = [
   [/(?:^|[^a-z])test(?:[^a-z]|$)/i, 'test'],
 ];
 
+/** Names of split folders and the split each holds (Roboflow's `train/`, `valid/`, `test/`). */
+const SUBSET_NAMES = new Map<string, Split | 'trainval'>([
+  ['train', 'train'],
+  ['training', 'train'],
+  ['val', 'val'],
+  ['valid', 'val'],
+  ['validation', 'val'],
+  ['test', 'test'],
+  ['testing', 'test'],
+  ['trainval', 'trainval'],
+]);
+
 /** The split a file's name gives ("instances_train2017.json" → train); none when 0 or 2+ match. */
 export function splitFromFileName(file: string): Split | undefined {
   const name = path.basename(file);
@@ -64,8 +77,13 @@ export async function readSplitFiles(
   if (explicit) return { source: '--split', all: explicit, entries: [], problems: [] };
   if (format === 'coco') {
     const fromName = splitFromFileName(source);
-    return fromName
-      ? { source: path.basename(source), all: fromName, entries: [], problems: [] }
+    if (fromName)
+      return { source: path.basename(source), all: fromName, entries: [], problems: [] };
+    // Roboflow keeps one `_annotations.coco.json` in each of train/, valid/ and test/.
+    const folder = path.basename(path.dirname(path.resolve(source)));
+    const fromFolder = SUBSET_NAMES.get(folder.toLowerCase());
+    return fromFolder && fromFolder !== 'trainval'
+      ? { source: `${folder}/`, all: fromFolder, entries: [], problems: [] }
       : { source: null, entries: [], problems: [] };
   }
   const problems = new ProblemList(source);

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Box,
@@ -8,6 +11,7 @@ import {
   raccoonImages,
   raccoonTruth,
   readProject,
+  roboflowName,
   uploadPrefix,
   workDir,
   writeText,
@@ -76,6 +80,129 @@ describe('COCO exports of other tools', () => {
     const got = readProject(file);
     expect(got.classes).toEqual(['raccoon']);
     expectTruth(got.labels, truth);
+  });
+
+  it('CVAT masks (iscrowd 1, RLE) are skipped, and the first warning says what to do', async () => {
+    const { dir, file } = await project('cvat-masks');
+    const doc = cvatCoco(truth) as { annotations: Record<string, unknown>[] };
+    // datumaro writes each mask as an uncompressed-RLE crowd annotation with its bbox.
+    const masked = doc.annotations.slice(0, 3);
+    for (const a of masked) {
+      a.iscrowd = 1;
+      a.segmentation = { counts: [120, 40, 300, 40, 1000], size: [417, 650] };
+    }
+    const labels = await writeText(path.join(dir, 'masks.json'), JSON.stringify(doc));
+    const run = await importLabels(raccoonImages, file, labels);
+    expect(run.stderr).toMatch(
+      /masks\.json: annotations\[0\]\.iscrowd: crowd annotation \(iscrowd=1\) skipped: .*CVAT exports every mask as iscrowd 1.*set their "iscrowd" to 0/,
+    );
+    const got = readProject(file);
+    const maskedImages = new Set(masked.map((a) => truth[(a.image_id as number) - 1]!.file));
+    expectTruth(
+      got.labels,
+      truth.filter((t) => !maskedImages.has(t.file)),
+    );
+    // An image whose only object was a crowd is no negative: it stays unreviewed.
+    expect(got.status.get('raccoon-1.jpg')).toBe('unreviewed');
+  });
+
+  /** Roboflow's COCO: a placeholder category 0 named after the dataset above the real class. */
+  function roboflowCoco(images: readonly TruthImage[], size?: number): object {
+    let id = 0;
+    return {
+      info: {
+        year: '2024',
+        version: '1',
+        description: 'Exported from roboflow.com',
+        contributor: '',
+        url: 'https://universe.roboflow.com/me/raccoons/dataset/1',
+        date_created: '2024-05-02T10:11:12+00:00',
+      },
+      licenses: [{ id: 1, url: 'https://creativecommons.org/licenses/by/4.0/', name: 'CC BY 4.0' }],
+      categories: [
+        { id: 0, name: 'raccoons', supercategory: 'none' },
+        { id: 1, name: 'raccoon', supercategory: 'raccoons' },
+      ],
+      images: images.map((t, i) => ({
+        id: i,
+        license: 1,
+        file_name: roboflowName(t),
+        height: size ?? t.height,
+        width: size ?? t.width,
+        date_captured: '2024-05-02T10:11:12+00:00',
+      })),
+      annotations: images.flatMap((t, i) =>
+        t.boxes.map((b) => {
+          const [sx, sy] = size ? [size / t.width, size / t.height] : [1, 1];
+          const [x, y, w, h] = xywh(b);
+          const bbox = [x * sx, y * sy, w * sx, h * sy];
+          return {
+            id: id++,
+            image_id: i,
+            category_id: 1,
+            bbox,
+            area: bbox[2]! * bbox[3]!,
+            segmentation: [],
+            iscrowd: 0,
+          };
+        }),
+      ),
+    };
+  }
+
+  it("Roboflow's own images (resized copies, renamed): boxes in the copies' pixels, no placeholder class, split from the folder", async () => {
+    const { dir, file } = await project('roboflow-export');
+    const some = truth.slice(0, 12);
+    const train = path.join(dir, 'export', 'train');
+    // Roboflow's default preprocessing: stretch to 416×416.
+    await mkdir(train, { recursive: true });
+    for (const t of some)
+      await sharp(path.join(raccoonImages, t.file))
+        .resize(416, 416, { fit: 'fill' })
+        .jpeg()
+        .toFile(path.join(train, roboflowName(t)));
+    const labels = await writeText(
+      path.join(train, '_annotations.coco.json'),
+      JSON.stringify(roboflowCoco(some, 416)),
+    );
+    await importLabels(train, file, labels);
+    const got = readProject(file);
+    expect(got.classes).toEqual(['raccoon']);
+    expectTruth(got.labels, some, {
+      pathOf: roboflowName,
+      scale: (t) => [416 / t.width, 416 / t.height],
+    });
+    // Roboflow keeps each split in its own folder (train/, valid/, test/).
+    expect(new Set(got.split.values())).toEqual(new Set(['train']));
+  });
+
+  it('Roboflow names on the original photos, same size: matched to the originals, and said so', async () => {
+    const { dir, file } = await project('roboflow-originals');
+    const labels = await writeText(
+      path.join(dir, 'train', '_annotations.coco.json'),
+      JSON.stringify(roboflowCoco(truth)),
+    );
+    const run = await importLabels(raccoonImages, file, labels);
+    expect(run.stderr).toMatch(
+      /160 image name\(s\) are Roboflow export names, matched to the project's originals \('raccoon-1_jpg\.rf\.[0-9a-f]{32}\.jpg' → 'raccoon-1\.jpg', same size/,
+    );
+    const got = readProject(file);
+    expect(got.classes).toEqual(['raccoon']);
+    expectTruth(got.labels, truth);
+  });
+
+  it('Roboflow copies resized to 416×416 against the originals: refused, saying why and what to do, no project made', async () => {
+    const { dir, file } = await project('roboflow-resized');
+    const labels = await writeText(
+      path.join(dir, '_annotations.coco.json'),
+      JSON.stringify(roboflowCoco(truth, 416)),
+    );
+    const run = await importLabels(raccoonImages, file, labels, { code: 1 });
+    expect(run.stderr).toMatch(/import refused, no project was created/);
+    expect(run.stderr).toMatch(
+      /_annotations\.coco\.json: images\[0\]: image 'raccoon-1_jpg\.rf\.[0-9a-f]+\.jpg' is Roboflow's copy of 'raccoon-1\.jpg' resized to 416×416 \(the project's is 650×417\).*import the Roboflow export's own images/,
+    );
+    expect(existsSync(file)).toBe(false);
   });
 
   /** Label Studio's COCO (label_studio_converter): ids from 0, whole-pixel boxes, info block. */
