@@ -39,6 +39,34 @@ export const YOLO_RANGE_TOLERANCE = 1e-3;
 /** Class-list files looked for, in this order, in the labels folder and then its parent. */
 export const CLASS_FILE_NAMES = ['classes.txt', 'obj.names', 'data.yaml', 'data.yml'] as const;
 
+/**
+ * The folders a dataset file (class list, data.yaml) of a labels folder may sit in: the folder,
+ * its parent, and in the two layouts that nest labels one level deeper (Ultralytics'
+ * `labels/train`, Roboflow's `train/labels`) the folder above those.
+ */
+export function datasetFolders(labelsDir: string): string[] {
+  const dir = path.resolve(labelsDir);
+  const parent = path.dirname(dir);
+  const nested = [dir, parent].some((d) => path.basename(d).toLowerCase() === 'labels');
+  return nested ? [dir, parent, path.dirname(parent)] : [dir, parent];
+}
+
+/**
+ * Text files among the labels that are not label files, by name: class lists, read-me files
+ * (Roboflow's README.roboflow.txt), and Pascal VOC's labelmap.txt and ImageSets lists (CVAT
+ * writes them beside its XML files).
+ */
+export function isDatasetTextFile(relPath: string): boolean {
+  const segments = relPath.split(/[\\/]/).map((s) => s.toLowerCase());
+  const name = segments[segments.length - 1] ?? '';
+  return (
+    (CLASS_FILE_NAMES as readonly string[]).includes(name) ||
+    name.startsWith('readme') ||
+    name === 'labelmap.txt' ||
+    segments.slice(0, -1).includes('imagesets')
+  );
+}
+
 const FIELD_NAMES = ['class', 'cx', 'cy', 'w', 'h'] as const;
 
 export interface ParseYoloOptions {
@@ -79,7 +107,7 @@ export async function parseYolo(
   if (classFile === undefined) {
     problems.error(
       labelsDir,
-      `no class list: put ${CLASS_FILE_NAMES.join(', ')} in the labels folder or its parent, or give one`,
+      `no class list: put ${CLASS_FILE_NAMES.join(', ')} in the labels folder or its parent (for labels/train or train/labels: the folder above those), or give one with --classes <file>`,
     );
   }
 
@@ -99,7 +127,7 @@ export async function parseYolo(
 }
 
 async function findClassFile(labelsDir: string): Promise<string | undefined> {
-  for (const dir of [labelsDir, path.dirname(path.resolve(labelsDir))]) {
+  for (const dir of datasetFolders(labelsDir)) {
     for (const name of CLASS_FILE_NAMES) {
       const candidate = path.join(dir, name);
       if ((await pathKind(candidate)) === 'file') return candidate;
@@ -108,7 +136,10 @@ async function findClassFile(labelsDir: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** All .txt files except the class list (LabelImg keeps classes.txt among the labels). */
+/**
+ * All .txt files except the class list (LabelImg keeps classes.txt among the labels) and other
+ * dataset files (`isDatasetTextFile`: read-me files, VOC lists).
+ */
 async function listLabelFiles(
   labelsDir: string,
   classFile: string | undefined,
@@ -123,7 +154,9 @@ async function listLabelFiles(
   }
   const excluded = new Set([path.resolve(labelsDir, 'classes.txt')]);
   if (classFile !== undefined) excluded.add(path.resolve(classFile));
-  const labelFiles = files.filter((f) => !excluded.has(path.resolve(f)));
+  const labelFiles = files.filter(
+    (f) => !excluded.has(path.resolve(f)) && !isDatasetTextFile(toPosixRelative(labelsDir, f)),
+  );
   if (labelFiles.length === 0) problems.error(labelsDir, 'no .txt label files in this folder');
   return labelFiles.sort(compareCodePoints);
 }

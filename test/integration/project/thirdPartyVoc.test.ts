@@ -4,6 +4,7 @@ import {
   type Box,
   type TruthImage,
   expectTruth,
+  expectedSplits,
   importLabels,
   raccoonImages,
   raccoonTruth,
@@ -88,6 +89,79 @@ describe('Pascal VOC exports of other tools', () => {
     const got = readProject(file);
     expect(got.classes).toEqual(['raccoon']);
     expectTruth(got.labels, moved);
+  });
+
+  it('CVAT VOC export given whole (Annotations, ImageSets subsets, labelmap.txt, <occluded>, <attributes>, <part>): boxes and splits', async () => {
+    const { dir, file } = await project('cvat');
+    const root = path.join(dir, 'export');
+    for (const t of truth) {
+      const objects = t.boxes.map((b) =>
+        [
+          '  <object>',
+          '    <name>raccoon</name>',
+          '    <truncated>0</truncated>',
+          '    <occluded>0</occluded>',
+          '    <difficult>0</difficult>',
+          bndbox(
+            b.map((v) => `${v}.0`),
+            '    ',
+          ),
+          '    <part>',
+          '      <name>head</name>',
+          bndbox([b[0], b[1], b[0] + 10, b[1] + 10], '      '),
+          '    </part>',
+          '    <attributes>',
+          '      <attribute>',
+          '        <name>occluded</name>',
+          '        <value>false</value>',
+          '      </attribute>',
+          '    </attributes>',
+          '  </object>',
+        ].join('\n'),
+      );
+      await writeText(
+        path.join(root, 'Annotations', `${t.stem}.xml`),
+        [
+          '<?xml version="1.0" encoding="utf-8"?>',
+          '<annotation>',
+          '  <folder></folder>',
+          `  <filename>${t.file}</filename>`,
+          '  <source>',
+          '    <database>Unknown</database>',
+          '    <annotation>Unknown</annotation>',
+          '    <image>Unknown</image>',
+          '  </source>',
+          '  <size>',
+          `    <width>${t.width}</width>`,
+          `    <height>${t.height}</height>`,
+          '    <depth></depth>',
+          '  </size>',
+          '  <segmented>0</segmented>',
+          ...objects,
+          '</annotation>',
+          '',
+        ].join('\n'),
+      );
+    }
+    // CVAT names the lists after its subsets, and adds per-class and segmentation lists.
+    const train = truth.slice(0, 120).map((t) => t.stem);
+    const val = truth.slice(120).map((t) => t.stem);
+    const main = path.join(root, 'ImageSets', 'Main');
+    await writeText(path.join(main, 'Train.txt'), train.join('\n') + '\n');
+    await writeText(path.join(main, 'Validation.txt'), val.join('\n') + '\n');
+    await writeText(path.join(main, 'raccoon_Train.txt'), train.map((s) => `${s} 1`).join('\n'));
+    await writeText(path.join(root, 'ImageSets', 'Segmentation', 'Train.txt'), train.join('\n'));
+    await writeText(
+      path.join(root, 'labelmap.txt'),
+      '# label:color_rgb:parts:actions\nbackground:0,0,0::\nraccoon:250,50,83:head:\n',
+    );
+    const run = await importLabels(raccoonImages, file, root);
+    expect(run.stderr).toMatch(/splits from ImageSets\/Main \(160 images set\)/);
+    const got = readProject(file);
+    expect(got.classes).toEqual(['raccoon']);
+    expectTruth(got.labels, truth);
+    const want = await expectedSplits(truth, (t) => (train.includes(t.stem) ? 'train' : 'val'));
+    for (const t of truth) expect(got.split.get(t.file), t.file).toBe(want.get(t.file));
   });
 
   it('Label Studio VOC: hashed upload names, <filename> without extension', async () => {
