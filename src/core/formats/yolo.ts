@@ -249,7 +249,13 @@ async function parseLabelFile(
   return { file: withoutExtension(rel), boxes, ...(dropped > 0 ? { dropped } : {}), where: label };
 }
 
-/** One `class cx cy w h [confidence]` line (already trimmed); blank lines are skipped. */
+/**
+ * One label line (already trimmed); blank lines are skipped. Five fields are `class cx cy w h`,
+ * six add a confidence. Seven or more are a polygon, `class x1 y1 … xn yn` (Ultralytics'
+ * segmentation and oriented-box labels), plus a confidence when the values are odd in number:
+ * its box is the polygon's bounding box, as Ultralytics takes it when it trains a detector on
+ * such labels.
+ */
 function parseLabelLine(
   line: string,
   where: string,
@@ -258,50 +264,89 @@ function parseLabelLine(
 ): ParsedBox | undefined {
   if (line === '') return undefined;
   const fields = line.split(/\s+/);
-  if (fields.length !== FIELD_NAMES.length && fields.length !== FIELD_NAMES.length + 1) {
-    const hint = fields.length > 6 ? ' (polygon segmentation labels are not supported)' : '';
+  const n = fields.length;
+  if (n < FIELD_NAMES.length) {
+    // Darknet's train.txt (one image path a line) given among the labels.
+    const hint =
+      n === 1 && /\.(jpe?g|png|bmp|webp|tiff?|gif)$/i.test(fields[0] as string)
+        ? ": this is a list of image paths (such as Darknet's train.txt), not a label file; give the folder of label files instead"
+        : '';
     problems.error(
       where,
-      `expected 5 fields "class cx cy w h" (or 6 with a confidence), got ${fields.length}${hint}`,
+      `expected 5 fields "class cx cy w h" (6 with a confidence, 7 or more for a polygon), got ${n}${hint}`,
     );
     return undefined;
   }
+  const polygon = n > FIELD_NAMES.length + 1;
+  const valueCount = polygon ? n - 1 - ((n - 1) % 2) : FIELD_NAMES.length - 1;
   let score: number | undefined;
-  if (fields.length === FIELD_NAMES.length + 1) {
-    const conf = Number(fields[FIELD_NAMES.length]);
-    if (!/^[\d.eE+-]+$/.test(fields[FIELD_NAMES.length]!) || !(conf >= 0 && conf <= 1)) {
-      problems.error(
-        where,
-        `confidence: ${quote(fields[FIELD_NAMES.length]!)} is not a number from 0 to 1`,
-      );
+  if (1 + valueCount < n) {
+    const text = fields[n - 1] as string;
+    const conf = Number(text);
+    if (!/^[\d.eE+-]+$/.test(text) || !(conf >= 0 && conf <= 1)) {
+      problems.error(where, `confidence: ${quote(text)} is not a number from 0 to 1`);
       return undefined;
     }
     score = conf;
   }
   const classIndex = parseClassIndex(fields[0] as string, where, classes, problems);
   const values: number[] = [];
-  for (let k = 1; k < FIELD_NAMES.length; k++) {
+  let ok = true;
+  for (let k = 1; k <= valueCount; k++) {
     const parsed = parseCoordinate(fields[k] as string);
-    if ('problem' in parsed) problems.error(where, `${FIELD_NAMES[k]}: ${parsed.problem}`);
-    else values.push(parsed.value);
+    const name = polygon ? `${k % 2 === 1 ? 'x' : 'y'}${Math.ceil(k / 2)}` : FIELD_NAMES[k];
+    if ('problem' in parsed) {
+      problems.error(where, `${name}: ${parsed.problem}`);
+      ok = false;
+    } else values.push(parsed.value);
   }
-  if (classIndex === undefined || values.length !== 4 || classes === undefined) return undefined;
-  const [cx, cy, w, h] = values as [number, number, number, number];
-  if (!(w > 0 && h > 0)) {
-    problems.warning(where, `empty or negative box (w ${w}, h ${h}) skipped`);
+  if (classIndex === undefined || !ok || classes === undefined) return undefined;
+  const corners = polygon
+    ? polygonBox(values)
+    : centreBox(values as [number, number, number, number]);
+  const [x1, y1, x2, y2] = corners;
+  if (!(x2 > x1 && y2 > y1)) {
+    problems.warning(
+      where,
+      polygon
+        ? `polygon without area (its box is ${x2 - x1} wide, ${y2 - y1} high) skipped`
+        : `empty or negative box (w ${values[2]}, h ${values[3]}) skipped`,
+    );
     return undefined;
   }
   const box: ParsedBox = {
     label: classes[classIndex] as string,
-    x1: cx - w / 2,
-    y1: cy - h / 2,
-    x2: cx + w / 2,
-    y2: cy + h / 2,
+    x1,
+    y1,
+    x2,
+    y2,
     normalized: true,
     where,
     ...(score !== undefined ? { score } : {}),
   };
   warnIfOutsideImage(box, where, problems);
+  return box;
+}
+
+function centreBox([cx, cy, w, h]: [number, number, number, number]): [
+  number,
+  number,
+  number,
+  number,
+] {
+  return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+}
+
+/** The bounding box of x1 y1 … xn yn. */
+function polygonBox(values: readonly number[]): [number, number, number, number] {
+  const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let i = 0; i + 1 < values.length; i += 2) {
+    const [x, y] = [values[i] as number, values[i + 1] as number];
+    box[0] = Math.min(box[0], x);
+    box[1] = Math.min(box[1], y);
+    box[2] = Math.max(box[2], x);
+    box[3] = Math.max(box[3], y);
+  }
   return box;
 }
 

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  type Box,
   type TruthImage,
   copyImage,
   expectTruth,
@@ -189,5 +191,103 @@ describe('YOLO exports of other tools', () => {
     const run = await importLabels(raccoonImages, file, root);
     expect(run.stderr).toMatch(/160 image name\(s\) are Label Studio upload names/);
     expectTruth(readProject(file).labels, truth, { tolerance: PIXEL });
+  });
+
+  it('text quirks: CRLF, BOM, spaces and blank lines, exponents, polygons, confidences, empty files', async () => {
+    const { dir, file } = await project('quirks');
+    const labels = path.join(dir, 'labels');
+    const polygon = (t: TruthImage, b: Box, points: number): string => {
+      // Points on the box's inscribed ellipse, its left/right/top/bottom among them: the
+      // polygon's bounding box is the box.
+      const [cx, cy, w, h] = yoloValues(b, t);
+      const xy = Array.from({ length: points }, (_, k) => {
+        const a = (2 * Math.PI * k) / points;
+        return [cx! + (w! / 2) * Math.cos(a), cy! + (h! / 2) * Math.sin(a)];
+      });
+      return `0 ${xy.flat().join(' ')}`;
+    };
+    const kinds = ['crlf', 'bom', 'spaces', 'exponent', 'polygon', 'polygon-conf', 'conf', 'empty'];
+    const kindOf = (t: TruthImage): string => kinds[truth.indexOf(t) % kinds.length]!;
+    for (const t of truth) {
+      const kind = kindOf(t);
+      const lines = t.boxes.map((b) => `0 ${yoloValues(b, t).join(' ')}`);
+      const text =
+        kind === 'crlf'
+          ? lines.map((l) => `${l}\r\n`).join('')
+          : kind === 'bom'
+            ? `\ufeff${lines.join('\n')}`
+            : kind === 'spaces'
+              ? `\n${lines.map((l) => `${l.replace(/ /g, '  ')}   \n`).join('\n')}\n \n`
+              : kind === 'exponent'
+                ? t.boxes
+                    .map(
+                      (b) =>
+                        `0 ${yoloValues(b, t)
+                          .map((v) => v.toExponential(12))
+                          .join(' ')}\n`,
+                    )
+                    .join('')
+                : kind === 'polygon'
+                  ? t.boxes.map((b) => `${polygon(t, b, 16)}\n`).join('')
+                  : kind === 'polygon-conf'
+                    ? t.boxes.map((b) => `${polygon(t, b, 4)} 0.75\n`).join('')
+                    : kind === 'conf'
+                      ? lines.map((l) => `${l} 0.875\n`).join('')
+                      : '';
+      await writeText(path.join(labels, `${t.stem}.txt`), text);
+    }
+    await writeText(path.join(dir, 'classes.txt'), 'raccoon\r\n');
+    const run = await importLabels(raccoonImages, file, labels);
+    const got = readProject(file);
+    const is =
+      (...k: string[]) =>
+      (t: TruthImage) =>
+        k.includes(kindOf(t));
+    expectTruth(got.labels, truth.filter(is('crlf', 'bom', 'spaces', 'exponent', 'polygon')), {
+      tolerance: PIXEL,
+    });
+    // A confidence makes a prediction: pending, with its score.
+    const scored = truth.filter(is('conf', 'polygon-conf'));
+    expectTruth(
+      new Map(scored.map((t) => [t.file, got.predictions.get(t.file)!.map((p) => p.box)])),
+      scored,
+      { tolerance: PIXEL },
+    );
+    for (const t of scored)
+      for (const p of got.predictions.get(t.file)!)
+        expect(p.score).toBe(kindOf(t) === 'conf' ? 0.875 : 0.75);
+    // An empty label file: the photo holds nothing the file's classes name, a reviewed negative.
+    const empty = truth.filter(is('empty'));
+    expect(run.stderr).toMatch(
+      new RegExp(`${empty.length} images without objects marked reviewed`),
+    );
+    for (const t of empty) {
+      expect(got.labels.get(t.file)).toEqual([]);
+      expect(got.status.get(t.file)).toBe('reviewed');
+    }
+  });
+
+  it('a Darknet/CVAT YOLO 1.1 folder given whole: its train.txt image list is named, and refused with what to give instead', async () => {
+    const { dir, file } = await project('cvat-yolo');
+    const root = path.join(dir, 'export');
+    const some = truth.slice(0, 10);
+    for (const t of some)
+      await writeText(path.join(root, 'obj_train_data', `${t.stem}.txt`), labelText(t));
+    await writeText(path.join(root, 'obj.names'), 'raccoon\n');
+    await writeText(
+      path.join(root, 'obj.data'),
+      'classes = 1\ntrain = data/train.txt\nnames = data/obj.names\nbackup = backup/\n',
+    );
+    await writeText(
+      path.join(root, 'train.txt'),
+      some.map((t) => `data/obj_train_data/${t.file}`).join('\n') + '\n',
+    );
+    const refused = await importLabels(raccoonImages, file, root, { code: 1 });
+    expect(refused.stderr).toMatch(
+      /export\/train\.txt:1: .*a list of image paths \(such as Darknet's train\.txt\), not a label file; give the folder of label files instead/,
+    );
+    expect(existsSync(file)).toBe(false);
+    await importLabels(raccoonImages, file, path.join(root, 'obj_train_data'));
+    expectTruth(readProject(file).labels, some, { tolerance: PIXEL });
   });
 });
