@@ -4,6 +4,7 @@
  * confidence: Ultralytics' `save_conf`), and a class list (classes.txt, obj.names or data.yaml
  * `names:`). See docs/formats.md.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FileEntry, writeFileSet } from '../fs/atomicWrite';
 import type {
@@ -111,6 +112,7 @@ export async function parseYolo(
     );
   }
 
+  const keypoints = classFile === undefined ? undefined : await keypointValues(classFile);
   const labelFiles = await listLabelFiles(labelsDir, classFile, problems);
   const images: ParsedImage[] = [];
   for (const file of labelFiles) {
@@ -118,12 +120,34 @@ export async function parseYolo(
       file,
       toPosixRelative(labelsDir, file),
       display(file),
-      classes,
+      { classes, keypoints },
       problems,
     );
     if (image !== undefined) images.push(image);
   }
   return done(classes ?? [], images);
+}
+
+/**
+ * The keypoint values per label line of a pose dataset: `kpt_shape: [points, 2 or 3]` in its
+ * data.yaml (Ultralytics); undefined for any other class list.
+ */
+async function keypointValues(classFile: string): Promise<number | undefined> {
+  if (!/\.ya?ml$/i.test(classFile)) return undefined;
+  let text: string;
+  try {
+    text = await readFile(classFile, 'utf8');
+  } catch {
+    return undefined; // readClassFile has said why
+  }
+  const shape = /^kpt_shape\s*:\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]/m.exec(text);
+  return shape ? Number(shape[1]) * Number(shape[2]) : undefined;
+}
+
+interface LineContext {
+  classes: readonly string[] | undefined;
+  /** Pose labels: keypoint values after the box (see keypointValues). */
+  keypoints: number | undefined;
 }
 
 async function findClassFile(labelsDir: string): Promise<string | undefined> {
@@ -232,7 +256,7 @@ async function parseLabelFile(
   file: string,
   rel: string,
   label: string,
-  classes: readonly string[] | undefined,
+  context: LineContext,
   problems: ProblemList,
 ): Promise<ParsedImage | undefined> {
   // An empty file is an image without objects (a "negative"), not a problem.
@@ -242,7 +266,7 @@ async function parseLabelFile(
   let dropped = 0;
   splitLines(text).forEach((line, i) => {
     const trimmed = line.trim();
-    const box = parseLabelLine(trimmed, `${label}:${i + 1}`, classes, problems);
+    const box = parseLabelLine(trimmed, `${label}:${i + 1}`, context, problems);
     if (box !== undefined) boxes.push(box);
     else if (trimmed !== '') dropped++;
   });
@@ -254,12 +278,13 @@ async function parseLabelFile(
  * six add a confidence. Seven or more are a polygon, `class x1 y1 … xn yn` (Ultralytics'
  * segmentation and oriented-box labels), plus a confidence when the values are odd in number:
  * its box is the polygon's bounding box, as Ultralytics takes it when it trains a detector on
- * such labels.
+ * such labels. In a pose dataset (kpt_shape) the keypoints follow the box (and its confidence)
+ * instead, and are not read.
  */
 function parseLabelLine(
   line: string,
   where: string,
-  classes: readonly string[] | undefined,
+  { classes, keypoints }: LineContext,
   problems: ProblemList,
 ): ParsedBox | undefined {
   if (line === '') return undefined;
@@ -277,11 +302,27 @@ function parseLabelLine(
     );
     return undefined;
   }
-  const polygon = n > FIELD_NAMES.length + 1;
+  const pose = keypoints !== undefined && n > FIELD_NAMES.length + 1;
+  if (pose && n !== FIELD_NAMES.length + keypoints && n !== FIELD_NAMES.length + 1 + keypoints) {
+    problems.error(
+      where,
+      `expected ${FIELD_NAMES.length + keypoints} fields for a pose label (class cx cy w h and the ${keypoints} keypoint values of data.yaml's kpt_shape), or one more with a confidence; got ${n}`,
+    );
+    return undefined;
+  }
+  const polygon = !pose && n > FIELD_NAMES.length + 1;
   const valueCount = polygon ? n - 1 - ((n - 1) % 2) : FIELD_NAMES.length - 1;
+  // Ultralytics writes a pose prediction's confidence after its box, a polygon's at the end.
+  const confidence = pose
+    ? n > FIELD_NAMES.length + keypoints
+      ? FIELD_NAMES.length
+      : undefined
+    : 1 + valueCount < n
+      ? n - 1
+      : undefined;
   let score: number | undefined;
-  if (1 + valueCount < n) {
-    const text = fields[n - 1] as string;
+  if (confidence !== undefined) {
+    const text = fields[confidence] as string;
     const conf = Number(text);
     if (!/^[\d.eE+-]+$/.test(text) || !(conf >= 0 && conf <= 1)) {
       problems.error(where, `confidence: ${quote(text)} is not a number from 0 to 1`);
@@ -301,6 +342,18 @@ function parseLabelLine(
     } else values.push(parsed.value);
   }
   if (classIndex === undefined || !ok || classes === undefined) return undefined;
+  const outside = polygon
+    ? values.findIndex((v) => v < -YOLO_RANGE_TOLERANCE || v > 1 + YOLO_RANGE_TOLERANCE)
+    : -1;
+  if (outside >= 0) {
+    // Ultralytics refuses them too; a pose label's visibility flags (2) land here without its
+    // data.yaml.
+    problems.error(
+      where,
+      `${outside % 2 === 0 ? 'x' : 'y'}${Math.floor(outside / 2) + 1}: ${values[outside]} is outside [0, 1], and polygon points are fractions of the image size (pose labels: give the data.yaml with their kpt_shape, with --classes if it is not found)`,
+    );
+    return undefined;
+  }
   const corners = polygon
     ? polygonBox(values)
     : centreBox(values as [number, number, number, number]);

@@ -267,6 +267,49 @@ describe('YOLO exports of other tools', () => {
     }
   });
 
+  it('Ultralytics pose labels (kpt_shape): the box before the keypoints; without their data.yaml refused', async () => {
+    const { dir, file } = await project('pose');
+    const some = truth.slice(0, 20);
+    const poseLine = (t: TruthImage, b: Box): string => {
+      const [cx, cy, w, h] = yoloValues(b, t);
+      // Three keypoints (x y visibility) inside the box: 2 visible, 1 occluded.
+      const points = [
+        [cx!, cy!, 2],
+        [cx! - w! / 4, cy!, 2],
+        [cx! + w! / 4, cy! + h! / 4, 1],
+      ];
+      return `0 ${[cx, cy, w, h].join(' ')} ${points.flat().join(' ')}\n`;
+    };
+    for (const t of some)
+      await writeText(
+        path.join(dir, 'pose', 'labels', `${t.stem}.txt`),
+        t.boxes.map((b) => poseLine(t, b)).join(''),
+      );
+    await writeText(
+      path.join(dir, 'pose', 'data.yaml'),
+      'path: .\ntrain: images\nval: images\nkpt_shape: [3, 3]\nflip_idx: [0, 2, 1]\nnames:\n  0: raccoon\n',
+    );
+    await importLabels(raccoonImages, file, path.join(dir, 'pose', 'labels'));
+    expectTruth(readProject(file).labels, some, { tolerance: PIXEL });
+
+    // The same lines with only a classes.txt read as polygons, whose visibility flags (2) lie
+    // outside the image: refused, saying what to give.
+    const other = path.join(dir, 'other.shotbox');
+    for (const t of some)
+      await writeText(
+        path.join(dir, 'bare', 'labels', `${t.stem}.txt`),
+        t.boxes.map((b) => poseLine(t, b)).join(''),
+      );
+    await writeText(path.join(dir, 'bare', 'classes.txt'), 'raccoon\n');
+    const refused = await importLabels(raccoonImages, other, path.join(dir, 'bare', 'labels'), {
+      code: 1,
+    });
+    expect(refused.stderr).toMatch(
+      /labels\/raccoon-1\.txt:1: x4: 2 is outside \[0, 1\].*pose labels: give the data\.yaml with their kpt_shape/,
+    );
+    expect(existsSync(other)).toBe(false);
+  });
+
   it('a Darknet/CVAT YOLO 1.1 folder given whole: its train.txt image list is named, and refused with what to give instead', async () => {
     const { dir, file } = await project('cvat-yolo');
     const root = path.join(dir, 'export');
