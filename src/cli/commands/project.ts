@@ -200,12 +200,30 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         let labels = '';
         let warnings = 0;
         if (parsed && !interrupted) {
-          const result = importParsedAnnotations(project, parsed, {
-            ...(opts.asLabels ? { asLabels: true } : {}),
-            ...(splits ? { splits } : {}),
-            ...(opts.replace ? { mode: 'replace' as const } : {}),
-            source: opts.annotations!,
-          });
+          let result;
+          try {
+            result = importParsedAnnotations(project, parsed, {
+              ...(opts.asLabels ? { asLabels: true } : {}),
+              ...(splits ? { splits } : {}),
+              ...(opts.replace ? { mode: 'replace' as const } : {}),
+              source: opts.annotations!,
+            });
+          } catch (err) {
+            // Refused only once the folder is in (the file's images matched none of it): a
+            // project this run made goes again, and a message never claims an unchanged project
+            // the folder phase added to.
+            if (!(err instanceof AnnotationImportError)) throw err;
+            removeEmptyNew = created;
+            const n = report.added;
+            throw new AnnotationImportError(
+              err.problems,
+              created
+                ? 'no project was created'
+                : n > 0
+                  ? `no label changed (the folder's ${n} new image${n === 1 ? ' was' : 's were'} added)`
+                  : 'the project is unchanged',
+            );
+          }
           printProblems(result.warnings, opts.quiet ?? false);
           warnings = result.warnings.length;
           labels =

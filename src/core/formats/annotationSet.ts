@@ -27,8 +27,14 @@ export interface ParsedBox {
 
 /** The annotations of one image as read from a file. */
 export interface ParsedImage {
-  /** The image as the file names it, forward slashes, e.g. "raccoon-1.jpg" or "sub/a.jpg". */
+  /**
+   * The image as the file names it, forward slashes, e.g. "raccoon-1.jpg", "sub/a.jpg",
+   * "/data/upload/1/a.jpg" or "C:/Users/me/a.jpg": a name to look up among the project's images
+   * (src/core/project/imageMatch.ts), never a path that is opened.
+   */
   file: string;
+  /** Other names the file gives the same image, tried when `file` names none (a VOC file's own name). */
+  alternatives?: string[];
   /** Size the annotation file claims (COCO, VOC), if any. */
   width?: number;
   height?: number;

@@ -19,7 +19,7 @@ import {
   assertExportableBox,
   assertExportableSize,
   assertRelativePath,
-  checkRelativePath,
+  checkImageReference,
   describeIssue,
   errorMessage,
   formatIssuePath,
@@ -45,7 +45,11 @@ const imageSchema = z.object({
   height: sizeSchema,
 });
 
-const categorySchema = z.object({ id: idSchema, name: z.string().min(1) });
+const categorySchema = z.object({
+  id: idSchema,
+  name: z.string().min(1),
+  supercategory: z.unknown().optional(),
+});
 
 const annotationSchema = z.object({
   id: idSchema,
@@ -80,9 +84,10 @@ export async function parseCoco(file: string): Promise<ParseResult> {
   const categoryIds = collectIds(doc.categories, 'categories', label, problems);
   const imageIds = collectIds(doc.images, 'images', label, problems);
   collectIds(doc.annotations, 'annotations', label, problems);
-  const { classes, classById } = readCategories(doc.categories, label, problems);
+  const { classes, classById } = readCategories(doc.categories, doc.annotations, label, problems);
   const imageById = readImages(doc.images, label, problems);
   readAnnotations(doc.annotations, {
+    crowds: 0,
     label,
     problems,
     categoryIds,
@@ -266,18 +271,29 @@ function validate<T>(
   return undefined;
 }
 
-/** Classes in category id order, and each valid category id's class name. */
+/**
+ * Classes in category id order, and each valid category id's class name. A category that names
+ * the supercategory of others and that no annotation uses is their group, not a class: Roboflow
+ * writes one (id 0, named after the dataset, `supercategory: "none"`) above the real classes.
+ */
 function readCategories(
   entries: readonly unknown[],
+  annotations: readonly unknown[],
   label: string,
   problems: ProblemList,
 ): { classes: string[]; classById: Map<number, string> } {
   const valid: { id: number; name: string; where: string }[] = [];
   const whereByName = new Map<string, string>();
-  entries.forEach((entry, i) => {
+  const categories = entries.map((entry, i) => {
     const where = `${label}: categories[${i}]`;
-    const category = validate(categorySchema, entry, where, problems);
-    if (category === undefined) return;
+    return { where, category: validate(categorySchema, entry, where, problems) };
+  });
+  const used = new Set(annotations.map((a) => (isRecord(a) ? a.category_id : undefined)));
+  const isGroup = (c: { id: number; name: string }): boolean =>
+    !used.has(c.id) &&
+    categories.some(({ category: o }) => o && o.id !== c.id && o.supercategory === c.name);
+  for (const { where, category } of categories) {
+    if (category === undefined || isGroup(category)) continue;
     const other = whereByName.get(category.name);
     if (other !== undefined) {
       // Two ids for one name would merge two classes silently.
@@ -285,11 +301,11 @@ function readCategories(
         `${where}.name`,
         `duplicate category name ${quote(category.name)} (also ${other})`,
       );
-      return;
+      continue;
     }
     whereByName.set(category.name, where);
-    valid.push({ ...category, where });
-  });
+    valid.push({ id: category.id, name: category.name, where });
+  }
   valid.sort((a, b) => a.id - b.id);
   const classById = new Map<number, string>();
   for (const c of valid) if (!classById.has(c.id)) classById.set(c.id, c.name);
@@ -307,7 +323,7 @@ function readImages(
     const where = `${label}: images[${i}]`;
     const image = validate(imageSchema, entry, where, problems);
     if (image === undefined || imageById.has(image.id)) return;
-    const file = checkRelativePath(image.file_name);
+    const file = checkImageReference(image.file_name);
     if ('problem' in file) {
       problems.error(`${where}.file_name`, file.problem);
       return;
@@ -333,6 +349,8 @@ function readImages(
 }
 
 interface AnnotationContext {
+  /** Crowd annotations skipped so far. */
+  crowds: number;
   label: string;
   problems: ProblemList;
   categoryIds: Set<number>;
@@ -373,7 +391,13 @@ function annotationToBox(
   if (!ok || label === undefined) return undefined;
 
   if (a.iscrowd === 1 || a.iscrowd === true) {
-    ctx.problems.warning(`${where}.iscrowd`, 'crowd annotation (iscrowd=1) skipped');
+    // The first says what a crowd is and what to do; CVAT writes each mask as a crowd.
+    ctx.problems.warning(
+      `${where}.iscrowd`,
+      ctx.crowds++ > 0
+        ? 'crowd annotation (iscrowd=1) skipped'
+        : 'crowd annotation (iscrowd=1) skipped: a crowd region holds many objects, and detectors neither train nor are scored on it (pycocotools ignores it). CVAT exports every mask as iscrowd 1 too: if the crowd annotations of this file are single objects, set their "iscrowd" to 0 and import again to get their boxes',
+    );
     return undefined;
   }
   if (a.bbox === undefined || a.bbox === null || a.bbox.length === 0) {

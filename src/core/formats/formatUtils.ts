@@ -124,6 +124,26 @@ export function checkRelativePath(name: string): { path: string } | { problem: s
   return { path: clean };
 }
 
+/**
+ * A file name taken from an annotation file as the importer looks it up among the project's
+ * images (src/core/project/imageMatch.ts): forward slashes, empty and "." segments dropped, and
+ * absolute paths, drive letters and ".." kept, since other tools write them (Label Studio's
+ * `/data/upload/1/a.jpg`, a Windows `C:\data\a.jpg`) and the name is compared, never opened.
+ * Only a name that names nothing (empty, a NUL character) is a problem.
+ */
+export function checkImageReference(name: string): { path: string } | { problem: string } {
+  if (name.includes('\0')) return { problem: 'file name contains a NUL character' };
+  const slashed = name.replace(/\\/g, '/');
+  if (slashed.trim() === '') return { problem: 'file name is empty' };
+  const root = /^(?:[A-Za-z]:)?\//.exec(slashed)?.[0] ?? '';
+  const segments = slashed
+    .slice(root.length)
+    .split('/')
+    .filter((s) => s !== '' && s !== '.');
+  if (segments.length === 0) return { problem: `file name ${quote(name)} names no file` };
+  return { path: root + segments.join('/') };
+}
+
 /** Same check for exporters, where a bad path is a bug in the caller. */
 export function assertRelativePath(name: string): string {
   const checked = checkRelativePath(name);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AnnotationFormat } from './annotationSet';
 import { listFiles, pathKind, stripBom } from './formatUtils';
 import { sniffEncoding } from './textDecoding';
-import { CLASS_FILE_NAMES } from './yolo';
+import { isDatasetTextFile } from './yolo';
 
 /** What a label path holds, judged by its content (files) or the files inside it (folders). */
 export type SniffResult = { format: AnnotationFormat } | { unknown: string };
@@ -27,9 +27,9 @@ export async function sniffFormat(source: string): Promise<SniffResult> {
   if (kind === 'file') return sniffFile(source);
   if (kind !== 'directory') return { unknown: 'it is neither a file nor a folder' };
   const xml = await listFiles(source, '.xml');
-  const classLists = new Set<string>(CLASS_FILE_NAMES);
+  // Class lists, read-me files and VOC's ImageSets lists and labelmap.txt are no YOLO labels.
   const txt = (await listFiles(source, '.txt')).filter(
-    (f) => !classLists.has(path.basename(f).toLowerCase()),
+    (f) => !isDatasetTextFile(path.relative(source, f)),
   );
   if (xml.length > 0 && txt.length === 0) return { format: 'voc' };
   if (txt.length > 0 && xml.length === 0) return { format: 'yolo' };

@@ -1,8 +1,10 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import type { Split } from '../../shared/project/splits';
 import type { AnnotationFormat, FormatProblem } from './annotationSet';
 import {
+  compareCodePoints,
   errorMessage,
   listFiles,
   pathKind,
@@ -11,15 +13,18 @@ import {
   readTextFile,
   toPosixRelative,
 } from './formatUtils';
+import { datasetFolders } from './yolo';
 
 /**
  * The train/val/test split a dataset's own files give its images:
  * - Pascal VOC: `ImageSets/Main/{train,val,test,trainval}.txt` beside (or inside) the folder of
  *   XML files; one image id (file stem) a line. An id only in `trainval.txt` is `train`.
- * - COCO: one file per split, named by the file ("instances_val2017.json" → val).
- * - YOLO: `data.yaml` (in the labels folder or its parent) with `train:`/`val:`/`test:` each a
- *   folder of images, a .txt list of image paths, or a list of those, relative to `path:` (or the
- *   yaml's folder).
+ * - COCO: one file per split, named by the file ("instances_val2017.json" → val) or, when its
+ *   name says none, by its folder's name when that is a split's (Roboflow's `valid/`).
+ * - YOLO: `data.yaml` (where the class list is looked for: `datasetFolders`) with
+ *   `train:`/`val:`/`test:` each a folder of images, a .txt list of image paths, or a list of
+ *   those, relative to `path:` (or the yaml's folder; a missing "../" path is read without its
+ *   "../", as Ultralytics does).
  * An explicit split (`import --split`) overrides all of them for every image the file names.
  * Never throws for bad input: unreadable lists are warnings, the import goes on.
  */
@@ -49,6 +54,21 @@ const SPLIT_WORDS: [RegExp, Split][] = [
   [/(?:^|[^a-z])test(?:[^a-z]|$)/i, 'test'],
 ];
 
+/**
+ * ImageSets/Main list names (lower case, without `.txt`) and the split each holds: the devkit's
+ * names, and the subset names CVAT writes its lists under (`Train.txt`, `Validation.txt`).
+ */
+const SUBSET_NAMES = new Map<string, Split | 'trainval'>([
+  ['train', 'train'],
+  ['training', 'train'],
+  ['val', 'val'],
+  ['valid', 'val'],
+  ['validation', 'val'],
+  ['test', 'test'],
+  ['testing', 'test'],
+  ['trainval', 'trainval'],
+]);
+
 /** The split a file's name gives ("instances_train2017.json" → train); none when 0 or 2+ match. */
 export function splitFromFileName(file: string): Split | undefined {
   const name = path.basename(file);
@@ -64,8 +84,13 @@ export async function readSplitFiles(
   if (explicit) return { source: '--split', all: explicit, entries: [], problems: [] };
   if (format === 'coco') {
     const fromName = splitFromFileName(source);
-    return fromName
-      ? { source: path.basename(source), all: fromName, entries: [], problems: [] }
+    if (fromName)
+      return { source: path.basename(source), all: fromName, entries: [], problems: [] };
+    // Roboflow keeps one `_annotations.coco.json` in each of train/, valid/ and test/.
+    const folder = path.basename(path.dirname(path.resolve(source)));
+    const fromFolder = SUBSET_NAMES.get(folder.toLowerCase());
+    return fromFolder && fromFolder !== 'trainval'
+      ? { source: `${folder}/`, all: fromFolder, entries: [], problems: [] }
       : { source: null, entries: [], problems: [] };
   }
   const problems = new ProblemList(source);
@@ -87,33 +112,44 @@ async function readVocImageSets(
   ];
   for (const main of candidates) {
     if ((await pathKind(main)) !== 'directory') continue;
-    const lists = new Map<string, string[]>();
-    for (const name of ['train', 'val', 'test', 'trainval']) {
-      const file = path.join(main, `${name}.txt`);
+    const lists = new Map<Split | 'trainval', { ids: string[]; where: string }[]>();
+    let names: string[];
+    try {
+      names = (await readdir(main)).sort(compareCodePoints);
+    } catch (err) {
+      problems.warning(
+        'ImageSets/Main',
+        `cannot list the folder, splits not read: ${errorMessage(err)}`,
+      );
+      continue;
+    }
+    for (const name of names) {
+      // Only lists named for a split: `raccoon_train.txt` (one class's images) is none.
+      const split = SUBSET_NAMES.get(name.toLowerCase().replace(/\.txt$/, ''));
+      if (!name.toLowerCase().endsWith('.txt') || split === undefined) continue;
+      const file = path.join(main, name);
       if ((await pathKind(file)) !== 'file') continue;
-      const where = `ImageSets/Main/${name}.txt`;
+      const where = `ImageSets/Main/${name}`;
       const text = await readTextFile(file, where, problems, true);
       if (text === undefined) continue;
-      lists.set(
-        name,
-        text
-          .split(/\r?\n/)
-          .map((l) => l.trim().split(/\s+/)[0] ?? '')
-          .filter((id) => id !== ''),
-      );
+      const ids = text
+        .split(/\r?\n/)
+        .map((l) => l.trim().split(/\s+/)[0] ?? '')
+        .filter((id) => id !== '');
+      lists.set(split, [...(lists.get(split) ?? []), { ids, where }]);
     }
     if (lists.size === 0) continue;
     const entries: SplitEntry[] = [];
     const named = new Set<string>();
     for (const split of ['train', 'val', 'test'] as const)
-      for (const id of lists.get(split) ?? []) {
-        entries.push({ ref: id, split, where: `ImageSets/Main/${split}.txt` });
-        named.add(id);
-      }
+      for (const { ids, where } of lists.get(split) ?? [])
+        for (const id of ids) {
+          entries.push({ ref: id, split, where });
+          named.add(id);
+        }
     // trainval = train ∪ val: an id it alone names is a training image.
-    for (const id of lists.get('trainval') ?? [])
-      if (!named.has(id))
-        entries.push({ ref: id, split: 'train', where: 'ImageSets/Main/trainval.txt' });
+    for (const { ids, where } of lists.get('trainval') ?? [])
+      for (const id of ids) if (!named.has(id)) entries.push({ ref: id, split: 'train', where });
     return { source: 'ImageSets/Main', entries };
   }
   return { source: null, entries: [] };
@@ -124,7 +160,7 @@ async function readYoloData(
   problems: ProblemList,
 ): Promise<{ source: string | null; entries: SplitEntry[] }> {
   let yamlFile: string | undefined;
-  for (const dir of [labelsDir, path.dirname(path.resolve(labelsDir))])
+  for (const dir of datasetFolders(labelsDir))
     for (const name of ['data.yaml', 'data.yml', 'dataset.yaml'])
       if (!yamlFile && (await pathKind(path.join(dir, name))) === 'file')
         yamlFile = path.join(dir, name);
@@ -159,7 +195,12 @@ async function readYoloData(
         continue;
       }
       any = true;
-      for (const file of await imagesOf(path.resolve(root, item), `${label}: ${split}`, problems))
+      // Ultralytics' rule, which Roboflow's `train: ../train/images` beside train/ relies on: a
+      // "../" path that does not exist is read without its "../".
+      let target = path.resolve(root, item);
+      if (item.startsWith('../') && (await pathKind(target)) === 'missing')
+        target = path.resolve(root, item.slice(3));
+      for (const file of await imagesOf(target, `${label}: ${split}`, problems))
         entries.push({ ref: file, split, where: `${label}: ${split}` });
     }
   }

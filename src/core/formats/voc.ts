@@ -18,7 +18,7 @@ import {
   ProblemList,
   assertExportableBox,
   assertExportableSize,
-  checkRelativePath,
+  checkImageReference,
   errorMessage,
   listFiles,
   outputPathsWithoutCollision,
@@ -119,7 +119,17 @@ async function parseVocFile(
   const size = readSize(annotation, label, problems);
   const { boxes, dropped } = readObjects(annotation, label, problems);
   if (file === undefined || size === 'invalid') return undefined;
-  return { file, ...size, boxes, ...(dropped > 0 ? { dropped } : {}), where: label };
+  // The devkit pairs Annotations/<id>.xml with JPEGImages/<id>.jpg whatever <filename> says: a
+  // stale <filename> (an image renamed after labelling) still finds the image by the XML's name.
+  const own = withoutExtension(source.label);
+  return {
+    file,
+    ...(own !== withoutExtension(file) ? { alternatives: [own] } : {}),
+    ...size,
+    boxes,
+    ...(dropped > 0 ? { dropped } : {}),
+    where: label,
+  };
 }
 
 function lineWhere(label: string, line: number | undefined, col?: number): string {
@@ -164,7 +174,10 @@ function parseAnnotationElement(
   return undefined;
 }
 
-/** `filename`, checked for traversal and placed in the XML's folder (relative to the root). */
+/**
+ * `filename`, placed in the XML's folder (relative to the folder given) unless it is absolute;
+ * a name to look up among the project's images, never opened (src/core/project/imageMatch.ts).
+ */
 function readImageFile(
   annotation: XmlNode,
   source: VocSource,
@@ -173,12 +186,13 @@ function readImageFile(
   const where = `${source.label}: filename`;
   const name = readText(annotation, 'filename', where, problems);
   if (name === undefined) return undefined;
-  const own = checkRelativePath(name);
+  const own = checkImageReference(name);
   if ('problem' in own) {
     problems.error(where, own.problem);
     return undefined;
   }
-  return source.relDir === '' ? own.path : `${source.relDir}/${own.path}`;
+  const absolute = /^(?:[A-Za-z]:)?\//.test(own.path);
+  return source.relDir === '' || absolute ? own.path : `${source.relDir}/${own.path}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * confidence: Ultralytics' `save_conf`), and a class list (classes.txt, obj.names or data.yaml
  * `names:`). See docs/formats.md.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FileEntry, writeFileSet } from '../fs/atomicWrite';
 import type {
@@ -38,6 +39,34 @@ export const YOLO_RANGE_TOLERANCE = 1e-3;
 
 /** Class-list files looked for, in this order, in the labels folder and then its parent. */
 export const CLASS_FILE_NAMES = ['classes.txt', 'obj.names', 'data.yaml', 'data.yml'] as const;
+
+/**
+ * The folders a dataset file (class list, data.yaml) of a labels folder may sit in: the folder,
+ * its parent, and in the two layouts that nest labels one level deeper (Ultralytics'
+ * `labels/train`, Roboflow's `train/labels`) the folder above those.
+ */
+export function datasetFolders(labelsDir: string): string[] {
+  const dir = path.resolve(labelsDir);
+  const parent = path.dirname(dir);
+  const nested = [dir, parent].some((d) => path.basename(d).toLowerCase() === 'labels');
+  return nested ? [dir, parent, path.dirname(parent)] : [dir, parent];
+}
+
+/**
+ * Text files among the labels that are not label files, by name: class lists, read-me files
+ * (Roboflow's README.roboflow.txt), and Pascal VOC's labelmap.txt and ImageSets lists (CVAT
+ * writes them beside its XML files).
+ */
+export function isDatasetTextFile(relPath: string): boolean {
+  const segments = relPath.split(/[\\/]/).map((s) => s.toLowerCase());
+  const name = segments[segments.length - 1] ?? '';
+  return (
+    (CLASS_FILE_NAMES as readonly string[]).includes(name) ||
+    name.startsWith('readme') ||
+    name === 'labelmap.txt' ||
+    segments.slice(0, -1).includes('imagesets')
+  );
+}
 
 const FIELD_NAMES = ['class', 'cx', 'cy', 'w', 'h'] as const;
 
@@ -79,10 +108,11 @@ export async function parseYolo(
   if (classFile === undefined) {
     problems.error(
       labelsDir,
-      `no class list: put ${CLASS_FILE_NAMES.join(', ')} in the labels folder or its parent, or give one`,
+      `no class list: put ${CLASS_FILE_NAMES.join(', ')} in the labels folder or its parent (for labels/train or train/labels: the folder above those), or give one with --classes <file>`,
     );
   }
 
+  const keypoints = classFile === undefined ? undefined : await keypointValues(classFile);
   const labelFiles = await listLabelFiles(labelsDir, classFile, problems);
   const images: ParsedImage[] = [];
   for (const file of labelFiles) {
@@ -90,7 +120,7 @@ export async function parseYolo(
       file,
       toPosixRelative(labelsDir, file),
       display(file),
-      classes,
+      { classes, keypoints },
       problems,
     );
     if (image !== undefined) images.push(image);
@@ -98,8 +128,30 @@ export async function parseYolo(
   return done(classes ?? [], images);
 }
 
+/**
+ * The keypoint values per label line of a pose dataset: `kpt_shape: [points, 2 or 3]` in its
+ * data.yaml (Ultralytics); undefined for any other class list.
+ */
+async function keypointValues(classFile: string): Promise<number | undefined> {
+  if (!/\.ya?ml$/i.test(classFile)) return undefined;
+  let text: string;
+  try {
+    text = await readFile(classFile, 'utf8');
+  } catch {
+    return undefined; // readClassFile has said why
+  }
+  const shape = /^kpt_shape\s*:\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]/m.exec(text);
+  return shape ? Number(shape[1]) * Number(shape[2]) : undefined;
+}
+
+interface LineContext {
+  classes: readonly string[] | undefined;
+  /** Pose labels: keypoint values after the box (see keypointValues). */
+  keypoints: number | undefined;
+}
+
 async function findClassFile(labelsDir: string): Promise<string | undefined> {
-  for (const dir of [labelsDir, path.dirname(path.resolve(labelsDir))]) {
+  for (const dir of datasetFolders(labelsDir)) {
     for (const name of CLASS_FILE_NAMES) {
       const candidate = path.join(dir, name);
       if ((await pathKind(candidate)) === 'file') return candidate;
@@ -108,7 +160,10 @@ async function findClassFile(labelsDir: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** All .txt files except the class list (LabelImg keeps classes.txt among the labels). */
+/**
+ * All .txt files except the class list (LabelImg keeps classes.txt among the labels) and other
+ * dataset files (`isDatasetTextFile`: read-me files, VOC lists).
+ */
 async function listLabelFiles(
   labelsDir: string,
   classFile: string | undefined,
@@ -123,7 +178,9 @@ async function listLabelFiles(
   }
   const excluded = new Set([path.resolve(labelsDir, 'classes.txt')]);
   if (classFile !== undefined) excluded.add(path.resolve(classFile));
-  const labelFiles = files.filter((f) => !excluded.has(path.resolve(f)));
+  const labelFiles = files.filter(
+    (f) => !excluded.has(path.resolve(f)) && !isDatasetTextFile(toPosixRelative(labelsDir, f)),
+  );
   if (labelFiles.length === 0) problems.error(labelsDir, 'no .txt label files in this folder');
   return labelFiles.sort(compareCodePoints);
 }
@@ -199,7 +256,7 @@ async function parseLabelFile(
   file: string,
   rel: string,
   label: string,
-  classes: readonly string[] | undefined,
+  context: LineContext,
   problems: ProblemList,
 ): Promise<ParsedImage | undefined> {
   // An empty file is an image without objects (a "negative"), not a problem.
@@ -209,66 +266,140 @@ async function parseLabelFile(
   let dropped = 0;
   splitLines(text).forEach((line, i) => {
     const trimmed = line.trim();
-    const box = parseLabelLine(trimmed, `${label}:${i + 1}`, classes, problems);
+    const box = parseLabelLine(trimmed, `${label}:${i + 1}`, context, problems);
     if (box !== undefined) boxes.push(box);
     else if (trimmed !== '') dropped++;
   });
   return { file: withoutExtension(rel), boxes, ...(dropped > 0 ? { dropped } : {}), where: label };
 }
 
-/** One `class cx cy w h [confidence]` line (already trimmed); blank lines are skipped. */
+/**
+ * One label line (already trimmed); blank lines are skipped. Five fields are `class cx cy w h`,
+ * six add a confidence. Seven or more are a polygon, `class x1 y1 … xn yn` (Ultralytics'
+ * segmentation and oriented-box labels), plus a confidence when the values are odd in number:
+ * its box is the polygon's bounding box, as Ultralytics takes it when it trains a detector on
+ * such labels. In a pose dataset (kpt_shape) the keypoints follow the box (and its confidence)
+ * instead, and are not read.
+ */
 function parseLabelLine(
   line: string,
   where: string,
-  classes: readonly string[] | undefined,
+  { classes, keypoints }: LineContext,
   problems: ProblemList,
 ): ParsedBox | undefined {
   if (line === '') return undefined;
   const fields = line.split(/\s+/);
-  if (fields.length !== FIELD_NAMES.length && fields.length !== FIELD_NAMES.length + 1) {
-    const hint = fields.length > 6 ? ' (polygon segmentation labels are not supported)' : '';
+  const n = fields.length;
+  if (n < FIELD_NAMES.length) {
+    // Darknet's train.txt (one image path a line) given among the labels.
+    const hint =
+      n === 1 && /\.(jpe?g|png|bmp|webp|tiff?|gif)$/i.test(fields[0] as string)
+        ? ": this is a list of image paths (such as Darknet's train.txt), not a label file; give the folder of label files instead"
+        : '';
     problems.error(
       where,
-      `expected 5 fields "class cx cy w h" (or 6 with a confidence), got ${fields.length}${hint}`,
+      `expected 5 fields "class cx cy w h" (6 with a confidence, 7 or more for a polygon), got ${n}${hint}`,
     );
     return undefined;
   }
+  const pose = keypoints !== undefined && n > FIELD_NAMES.length + 1;
+  if (pose && n !== FIELD_NAMES.length + keypoints && n !== FIELD_NAMES.length + 1 + keypoints) {
+    problems.error(
+      where,
+      `expected ${FIELD_NAMES.length + keypoints} fields for a pose label (class cx cy w h and the ${keypoints} keypoint values of data.yaml's kpt_shape), or one more with a confidence; got ${n}`,
+    );
+    return undefined;
+  }
+  const polygon = !pose && n > FIELD_NAMES.length + 1;
+  const valueCount = polygon ? n - 1 - ((n - 1) % 2) : FIELD_NAMES.length - 1;
+  // Ultralytics writes a pose prediction's confidence after its box, a polygon's at the end.
+  const confidence = pose
+    ? n > FIELD_NAMES.length + keypoints
+      ? FIELD_NAMES.length
+      : undefined
+    : 1 + valueCount < n
+      ? n - 1
+      : undefined;
   let score: number | undefined;
-  if (fields.length === FIELD_NAMES.length + 1) {
-    const conf = Number(fields[FIELD_NAMES.length]);
-    if (!/^[\d.eE+-]+$/.test(fields[FIELD_NAMES.length]!) || !(conf >= 0 && conf <= 1)) {
-      problems.error(
-        where,
-        `confidence: ${quote(fields[FIELD_NAMES.length]!)} is not a number from 0 to 1`,
-      );
+  if (confidence !== undefined) {
+    const text = fields[confidence] as string;
+    const conf = Number(text);
+    if (!/^[\d.eE+-]+$/.test(text) || !(conf >= 0 && conf <= 1)) {
+      problems.error(where, `confidence: ${quote(text)} is not a number from 0 to 1`);
       return undefined;
     }
     score = conf;
   }
   const classIndex = parseClassIndex(fields[0] as string, where, classes, problems);
   const values: number[] = [];
-  for (let k = 1; k < FIELD_NAMES.length; k++) {
+  let ok = true;
+  for (let k = 1; k <= valueCount; k++) {
     const parsed = parseCoordinate(fields[k] as string);
-    if ('problem' in parsed) problems.error(where, `${FIELD_NAMES[k]}: ${parsed.problem}`);
-    else values.push(parsed.value);
+    const name = polygon ? `${k % 2 === 1 ? 'x' : 'y'}${Math.ceil(k / 2)}` : FIELD_NAMES[k];
+    if ('problem' in parsed) {
+      problems.error(where, `${name}: ${parsed.problem}`);
+      ok = false;
+    } else values.push(parsed.value);
   }
-  if (classIndex === undefined || values.length !== 4 || classes === undefined) return undefined;
-  const [cx, cy, w, h] = values as [number, number, number, number];
-  if (!(w > 0 && h > 0)) {
-    problems.warning(where, `empty or negative box (w ${w}, h ${h}) skipped`);
+  if (classIndex === undefined || !ok || classes === undefined) return undefined;
+  const outside = polygon
+    ? values.findIndex((v) => v < -YOLO_RANGE_TOLERANCE || v > 1 + YOLO_RANGE_TOLERANCE)
+    : -1;
+  if (outside >= 0) {
+    // Ultralytics refuses them too; a pose label's visibility flags (2) land here without its
+    // data.yaml.
+    problems.error(
+      where,
+      `${outside % 2 === 0 ? 'x' : 'y'}${Math.floor(outside / 2) + 1}: ${values[outside]} is outside [0, 1], and polygon points are fractions of the image size (pose labels: give the data.yaml with their kpt_shape, with --classes if it is not found)`,
+    );
+    return undefined;
+  }
+  const corners = polygon
+    ? polygonBox(values)
+    : centreBox(values as [number, number, number, number]);
+  const [x1, y1, x2, y2] = corners;
+  if (!(x2 > x1 && y2 > y1)) {
+    problems.warning(
+      where,
+      polygon
+        ? `polygon without area (its box is ${x2 - x1} wide, ${y2 - y1} high) skipped`
+        : `empty or negative box (w ${values[2]}, h ${values[3]}) skipped`,
+    );
     return undefined;
   }
   const box: ParsedBox = {
     label: classes[classIndex] as string,
-    x1: cx - w / 2,
-    y1: cy - h / 2,
-    x2: cx + w / 2,
-    y2: cy + h / 2,
+    x1,
+    y1,
+    x2,
+    y2,
     normalized: true,
     where,
     ...(score !== undefined ? { score } : {}),
   };
   warnIfOutsideImage(box, where, problems);
+  return box;
+}
+
+function centreBox([cx, cy, w, h]: [number, number, number, number]): [
+  number,
+  number,
+  number,
+  number,
+] {
+  return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+}
+
+/** The bounding box of x1 y1 … xn yn. */
+function polygonBox(values: readonly number[]): [number, number, number, number] {
+  const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let i = 0; i + 1 < values.length; i += 2) {
+    const [x, y] = [values[i] as number, values[i + 1] as number];
+    box[0] = Math.min(box[0], x);
+    box[1] = Math.min(box[1], y);
+    box[2] = Math.max(box[2], x);
+    box[3] = Math.max(box[3], y);
+  }
   return box;
 }
 

@@ -14,15 +14,23 @@ import {
 } from '../formats/annotationSet';
 import type { SplitFileResult } from '../formats/splitFiles';
 import { iouPair } from '../../shared/ssd/iou';
+import { ImageMatcher, type ImageMatch } from './imageMatch';
 import { applyWantedSplits, type WantedSplit } from './splits';
 import { DECIDED_OVERLAP_IOU } from './storePredictions';
 
 /** An import refused as a whole; `problems` lists every error (and the warnings seen so far). */
 export class AnnotationImportError extends Error {
-  constructor(readonly problems: FormatProblem[]) {
+  /**
+   * @param outcome what the refusal left, when more than the labels were asked for (the CLI
+   *   imports the image folder first): "no project was created", "no label changed (…)".
+   */
+  constructor(
+    readonly problems: FormatProblem[],
+    outcome = 'the project is unchanged',
+  ) {
     const errors = problems.filter((p) => p.severity === 'error');
     super(
-      `import refused, the project is unchanged: ${errors.length} error(s)\n` +
+      `import refused, ${outcome}: ${errors.length} error(s)\n` +
         errors.map((p) => `  ${p.where}: ${p.message}`).join('\n'),
     );
     this.name = 'AnnotationImportError';
@@ -109,7 +117,8 @@ export function importParsedAnnotations(
   const problems = [...parsed.problems];
   if (problems.some((p) => p.severity === 'error')) throw new AnnotationImportError(problems);
 
-  const match = imageMatcher(project.images.all());
+  const matcher = new ImageMatcher(project.images.all(), project.imageRoot);
+  const matches = matcher.matchAll(parsed.annotations.images);
   const warnings = problems.filter((p) => p.severity === 'warning');
   const planned: {
     image: ImageRecord;
@@ -124,16 +133,20 @@ export function importParsedAnnotations(
   const all = options.splits?.all;
   warnings.push(...(options.splits?.problems ?? []));
 
-  for (const entry of parsed.annotations.images) {
-    const image = match(entry.file);
-    if (!image) {
-      warnings.push({
+  let firstMiss: FormatProblem | undefined;
+  parsed.annotations.images.forEach((entry, i) => {
+    const found = matches[i] as ImageMatch;
+    if (!found.image) {
+      const miss: FormatProblem = {
         severity: 'warning',
         where: entry.where,
-        message: `image '${entry.file}' is not in the project; its ${entry.boxes.length} box(es) skipped`,
-      });
-      continue;
+        message: `${found.problem}; its ${entry.boxes.length} box(es) skipped`,
+      };
+      firstMiss ??= miss;
+      warnings.push(miss);
+      return;
     }
+    const { image } = found;
     matchedImages++;
     if (all) wantedSplits.set(image.id, { split: all, where: options.splits!.source ?? 'import' });
     checkClaimedSize(entry, image, warnings);
@@ -173,23 +186,26 @@ export function importParsedAnnotations(
         ...(b.score !== undefined && !options.asLabels ? { score: b.score } : {}),
       });
     }
-  }
+  });
+  warnings.push(...renamedCopies(parsed.annotations.images, matches));
   if (matchedImages === 0 && parsed.annotations.images.length > 0) {
+    // The first entry's reason, so the one line printed says why (a Roboflow copy, a name that
+    // several images share) and not only that nothing matched.
+    const first = firstMiss ? `; the first, ${firstMiss.where}: ${firstMiss.message}` : '';
     throw new AnnotationImportError([
       ...warnings,
       {
         severity: 'error',
         where: 'import',
-        message: `none of the ${parsed.annotations.images.length} images named in the file is in the project (import the image folder first)`,
+        message: `none of the ${parsed.annotations.images.length} images named in the file is in the project (import the image folder first)${first}`,
       },
     ]);
   }
 
   if (options.splits && !all) {
-    const toRef = splitRef(project.imageRoot);
     let unknown = 0;
     for (const e of options.splits.entries) {
-      const image = match(toRef(e.ref));
+      const image = matcher.matchReference(e.ref);
       if (image) wantedSplits.set(image.id, { split: e.split, where: e.where });
       else unknown++;
     }
@@ -442,40 +458,29 @@ function historyWriter(project: ProjectDb, w: StepWriter): BoxWriter {
   };
 }
 
-/** Finds the project image an annotation file means: exact path, path without extension, unique file name. */
-function imageMatcher(images: ImageRecord[]): (file: string) => ImageRecord | undefined {
-  const byPath = new Map(images.map((i) => [i.path, i]));
-  const multi = (key: (i: ImageRecord) => string): Map<string, ImageRecord[]> => {
-    const m = new Map<string, ImageRecord[]>();
-    for (const i of images) m.set(key(i), [...(m.get(key(i)) ?? []), i]);
-    return m;
-  };
-  const stem = (p: string): string => p.slice(0, p.length - path.posix.extname(p).length);
-  const byStem = multi((i) => stem(i.path));
-  const byName = multi((i) => path.posix.basename(i.path));
-  const byNameStem = multi((i) => stem(path.posix.basename(i.path)));
-  const unique = (list: ImageRecord[] | undefined): ImageRecord | undefined =>
-    list?.length === 1 ? list[0] : undefined;
-  return (raw) => {
-    const file = raw.replace(/\\/g, '/').replace(/^\.\//, '');
-    return (
-      byPath.get(file) ??
-      unique(byStem.get(file)) ??
-      unique(byName.get(path.posix.basename(file))) ??
-      unique(byNameStem.get(path.posix.basename(file)))
-    );
-  };
-}
-
-/** A split list's image reference as the matcher takes it: inside the image root, its path there. */
-function splitRef(imageRoot: string): (ref: string) => string {
-  return (ref) => {
-    if (!path.isAbsolute(ref)) return ref;
-    const rel = path.relative(imageRoot, ref);
-    return rel.startsWith('..') || path.isAbsolute(rel)
-      ? path.basename(ref)
-      : rel.split(path.sep).join('/');
-  };
+/** One note per tool whose renamed copies were matched to the project's originals by name. */
+function renamedCopies(
+  entries: readonly ParsedImage[],
+  matches: readonly ImageMatch[],
+): FormatProblem[] {
+  const tools = { 'label-studio': 'Label Studio upload', roboflow: 'Roboflow export' } as const;
+  return (Object.keys(tools) as (keyof typeof tools)[]).flatMap((how) => {
+    const found = matches.flatMap((m, i) => (m.image && m.how === how ? [i] : []));
+    if (found.length === 0) return [];
+    const [i] = found as [number];
+    return [
+      {
+        severity: 'warning' as const,
+        where: entries[i]!.where,
+        message:
+          `${found.length} image name(s) are ${tools[how]} names, matched to the project's originals ` +
+          `('${entries[i]!.file}' → '${matches[i]!.image!.path}'` +
+          (how === 'roboflow' ? ', same size' : '') +
+          (found.length > 1 ? ', …' : '') +
+          ')',
+      },
+    ];
+  });
 }
 
 function checkClaimedSize(entry: ParsedImage, image: ImageRecord, warnings: FormatProblem[]): void {

@@ -30,7 +30,6 @@ const warn = (where: RegExp, message: RegExp, boxesLeft: number): Case => ({
 });
 
 const cocoCases: Record<string, Case> = {
-  'absolute-file-name.json': err(/: images\[0\]\.file_name$/, /absolute path/),
   'bbox-three-numbers.json': err(/: annotations\[0\]\.bbox$/, /expected 4 numbers.*got 3/),
   // .txt: Prettier formats .json files and would "repair" the trailing comma.
   'broken-syntax.json.txt': err(
@@ -40,7 +39,6 @@ const cocoCases: Record<string, Case> = {
   'category-without-name.json': err(/: categories\[0\]\.name$/, /missing required field/),
   'dangling-category-id.json': err(/: annotations\[0\]\.category_id$/, /category_id 9 matches no/),
   'dangling-image-id.json': err(/: annotations\[0\]\.image_id$/, /image_id 7 matches no image/),
-  'drive-letter-file-name.json': err(/: images\[0\]\.file_name$/, /drive letter/),
   'duplicate-annotation-id.json': err(/: annotations\[1\]\.id$/, /duplicate id 1/),
   'duplicate-category-name.json': err(/: categories\[1\]\.name$/, /duplicate category name "cat"/),
   'duplicate-image-id.json': err(/: images\[1\]\.id$/, /duplicate id 1 \(also images\[0\]\)/),
@@ -54,7 +52,6 @@ const cocoCases: Record<string, Case> = {
   'negative-id.json': err(/: images\[0\]\.id$/, /-1 is out of range/),
   'nul-file-name.json': err(/: images\[0\]\.file_name$/, /NUL/),
   'results-array.json': err(/^results-array\.json$/, /results-only/),
-  'traversal-file-name.json': err(/: images\[0\]\.file_name$/, /"\.\." .*refused/),
   'wrong-type-width.json': err(/: images\[0\]\.width$/, /expected number, got "640"/),
   'warn-crowd.json': warn(/: annotations\[0\]\.iscrowd$/, /crowd/, 1),
   'warn-empty-box.json': warn(/: annotations\[0\]\.bbox$/, /empty or negative box/, 1),
@@ -63,7 +60,6 @@ const cocoCases: Record<string, Case> = {
 };
 
 const vocCases: Record<string, Case> = {
-  'absolute-filename.xml': err(/: filename$/, /absolute path/),
   'broken-xml.xml': err(/^broken-xml\.xml:8:2$/, /broken XML: Expected closing tag 'size'/),
   'duplicate-filename-tag.xml': err(/: filename$/, /<filename> appears 2 times/),
   'empty-name.xml': err(/: object 1 name$/, /empty class name/),
@@ -74,7 +70,6 @@ const vocCases: Record<string, Case> = {
   'missing-xmin.xml': err(/: object 1 bndbox\/xmin$/, /missing required field <xmin>/),
   'nan-coordinate.xml': err(/: object 1 bndbox\/xmin$/, /"NaN" is not a number/),
   'non-numeric-width.xml': err(/: size\/width$/, /"wide" is not a number/),
-  'traversal-filename.xml': err(/: filename$/, /"\.\." .*refused/),
   'wrong-root.xml': err(/^wrong-root\.xml$/, /root element is <annotations>/),
   'warn-empty-box.xml': warn(/: object 1 bndbox$/, /empty or negative box/, 1),
   'warn-negative-box.xml': warn(/: object 1 bndbox$/, /xmin 110, xmax 10/, 1),
@@ -97,9 +92,7 @@ const yoloCases: Record<string, Case> = {
   'no-class-list': err(/no-class-list[/\\]labels$/, /no class list/),
   'no-label-files': err(/no-label-files[/\\]labels$/, /no \.txt label files/),
   'non-numeric': err(/^labels\/a\.txt:1$/, /cx: "abc" is not a number/),
-  'polygon-label': err(/^labels\/a\.txt:1$/, /expected 5 fields.*got 9.*polygon/),
   'too-few-fields': err(/^labels\/a\.txt:1$/, /expected 5 fields.*got 4/),
-  'too-many-fields': err(/^labels\/a\.txt:1$/, /expected 5 fields.*got 7/),
   'bad-confidence': err(/^labels\/a\.txt:1$/, /confidence: "1\.5" is not a number from 0 to 1/),
   'unknown-class-index': err(
     /^labels\/a\.txt:2$/,
