@@ -199,6 +199,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
         }
         let labels = '';
         let warnings = 0;
+        let skippedBoxes = 0;
         if (parsed && !interrupted) {
           let result;
           try {
@@ -226,6 +227,7 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           }
           printProblems(result.warnings, opts.quiet ?? false);
           warnings = result.warnings.length;
+          skippedBoxes = result.skippedBoxes;
           labels =
             `, ${result.boxes} boxes on ${result.images} images` +
             (result.predictions
@@ -247,6 +249,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
             (result.splits
               ? `, splits from ${safe(result.splits.source)} (${result.splits.set} images set)`
               : '') +
+            (skippedBoxes
+              ? `, ${skippedBoxes} box${skippedBoxes === 1 ? '' : 'es'} skipped (cannot be used: see the warnings)`
+              : '') +
             (warnings ? `, ${warnings} warning(s)` : '');
         }
         process.stderr.write(
@@ -267,7 +272,9 @@ export function registerProjectCommands(program: Command, setExit: (code: number
           );
           removeEmptyNew = created;
           setExit(EXIT.failed);
-        } else setExit(report.problems.length > 0 ? EXIT.partial : EXIT.ok);
+        } else
+          // Unreadable images and boxes that could not be used are inputs that failed.
+          setExit(report.problems.length > 0 || skippedBoxes > 0 ? EXIT.partial : EXIT.ok);
       } finally {
         project.close();
         if (removeEmptyNew)

@@ -62,6 +62,12 @@ export interface FormatProblem {
   /** File and field or line: "train.json: annotations[3].bbox", "labels/a.txt:4". */
   where: string;
   message: string;
+  /**
+   * A warning that left boxes of the file out because they cannot be used (empty, without a box,
+   * on an image the project does not have): how many. Not set for boxes left out by design (crowd
+   * regions, boxes already present). The CLI's import exits 3 when any were.
+   */
+  skippedBoxes?: number;
 }
 
 export interface ParseResult {

@@ -402,7 +402,10 @@ function annotationToBox(
   }
   if (a.bbox === undefined || a.bbox === null || a.bbox.length === 0) {
     if (hasSegmentation(a.segmentation)) {
-      ctx.problems.warning(`${where}.bbox`, 'segmentation-only annotation without bbox skipped');
+      ctx.problems.skippedBoxes(
+        `${where}.bbox`,
+        'segmentation-only annotation without bbox skipped',
+      );
     } else {
       ctx.problems.error(`${where}.bbox`, 'missing required field');
     }
@@ -417,7 +420,7 @@ function annotationToBox(
   }
   const [x, y, w, h] = a.bbox as [number, number, number, number];
   if (!(w > 0 && h > 0)) {
-    ctx.problems.warning(
+    ctx.problems.skippedBoxes(
       `${where}.bbox`,
       `empty or negative box (width ${w}, height ${h}) skipped`,
     );

@@ -20,6 +20,7 @@ export class ProblemList {
   private readonly kept: FormatProblem[] = [];
   private droppedErrors = 0;
   private droppedWarnings = 0;
+  private droppedSkippedBoxes = 0;
   private errorCount = 0;
 
   /** @param summaryWhere where the "and N more" entry points: the file or folder parsed. */
@@ -34,6 +35,11 @@ export class ProblemList {
     this.add({ severity: 'warning', where, message });
   }
 
+  /** A warning that leaves `boxes` boxes of the file out (see FormatProblem.skippedBoxes). */
+  skippedBoxes(where: string, message: string, boxes = 1): void {
+    this.add({ severity: 'warning', where, message, skippedBoxes: boxes });
+  }
+
   get hasErrors(): boolean {
     return this.errorCount > 0;
   }
@@ -46,6 +52,7 @@ export class ProblemList {
       severity: this.droppedErrors > 0 ? 'error' : 'warning',
       where: this.summaryWhere,
       message: `and ${count(dropped, 'more problem')} (${count(this.droppedErrors, 'error')}, ${count(this.droppedWarnings, 'warning')}) not listed`,
+      ...(this.droppedSkippedBoxes > 0 ? { skippedBoxes: this.droppedSkippedBoxes } : {}),
     };
     return [...this.kept, summary];
   }
@@ -53,7 +60,10 @@ export class ProblemList {
   private add(problem: FormatProblem): void {
     if (this.kept.length < MAX_PROBLEMS) this.kept.push(problem);
     else if (problem.severity === 'error') this.droppedErrors++;
-    else this.droppedWarnings++;
+    else {
+      this.droppedWarnings++;
+      this.droppedSkippedBoxes += problem.skippedBoxes ?? 0;
+    }
   }
 }
 

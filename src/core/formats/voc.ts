@@ -258,7 +258,7 @@ function readObject(object: unknown, where: string, problems: ProblemList): Pars
   if (x1 === undefined || y1 === undefined || x2 === undefined || y2 === undefined)
     return undefined;
   if (!(x2 > x1 && y2 > y1)) {
-    problems.warning(
+    problems.skippedBoxes(
       `${where} bndbox`,
       `empty or negative box (xmin ${x1}, xmax ${x2}, ymin ${y1}, ymax ${y2}) skipped`,
     );

@@ -359,7 +359,7 @@ function parseLabelLine(
     : centreBox(values as [number, number, number, number]);
   const [x1, y1, x2, y2] = corners;
   if (!(x2 > x1 && y2 > y1)) {
-    problems.warning(
+    problems.skippedBoxes(
       where,
       polygon
         ? `polygon without area (its box is ${x2 - x1} wide, ${y2 - y1} high) skipped`

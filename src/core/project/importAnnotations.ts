@@ -69,6 +69,11 @@ export interface AnnotationImportReport {
   mergedPredictions: number;
   /** Boxes skipped or changed (clipped), unknown images, size mismatches: the import went on. */
   warnings: FormatProblem[];
+  /**
+   * Boxes of the file left out because they cannot be used (the sum of the warnings'
+   * `skippedBoxes`): empty, without a box, on an image the project does not have.
+   */
+  skippedBoxes: number;
   /** Splits the dataset's files gave: where from, and how many images' split changed. */
   splits?: { source: string; set: number };
 }
@@ -141,6 +146,7 @@ export function importParsedAnnotations(
         severity: 'warning',
         where: entry.where,
         message: `${found.problem}; its ${entry.boxes.length} box(es) skipped`,
+        skippedBoxes: entry.boxes.length,
       };
       firstMiss ??= miss;
       warnings.push(miss);
@@ -175,6 +181,7 @@ export function importParsedAnnotations(
           severity: 'warning',
           where: b.where,
           message: 'box is empty inside the image; skipped',
+          skippedBoxes: 1,
         });
         continue;
       }
@@ -365,6 +372,7 @@ export function importParsedAnnotations(
     images: matchedImages,
     ...counts,
     warnings,
+    skippedBoxes: warnings.reduce((n, w) => n + (w.skippedBoxes ?? 0), 0),
     ...(options.splits?.source
       ? { splits: { source: options.splits.source, set: splitsSet } }
       : {}),
