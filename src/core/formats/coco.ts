@@ -29,7 +29,6 @@ import {
 } from './formatUtils';
 
 const idSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const sizeSchema = z.number().int().min(1).max(MAX_COORDINATE);
 const coordinateSchema = z.number().min(-MAX_COORDINATE).max(MAX_COORDINATE);
 
 const documentSchema = z.object({
@@ -38,11 +37,17 @@ const documentSchema = z.object({
   categories: z.array(z.unknown()),
 });
 
+/**
+ * An image's stated size is only checked against the real one (boxes are in pixels, and the
+ * project reads the image itself): a file without it, or with 0 (CVAT's "unknown"), still
+ * imports.
+ */
+const statedSizeSchema = z.number().int().min(0).max(MAX_COORDINATE).optional();
 const imageSchema = z.object({
   id: idSchema,
   file_name: z.string().min(1),
-  width: sizeSchema,
-  height: sizeSchema,
+  width: statedSizeSchema,
+  height: statedSizeSchema,
 });
 
 const categorySchema = z.object({
@@ -337,10 +342,16 @@ function readImages(
       return;
     }
     whereByFile.set(file.path, where);
+    const { width, height } = image;
+    const stated = width !== undefined && height !== undefined && width > 0 && height > 0;
+    if (!stated && (width === 0 || height === 0))
+      problems.warning(
+        `${where}: width, height`,
+        `image size ${width ?? '?'}x${height ?? '?'} ignored; the real size is used`,
+      );
     imageById.set(image.id, {
       file: file.path,
-      width: image.width,
-      height: image.height,
+      ...(stated ? { width, height } : {}),
       boxes: [],
       where,
     });

@@ -56,6 +56,37 @@ describe('parseCoco', () => {
     });
   });
 
+  it('takes an image without a stated size, or with 0 (CVAT: unknown), and says so for 0', async () => {
+    const file = await writeJson(
+      'sizes.json',
+      JSON.stringify({
+        images: [
+          { id: 1, file_name: 'a.jpg' },
+          { id: 2, file_name: 'b.jpg', width: 0, height: 0 },
+          { id: 3, file_name: 'c.jpg', width: -5, height: 10 },
+        ],
+        annotations: [
+          { id: 1, image_id: 1, category_id: 1, bbox: [1, 2, 3, 4] },
+          { id: 2, image_id: 2, category_id: 1, bbox: [1, 2, 3, 4] },
+        ],
+        categories: [{ id: 1, name: 'cat' }],
+      }),
+    );
+    const { annotations, problems } = await parseCoco(file);
+    expect(annotations.images.map((i) => [i.file, i.width, i.height, i.boxes.length])).toEqual([
+      ['a.jpg', undefined, undefined, 1],
+      ['b.jpg', undefined, undefined, 1],
+    ]);
+    expect(problems).toEqual([
+      {
+        severity: 'warning',
+        where: 'sizes.json: images[1]: width, height',
+        message: 'image size 0x0 ignored; the real size is used',
+      },
+      expect.objectContaining({ severity: 'error', where: 'sizes.json: images[2].width' }),
+    ]);
+  });
+
   it('reads a file that starts with a BOM', async () => {
     const doc = { images: [image], annotations: [], categories: [{ id: 1, name: 'cat' }] };
     const file = await writeJson('bom.json', `\uFEFF${JSON.stringify(doc)}`);
