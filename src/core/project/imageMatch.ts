@@ -13,7 +13,7 @@ import type { ParsedImage } from '../formats/annotationSet';
  *    its part under the root), with or without the image's extension (YOLO names none);
  * 2. its longest tail of folders + name that names exactly one image (`images/train/a.jpg`,
  *    `C:\Users\me\data\a.jpg`, `/data/upload/1/a.jpg` → `a.jpg`); a tail naming several images
- *    stops here as ambiguous;
+ *    stops here as ambiguous; only where no tail matches, the same without case (`A.JPG`);
  * 3. the other names the entry has (`ParsedImage.alternatives`: a VOC file's own name), the same
  *    way;
  * 4. names other tools gave their copies: Label Studio's upload prefix (`3f2a9c1e-a.jpg` → `a.jpg`,
@@ -48,6 +48,7 @@ export class ImageMatcher {
   private readonly tails = new Map<string, ImageRecord[]>();
   private readonly stemTails = new Map<string, ImageRecord[]>();
   private roboflowNames: Map<string, ImageRecord[]> | undefined;
+  private caseless: Map<string, ImageRecord[]> | undefined;
   private readonly root: string;
 
   constructor(
@@ -191,7 +192,24 @@ export class ImageMatcher {
       if (list.length === 1) return { image: list[0] as ImageRecord, exact: false };
       return { ambiguous: list };
     }
+    // Windows tools and cameras change case freely (IMG_1.JPG for img_1.jpg): the same search
+    // without case, only where it finds one image.
+    this.caseless ??= this.indexCaseless();
+    for (let k = segments.length; k >= 1; k--) {
+      const list = this.caseless.get(segments.slice(-k).join('/').toLowerCase());
+      if (list === undefined) continue;
+      const images = [...new Set(list)];
+      if (images.length === 1) return { image: images[0] as ImageRecord, exact: false };
+      return { ambiguous: images };
+    }
     return undefined;
+  }
+
+  private indexCaseless(): Map<string, ImageRecord[]> {
+    const index = new Map<string, ImageRecord[]>();
+    for (const map of [this.tails, this.stemTails])
+      for (const [key, images] of map) for (const i of images) push(index, key.toLowerCase(), i);
+    return index;
   }
 }
 

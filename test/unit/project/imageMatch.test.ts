@@ -54,6 +54,16 @@ describe('ImageMatcher: the project image a label file names', () => {
     ).toEqual(['raccoon-1.jpg', 'raccoon-2.jpg', 'train/a.jpg', 'val/a.jpg']);
   });
 
+  it('without case only where nothing matches with it, and only when one image is meant', () => {
+    expect(paths(matcher.matchAll([entry('RACCOON-1.JPG'), entry('C:\\data\\Train\\B')]))).toEqual([
+      'raccoon-1.jpg',
+      'train/b.png',
+    ]);
+    // A.JPG: train/a.jpg or val/a.jpg; TRAIN/A.JPG: only one.
+    expect(one(entry('A.JPG')).image).toBeUndefined();
+    expect(one(entry('TRAIN/A.JPG')).image?.path).toBe('train/a.jpg');
+  });
+
   it('a name several images share is ambiguous, and says which', () => {
     expect(one(entry('other/a.jpg'))).toEqual({
       problem: expect.stringMatching(
