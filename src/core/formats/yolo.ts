@@ -25,6 +25,7 @@ import {
   listFiles,
   outputPathsWithoutCollision,
   parseCoordinate,
+  parseDecimal,
   pathKind,
   perImageFiles,
   quote,
@@ -409,11 +410,14 @@ function parseClassIndex(
   classes: readonly string[] | undefined,
   problems: ProblemList,
 ): number | undefined {
-  if (!/^\d+$/.test(field)) {
+  // A whole number, also as a float (`0.0`, `1.000000e+00`: numpy's savetxt writes every column
+  // so, and Ultralytics reads the class as a float made int).
+  const value = /^\d+$/.test(field) ? Number(field) : parseDecimal(field);
+  if (value === undefined || !Number.isInteger(value) || value < 0) {
     problems.error(where, `class: ${quote(field)} is not a class index (a whole number from 0)`);
     return undefined;
   }
-  const index = Number(field);
+  const index = value;
   if (classes !== undefined && index >= classes.length) {
     const list = classes.length === 0 ? 'is empty' : `has ${classes.length}`;
     problems.error(where, `class: unknown class index ${index} (the class list ${list})`);

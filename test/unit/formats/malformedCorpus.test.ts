@@ -84,7 +84,7 @@ const yoloCases: Record<string, Case> = {
     /^labels\/a\.txt:1$/,
     /unknown class index 0 \(the class list is empty\)/,
   ),
-  'fractional-class': err(/^labels\/a\.txt:1$/, /"1\.0" is not a class index/),
+  'fractional-class': err(/^labels\/a\.txt:1$/, /"1\.5" is not a class index/),
   'huge-value': err(/^labels\/a\.txt:1$/, /h: 5e9 is out of range/),
   'infinity-value': err(/^labels\/a\.txt:1$/, /w: "Infinity" is not a number/),
   'nan-value': err(/^labels\/a\.txt:1$/, /cy: "NaN" is not a number/),

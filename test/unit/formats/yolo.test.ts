@@ -71,6 +71,18 @@ describe('parseYolo', () => {
     });
   });
 
+  it("reads a class index written as a float (numpy's savetxt: 1.000000000000000000e+00)", async () => {
+    const root = await tree('float-class', {
+      'classes.txt': 'cat\ndog\n',
+      'labels/a.txt':
+        '1.000000000000000000e+00 5.000000000000000000e-01 5.000000000000000000e-01 2.000000000000000000e-01 2.000000000000000000e-01\n0.0 0.25 0.25 0.1 0.1\n',
+    });
+    const { annotations, problems } = await parseYolo(path.join(root, 'labels'));
+    expect(problems).toEqual([]);
+    expect(annotations.images[0]?.boxes.map((b) => b.label)).toEqual(['dog', 'cat']);
+    expect(annotations.images[0]?.boxes[0]?.x1).toBeCloseTo(0.4, 12);
+  });
+
   it('excludes classes.txt kept among the labels (LabelImg) and finds obj.names in the parent', async () => {
     const inside = await tree('inside', {
       'labels/classes.txt': 'cat\n',
