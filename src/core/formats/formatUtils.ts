@@ -134,6 +134,14 @@ export function checkRelativePath(name: string): { path: string } | { problem: s
   return { path: clean };
 }
 
+/** The root of an absolute image reference, forward-slashed: `/` or a drive's `C:/`. */
+const ABSOLUTE_REFERENCE = /^(?:[A-Za-z]:)?\//;
+
+/** True for an image reference (forward slashes) that is absolute: `/data/a.jpg`, `C:/a.jpg`. */
+export function isAbsoluteReference(slashed: string): boolean {
+  return ABSOLUTE_REFERENCE.test(slashed);
+}
+
 /**
  * A file name taken from an annotation file as the importer looks it up among the project's
  * images (src/core/project/imageMatch.ts): forward slashes, empty and "." segments dropped, and
@@ -145,7 +153,7 @@ export function checkImageReference(name: string): { path: string } | { problem:
   if (name.includes('\0')) return { problem: 'file name contains a NUL character' };
   const slashed = name.replace(/\\/g, '/');
   if (slashed.trim() === '') return { problem: 'file name is empty' };
-  const root = /^(?:[A-Za-z]:)?\//.exec(slashed)?.[0] ?? '';
+  const root = ABSOLUTE_REFERENCE.exec(slashed)?.[0] ?? '';
   const segments = slashed
     .slice(root.length)
     .split('/')

@@ -20,6 +20,7 @@ import {
   assertExportableSize,
   checkImageReference,
   errorMessage,
+  isAbsoluteReference,
   listFiles,
   outputPathsWithoutCollision,
   parseCoordinate,
@@ -191,8 +192,9 @@ function readImageFile(
     problems.error(where, own.problem);
     return undefined;
   }
-  const absolute = /^(?:[A-Za-z]:)?\//.test(own.path);
-  return source.relDir === '' || absolute ? own.path : `${source.relDir}/${own.path}`;
+  return source.relDir === '' || isAbsoluteReference(own.path)
+    ? own.path
+    : `${source.relDir}/${own.path}`;
 }
 
 /**

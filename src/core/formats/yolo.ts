@@ -4,7 +4,6 @@
  * confidence: Ultralytics' `save_conf`), and a class list (classes.txt, obj.names or data.yaml
  * `names:`). See docs/formats.md.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FileEntry, writeFileSet } from '../fs/atomicWrite';
 import type {
@@ -102,10 +101,11 @@ export async function parseYolo(
   };
 
   const classFile = options.classesFile ?? (await findClassFile(labelsDir));
-  const classes =
+  const classList =
     classFile === undefined
       ? undefined
       : await readClassFile(classFile, display(classFile), problems);
+  const classes = classList?.names;
   if (classFile === undefined) {
     problems.error(
       labelsDir,
@@ -113,7 +113,7 @@ export async function parseYolo(
     );
   }
 
-  const keypoints = classFile === undefined ? undefined : await keypointValues(classFile);
+  const keypoints = classList?.keypoints;
   const labelFiles = await listLabelFiles(labelsDir, classFile, problems);
   const images: ParsedImage[] = [];
   for (const file of labelFiles) {
@@ -131,17 +131,10 @@ export async function parseYolo(
 
 /**
  * The keypoint values per label line of a pose dataset: `kpt_shape: [points, 2 or 3]` in its
- * data.yaml (Ultralytics); undefined for any other class list.
+ * data.yaml's text (Ultralytics); undefined without one.
  */
-async function keypointValues(classFile: string): Promise<number | undefined> {
-  if (!/\.ya?ml$/i.test(classFile)) return undefined;
-  let text: string;
-  try {
-    text = await readFile(classFile, 'utf8');
-  } catch {
-    return undefined; // readClassFile has said why
-  }
-  const shape = /^kpt_shape\s*:\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]/m.exec(text);
+function keypointValues(yamlText: string): number | undefined {
+  const shape = /^kpt_shape\s*:\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]/m.exec(yamlText);
   return shape ? Number(shape[1]) * Number(shape[2]) : undefined;
 }
 
@@ -194,14 +187,14 @@ async function readClassFile(
   file: string,
   label: string,
   problems: ProblemList,
-): Promise<string[] | undefined> {
+): Promise<{ names: string[]; keypoints: number | undefined } | undefined> {
   const text = await readTextFile(file, label, problems, true);
   if (text === undefined) return undefined;
   const ext = path.extname(file).toLowerCase();
-  const names =
-    ext === '.yaml' || ext === '.yml'
-      ? readYamlClasses(text, label, problems)
-      : readLineClasses(text, label, problems);
+  const yaml = ext === '.yaml' || ext === '.yml';
+  const names = yaml
+    ? readYamlClasses(text, label, problems)
+    : readLineClasses(text, label, problems);
   if (names === undefined) return undefined;
   const firstLine = new Map<string, number>();
   let ok = true;
@@ -213,7 +206,7 @@ async function readClassFile(
       ok = false;
     }
   });
-  return ok ? names : undefined;
+  return ok ? { names, keypoints: yaml ? keypointValues(text) : undefined } : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ImageRecord } from '../../shared/project/types';
 import type { ParsedImage } from '../formats/annotationSet';
+import { isAbsoluteReference } from '../formats/formatUtils';
 
 /**
  * Which project image a label file means. Label files come from other machines and tools, so a
@@ -159,7 +160,7 @@ export class ImageMatcher {
   private reference(raw: string): Reference {
     let ref = raw.replace(/\\/g, '/');
     let rooted = true;
-    if (/^(?:[A-Za-z]:)?\//.test(ref)) {
+    if (isAbsoluteReference(ref)) {
       const inside = this.root !== '' && ref.startsWith(`${this.root}/`);
       if (inside) ref = ref.slice(this.root.length + 1);
       else rooted = false;

@@ -112,23 +112,17 @@ export interface EvalInput {
 /** Problems of the same kind beyond this many are summarised in one line. */
 const MAX_WARNINGS_PER_KIND = 5;
 
-/** The kinds of warning that leave an entry out (see EvalInput.skipped). */
-const SKIPPING_KINDS = new Set([
-  'bad images',
-  'bad categories',
-  'bad annotations',
-  'bad detections',
-  'annotations of unknown images',
-  'annotations of unknown categories',
-  'detections on unknown images',
-]);
-
 class Warnings {
   private readonly counts = new Map<string, number>();
   readonly lines: string[] = [];
+  /** Entries left out (see EvalInput.skipped). */
   skipped = 0;
+  /** A warning about an entry left out because it cannot be read. */
+  skip(kind: string, line: string): void {
+    this.skipped++;
+    this.add(kind, line);
+  }
   add(kind: string, line: string): void {
-    if (SKIPPING_KINDS.has(kind)) this.skipped++;
     const n = (this.counts.get(kind) ?? 0) + 1;
     this.counts.set(kind, n);
     if (n <= MAX_WARNINGS_PER_KIND) this.lines.push(line);
@@ -237,7 +231,7 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
   doc.data.images.forEach((raw, i) => {
     const r = gtImageSchema.safeParse(raw);
     if (!r.success)
-      return warnings.add('bad images', `${label}: images[${i}] skipped: ${issueText(r.error)}`);
+      return warnings.skip('bad images', `${label}: images[${i}] skipped: ${issueText(r.error)}`);
     if (imageIds.has(r.data.id))
       return warnings.add(
         'duplicate image ids',
@@ -260,7 +254,7 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
   doc.data.categories.forEach((raw, i) => {
     const r = gtCategorySchema.safeParse(raw);
     if (!r.success)
-      return warnings.add(
+      return warnings.skip(
         'bad categories',
         `${label}: categories[${i}] skipped: ${issueText(r.error)}`,
       );
@@ -289,18 +283,18 @@ function readGroundTruth(gt: unknown, label: string, warnings: Warnings): Ground
   doc.data.annotations.forEach((raw, i) => {
     const r = gtAnnotationSchema.safeParse(raw);
     if (!r.success)
-      return warnings.add(
+      return warnings.skip(
         'bad annotations',
         `${label}: annotations[${i}] skipped: ${issueText(r.error)}`,
       );
     const a = r.data;
     if (!imageIds.has(a.image_id))
-      return warnings.add(
+      return warnings.skip(
         'annotations of unknown images',
         `${label}: annotations[${i}] skipped: image ${idText(a.image_id)} is not in "images"`,
       );
     if (!categoryIds.has(a.category_id))
-      return warnings.add(
+      return warnings.skip(
         'annotations of unknown categories',
         `${label}: annotations[${i}] skipped: category ${a.category_id} is not in "categories"`,
       );
@@ -363,7 +357,7 @@ function imageIdMap(
   dtImages.forEach((raw, i) => {
     const r = schema.safeParse(raw);
     if (!r.success)
-      return warnings.add('bad images', `${label}: images[${i}] skipped: ${issueText(r.error)}`);
+      return warnings.skip('bad images', `${label}: images[${i}] skipped: ${issueText(r.error)}`);
     const id = byName.get(r.data.file_name) ?? byBase.get(base(r.data.file_name)) ?? undefined;
     if (id === undefined) {
       out.set(r.data.id, null);
@@ -406,7 +400,7 @@ export function readEvalInput(
       mapImage = (id) => {
         const to = map.get(id);
         if (to === undefined)
-          warnings.add(
+          warnings.skip(
             'detections on unknown images',
             `${labels.dt}: detections of image id ${id}, which is not in its "images", skipped`,
           );
@@ -450,14 +444,14 @@ export function readEvalInput(
   entries.forEach((raw, i) => {
     const r = detectionSchema.safeParse(raw);
     if (!r.success)
-      return warnings.add(
+      return warnings.skip(
         'bad detections',
         `${labels.dt}: detection ${i} skipped: ${issueText(r.error)}`,
       );
     const imageId = mapImage(r.data.image_id);
     if (imageId === undefined) return;
     if (!gtImageIds.has(imageId))
-      return warnings.add(
+      return warnings.skip(
         'detections on unknown images',
         `${labels.dt}: detection ${i} skipped: image ${idText(r.data.image_id)} is not in the ground truth`,
       );
