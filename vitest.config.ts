@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    setupFiles: ['test/setup/isolateUserModels.ts'],
+    setupFiles: ['test/setup/isolateUserModels.ts', 'test/setup/ortTelemetryOff.ts'],
     globalSetup: ['test/setup/sharedGraphCache.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'reports/vitest.json' },

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../core/appVersion';
+import { keepOrtTelemetryOff } from '../core/detector/ortTelemetry';
 import { registerBenchCommand } from './commands/bench';
 import { registerBenchBatchCommand } from './commands/benchBatch';
 import { registerBenchProjectCommand } from './commands/benchProject';
@@ -48,6 +49,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 /** Runs the CLI and returns the exit code (0 ok, 1 nothing could run, 2 usage, 3 some failed). */
 export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe();
+  keepOrtTelemetryOff();
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;

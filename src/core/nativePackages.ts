@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type ort from 'onnxruntime-node';
 import type sharp from 'sharp';
+import { keepOrtTelemetryOff } from './detector/ortTelemetry';
 
 /**
  * The native CommonJS packages a batch loads at start, loaded with `require`. An ESM `import` of a
@@ -18,6 +19,7 @@ export function requireSharp(): typeof sharp {
 }
 
 export function requireOrt(): typeof ort {
+  keepOrtTelemetryOff();
   return requirePackage('onnxruntime-node') as typeof ort;
 }
 

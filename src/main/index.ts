@@ -27,6 +27,7 @@ import { APP_ENTRY, APP_SCHEME, isAppUrl, mimeType, resolveAppAsset } from './se
 import { devRendererUrl, isDevelopment, type BuildFacts } from './security/buildMode';
 import { isAllowedExternalLink } from './security/externalLinks';
 import { utilityWorker } from './utilityWorker';
+import { keepOrtTelemetryOff } from '../core/detector/ortTelemetry';
 
 /**
  * Electron main process: windows, menus, dialogs and the IPC wiring of the API contract to
@@ -337,6 +338,7 @@ function buildMenu(): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
+keepOrtTelemetryOff();
 app.enableSandbox();
 app.whenReady().then(async () => {
   // The workbench needs no permission at all: refuse requests and checks, and devices.

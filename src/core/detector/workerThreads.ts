@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../packageRoot';
+import { keepOrtTelemetryOff } from './ortTelemetry';
 
 /**
  * The detector's worker threads, each an entry of the CLI bundle (scripts/build-cli.mjs), which
@@ -46,6 +47,8 @@ function workerEntry(name: WorkerName): { url: URL; workerData?: unknown } | und
 export function startWorker(name: WorkerName): Worker | undefined {
   const entry = process.env[DISABLED_BY[name]] === '0' ? undefined : workerEntry(name);
   if (!entry) return undefined;
+  // Before the worker exists: its ONNX Runtime reads the process's environment.
+  keepOrtTelemetryOff();
   try {
     return new Worker(entry.url, { workerData: entry.workerData });
   } catch {
