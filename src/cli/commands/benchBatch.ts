@@ -151,6 +151,12 @@ export function formatBatchReport(r: BatchBenchReport, dir: string): string {
       `whole process:  ${r.process.images} images in ${r.process.seconds.map((s) => s.toFixed(1)).join(' / ')} s, ` +
         verdict(r.process.ratio, PROCESS_TARGET),
     );
+    const { startup } = r.process;
+    lines.push(
+      `                a 1-image run takes ${startup.seconds.toFixed(2)} s (start, model load, exit): ` +
+        `the other ${r.process.images - 1} images ran at ${startup.imagesPerSecond.toFixed(2)} images/s, ` +
+        `${startup.ratio.toFixed(2)}× bare`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

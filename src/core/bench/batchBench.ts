@@ -73,7 +73,17 @@ export interface BatchBenchReport {
   /** `detectIntoProject` into a fresh project (imported beforehand, not timed). */
   project: PassSummary & { stages: StageBreakdown };
   /** The whole `shotbox detect --project <new project> <folder>` process (import included). */
-  process?: PassSummary & { images: number; seconds: number[] };
+  process?: PassSummary & {
+    images: number;
+    seconds: number[];
+    /**
+     * The same process on a folder of one image, once per round before the pass: what a run
+     * costs besides its images (Node, modules, worker threads, the model's load and first run,
+     * the project's creation, exit). Medians; the rate of the other images, and its ratio to
+     * bare, are what the pass's time leaves after it.
+     */
+    startup: { seconds: number; imagesPerSecond: number; ratio: number };
+  };
 }
 
 export interface BatchBenchOptions {
@@ -196,7 +206,10 @@ export async function runBatchBench(
   const projectRounds: PassMeasure[] = [];
   const processRounds: PassMeasure[] = [];
   const processSeconds: number[] = [];
+  const startupSeconds: number[] = [];
+  const afterStartup: { imagesPerSecond: number; ratio: number }[] = [];
   let processDir: string | undefined;
+  let oneImageDir: string | undefined;
   const processFiles = options.shotboxBin ? (options.processFiles ?? []) : [];
   if (processFiles.length > 0) {
     // A folder of exactly these images, so the process imports and detects nothing else.
@@ -204,6 +217,12 @@ export async function runBatchBench(
     await mkdir(processDir, { recursive: true });
     for (const [i, f] of processFiles.entries())
       await copyFile(f, path.join(processDir, `${String(i).padStart(5, '0')}${path.extname(f)}`));
+    oneImageDir = path.join(options.workDir, 'process-one-image');
+    await mkdir(oneImageDir, { recursive: true });
+    await copyFile(
+      processFiles[0]!,
+      path.join(oneImageDir, `00000${path.extname(processFiles[0]!)}`),
+    );
   }
 
   // One worker for the in-process passes (see `chunked`).
@@ -268,24 +287,35 @@ export async function runBatchBench(
         project.close();
       }
 
-      if (processDir && options.shotboxBin) {
-        say(
-          `round ${r + 1}/${options.rounds}: shotbox detect --project (${processFiles.length} images)`,
-        );
-        const projectFile = path.join(options.workDir, `process${r}.shotbox`);
-        const m = await timed(processFiles.length, async () => {
+      if (processDir && oneImageDir && options.shotboxBin) {
+        const detectProcess = async (folder: string, project: string): Promise<number> => {
+          const t0 = performance.now();
           await runShotbox(options.shotboxBin!, [
             'detect',
             '--project',
-            projectFile,
-            processDir!,
+            path.join(options.workDir, project),
+            folder,
             '--quiet',
             ...(options.providers ? ['--provider', options.providers.join(',')] : []),
           ]);
+          return (performance.now() - t0) / 1000;
+        };
+        say(`round ${r + 1}/${options.rounds}: shotbox detect --project (1 image)`);
+        const startup = await detectProcess(oneImageDir, `process${r}-one.shotbox`);
+        startupSeconds.push(startup);
+        say(
+          `round ${r + 1}/${options.rounds}: shotbox detect --project (${processFiles.length} images)`,
+        );
+        const m = await timed(processFiles.length, async () => {
+          await detectProcess(processDir!, `process${r}.shotbox`);
           return processFiles.length;
         });
         processRounds.push(m);
         processSeconds.push(m.seconds);
+        // The images after the first, in the time the pass took beyond a one-image run.
+        const rest = Math.max(1e-3, m.seconds - startup);
+        const restRate = (processFiles.length - 1) / rest;
+        afterStartup.push({ imagesPerSecond: restRate, ratio: restRate / m.bareImagesPerSecond });
       }
     }
   } finally {
@@ -320,6 +350,11 @@ export async function runBatchBench(
             ...summary(processRounds),
             images: processFiles.length,
             seconds: processSeconds,
+            startup: {
+              seconds: median(startupSeconds),
+              imagesPerSecond: median(afterStartup.map((a) => a.imagesPerSecond)),
+              ratio: median(afterStartup.map((a) => a.ratio)),
+            },
           },
         }
       : {}),
