@@ -42,9 +42,13 @@ export interface BackgroundShotbox {
   finished: Promise<{ code: number | null; stderr: string }>;
 }
 
-export function startShotbox(args: string[]): BackgroundShotbox {
+export function startShotbox(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): BackgroundShotbox {
   const child = spawn(process.execPath, [shotboxBin, ...args], {
     cwd: repoRoot,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -10,6 +10,7 @@ import { createImagePreparer, type ImagePreparer } from '../detector/imagePrepar
 import type { Prepared } from '../detector/prepareImage';
 import { Detector } from '../detector/detector';
 import type { ProviderName } from '../detector/executionProviders';
+import { prepareAtLowPriority } from '../detector/threadPriority';
 import { decodeImageFile } from '../image/decode';
 import type { ModelEntry } from '../models/registry';
 import { detectIntoProject, type ProjectImageTimings } from '../project/detectIntoProject';
@@ -226,7 +227,9 @@ export async function runBatchBench(
   }
 
   // One worker for the in-process passes (see `chunked`).
-  const preparer = createImagePreparer(entry.manifest.input);
+  const preparer = createImagePreparer(entry.manifest.input, {
+    lowPriority: prepareAtLowPriority(detector.threadsPerSession),
+  });
   // After its n-th image a batch has asked for n + prefetch + runsAhead − 1 (see detectFiles).
   const continuing = continuingPreparer(preparer, DEFAULT_PREFETCH + detector.runsAhead - 1);
   try {

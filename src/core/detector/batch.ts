@@ -4,6 +4,7 @@ import { walkFiles } from '../fs/walkFiles';
 import type { Detector, DetectOptions, DetectionResult } from './detector';
 import { createImagePreparer, type ImagePreparer } from './imagePreparer';
 import type { AdmitRequest, AdmittedFile, Prepared } from './prepareImage';
+import { prepareAtLowPriority } from './threadPriority';
 
 export { prewarmImagePreparer } from './imagePreparer';
 
@@ -117,7 +118,11 @@ export async function* detectFiles(
   // Runtime leaves, so an image that decodes slowly stalls the loop less (interleaved on 2 cores,
   // 3 rounds: 0.70/0.84/0.72× bare with 2 ahead, 0.77/0.78/0.89× with 4; noisy machine).
   const prefetch = Math.max(1, options.prefetch ?? DEFAULT_PREFETCH);
-  const preparer = options.preparer ?? createImagePreparer(detector.manifest.input);
+  const preparer =
+    options.preparer ??
+    createImagePreparer(detector.manifest.input, {
+      lowPriority: prepareAtLowPriority(detector.threadsPerSession),
+    });
   const queue: Promise<Prepared>[] = [];
   let next = 0;
   const fill = (): void => {

@@ -37,9 +37,13 @@ export function prewarmImagePreparer(): void {
  * Prepares images in a worker thread, so decoding and the JavaScript resize overlap inference
  * (ONNX Runtime's `run` occupies the calling thread until it returns). Where no worker can be
  * started (no worker file in this build, `SHOTBOX_PREPARE_WORKER=0`), or the worker dies, images
- * are prepared on this thread instead: slower, same pixels.
+ * are prepared on this thread instead: slower, same pixels. `lowPriority`: the worker's threads
+ * yield to inference (see prepareAtLowPriority); this thread's never does.
  */
-export function createImagePreparer(spec: InputSpec): ImagePreparer {
+export function createImagePreparer(
+  spec: InputSpec,
+  options: { lowPriority?: boolean } = {},
+): ImagePreparer {
   // Tensors handed back by `recycle`, for the next images (a few: the prefetch depth and more).
   const spare: Float32Array[] = [];
   const recycle = (data: Float32Array): void => {
@@ -98,6 +102,7 @@ export function createImagePreparer(spec: InputSpec): ImagePreparer {
           spec,
           ...(reuse instanceof ArrayBuffer ? { reuse } : {}),
           ...(admit ? { admit } : {}),
+          ...(options.lowPriority ? { lowPriority: true } : {}),
         };
         worker.postMessage(request, reuse instanceof ArrayBuffer ? [reuse] : []);
       });

@@ -44,6 +44,8 @@ export interface PrepareRequest {
   /** A tensor buffer the batch is done with, to write this image's input into (see preprocess). */
   reuse?: ArrayBuffer;
   admit?: AdmitRequest;
+  /** Prepare at the lowest priority from now on (see prepareAtLowPriority). */
+  lowPriority?: boolean;
 }
 
 export interface PrepareReply {
