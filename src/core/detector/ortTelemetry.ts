@@ -1,6 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 
-/** The variable ONNX Runtime reads to turn its telemetry off (any value but unset or "0"). */
+/** The variable ONNX Runtime reads to turn its telemetry off: 1 does; 0, as unset, leaves it on. */
 export const ORT_TELEMETRY_VARIABLE = 'ORT_DISABLE_TELEMETRY';
 
 /**
