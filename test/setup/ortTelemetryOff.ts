@@ -1,3 +1,5 @@
-// Test processes that create ONNX Runtime sessions directly keep its telemetry off too (the
-// shells do it in src/core/detector/ortTelemetry.ts); tests that check that drop the variable.
-process.env.ORT_DISABLE_TELEMETRY ??= '1';
+import { keepOrtTelemetryOff } from '../../src/core/detector/ortTelemetry';
+
+// Test processes that create ONNX Runtime sessions directly keep its telemetry off too, by the
+// shells' own rule; tests that check the rule drop the variable for the processes they start.
+keepOrtTelemetryOff();

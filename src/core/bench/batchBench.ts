@@ -209,21 +209,37 @@ export async function runBatchBench(
   const processSeconds: number[] = [];
   const startupSeconds: number[] = [];
   const afterStartup: { imagesPerSecond: number; ratio: number }[] = [];
-  let processDir: string | undefined;
-  let oneImageDir: string | undefined;
   const processFiles = options.shotboxBin ? (options.processFiles ?? []) : [];
-  if (processFiles.length > 0) {
-    // A folder of exactly these images, so the process imports and detects nothing else.
-    processDir = path.join(options.workDir, 'process-images');
-    await mkdir(processDir, { recursive: true });
-    for (const [i, f] of processFiles.entries())
-      await copyFile(f, path.join(processDir, `${String(i).padStart(5, '0')}${path.extname(f)}`));
-    oneImageDir = path.join(options.workDir, 'process-one-image');
-    await mkdir(oneImageDir, { recursive: true });
-    await copyFile(
-      processFiles[0]!,
-      path.join(oneImageDir, `00000${path.extname(processFiles[0]!)}`),
-    );
+  // Folders of exactly these images (all, and the first alone), so each process imports and
+  // detects nothing else; the `detect --project` process of a folder, timed in seconds.
+  let processPass:
+    | { all: string; one: string; run: (folder: string, project: string) => Promise<number> }
+    | undefined;
+  if (options.shotboxBin && processFiles.length > 0) {
+    const bin = options.shotboxBin;
+    const folder = async (name: string, files: readonly string[]): Promise<string> => {
+      const dir = path.join(options.workDir, name);
+      await mkdir(dir, { recursive: true });
+      for (const [i, f] of files.entries())
+        await copyFile(f, path.join(dir, `${String(i).padStart(5, '0')}${path.extname(f)}`));
+      return dir;
+    };
+    processPass = {
+      all: await folder('process-images', processFiles),
+      one: await folder('process-one-image', processFiles.slice(0, 1)),
+      run: async (dir, project) => {
+        const t0 = performance.now();
+        await runShotbox(bin, [
+          'detect',
+          '--project',
+          path.join(options.workDir, project),
+          dir,
+          '--quiet',
+          ...(options.providers ? ['--provider', options.providers.join(',')] : []),
+        ]);
+        return (performance.now() - t0) / 1000;
+      },
+    };
   }
 
   // One worker for the in-process passes (see `chunked`).
@@ -290,27 +306,16 @@ export async function runBatchBench(
         project.close();
       }
 
-      if (processDir && oneImageDir && options.shotboxBin) {
-        const detectProcess = async (folder: string, project: string): Promise<number> => {
-          const t0 = performance.now();
-          await runShotbox(options.shotboxBin!, [
-            'detect',
-            '--project',
-            path.join(options.workDir, project),
-            folder,
-            '--quiet',
-            ...(options.providers ? ['--provider', options.providers.join(',')] : []),
-          ]);
-          return (performance.now() - t0) / 1000;
-        };
+      if (processPass) {
+        const pass = processPass;
         say(`round ${r + 1}/${options.rounds}: shotbox detect --project (1 image)`);
-        const startup = await detectProcess(oneImageDir, `process${r}-one.shotbox`);
+        const startup = await pass.run(pass.one, `process${r}-one.shotbox`);
         startupSeconds.push(startup);
         say(
           `round ${r + 1}/${options.rounds}: shotbox detect --project (${processFiles.length} images)`,
         );
         const m = await timed(processFiles.length, async () => {
-          await detectProcess(processDir!, `process${r}.shotbox`);
+          await pass.run(pass.all, `process${r}.shotbox`);
           return processFiles.length;
         });
         processRounds.push(m);
